@@ -1,0 +1,65 @@
+//! The sign-in, sign-out and current-account server functions.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What the app shell shows of the signed-in person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub full_name: String,
+    pub email: String,
+    pub initials: String,
+    pub avatar_colour: String,
+    pub avatar_url: Option<String>,
+    pub company_name: Option<String>,
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::backend::{request, sessions};
+    let state = request::state()?;
+    let (_, token) =
+        super::server::sign_in(&state, &email, password, &request::user_agent(), &request::client_address()).await?;
+    request::set_response_header(http::header::SET_COOKIE, &sessions::set_cookie_value(&state.config, &token))?;
+    leptos_axum::redirect(&super::server::safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::backend::{request, sessions};
+    let state = request::state()?;
+    // Signing out twice, or with an already-ended session, still lands on the sign-in page.
+    if let Ok(current) = request::signed_in() {
+        sessions::end(&state.db, current.session_id).await?;
+    }
+    request::set_response_header(http::header::SET_COOKIE, &sessions::clear_cookie_value(&state.config))?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+#[server]
+pub async fn current_account() -> Result<AccountSummary, AppError> {
+    use crate::backend::entities::company;
+    use crate::backend::request;
+    use crate::profile::{rules, server::{avatar_url, load_user}};
+    use sea_orm::EntityTrait;
+
+    let state = request::state()?;
+    let session = request::signed_in()?;
+    let user = load_user(&state.db, session.user_id).await?;
+    let company_name = match session.company_id {
+        Some(id) => company::Entity::find_by_id(id).one(&state.db).await?.map(|c| c.name),
+        None => None,
+    };
+    Ok(AccountSummary {
+        initials: rules::initials(&user.full_name),
+        avatar_colour: rules::avatar_colour(user.id).to_owned(),
+        avatar_url: user.avatar_hash.as_deref().map(avatar_url),
+        full_name: user.full_name,
+        email: user.email,
+        company_name,
+    })
+}

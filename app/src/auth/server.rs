@@ -1,0 +1,83 @@
+//! Signing in and out, and the password check every sensitive action shares (so a wrong
+//! current password counts towards the same guessing limit as a wrong sign-in).
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::backend::entities::user;
+use crate::backend::throttle::Key;
+use crate::backend::{AppState, passwords, sessions};
+use crate::error::AppError;
+
+/// Where to go after signing in: only a path on this site, never `//evil.example`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && !path.starts_with("/api/") => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// Checks credentials under the per-account and per-address limits and starts a session.
+/// Returns the user and the new session's cookie token.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: String,
+    user_agent: &str,
+    client_address: &str,
+) -> Result<(user::Model, String), AppError> {
+    let email = email.trim().to_lowercase();
+    let keys = [Key::Account(email.clone()), Key::Address(client_address.to_owned())];
+    state
+        .password_throttle
+        .check(&keys)
+        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+
+    let found = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
+    let stored_hash = found.as_ref().map(|u| u.password_hash.clone());
+    if !passwords::verify_password(password, stored_hash).await? {
+        tracing::info!(address = %client_address, "failed sign-in");
+        return Err(match state.password_throttle.record_failure(&keys) {
+            Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
+            None => AppError::InvalidCredentials,
+        });
+    }
+    let Some(user) = found else { return Err(AppError::InvalidCredentials) };
+    state.password_throttle.forget(&keys[0]);
+    let token = sessions::start(&state.db, &state.config, &user, user_agent, client_address).await?;
+    tracing::info!(user_id = user.id, address = %client_address, "signed in");
+    Ok((user, token))
+}
+
+/// Re-checks a signed-in user's password for a sensitive action. A wrong one is a field
+/// error on `field` and counts towards the account's sign-in limit.
+pub async fn check_password_for(state: &AppState, user: &user::Model, password: String, field: &str) -> Result<(), AppError> {
+    let keys = [Key::Account(user.email.clone())];
+    state
+        .password_throttle
+        .check(&keys)
+        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    if passwords::verify_password(password, Some(user.password_hash.clone())).await? {
+        return Ok(());
+    }
+    match state.password_throttle.record_failure(&keys) {
+        Some(retry_after_seconds) => Err(AppError::RateLimited { retry_after_seconds }),
+        None => Err(AppError::field(field, "That password is not correct.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/settings/profile")), "/settings/profile");
+        assert_eq!(safe_next(Some("//evil.example/x")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,9 @@
+//! sea-orm entities. Server-only: nothing here is `Serialize`, so a password hash or token
+//! hash cannot be sent to the browser by accident; the wire types live in the features.
+
+pub mod avatar;
+pub mod company;
+pub mod email_change;
+pub mod membership;
+pub mod session;
+pub mod user;

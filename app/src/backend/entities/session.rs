@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sessions")]
+pub struct Model {
+    /// The id the UI uses to name a session; never the token.
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// Hex SHA-256 of the cookie token: a stolen database does not yield live cookies.
+    #[sea_orm(unique)]
+    pub token_hash: String,
+    pub user_id: i32,
+    pub company_id: Option<i32>,
+    pub user_agent: String,
+    pub client_address: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+    /// The absolute end of the session, whatever its activity.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

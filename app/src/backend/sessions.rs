@@ -1,0 +1,154 @@
+//! Server-side sessions: a random token in an HttpOnly cookie, only its hash in the
+//! `sessions` table. Each row names its device and company, for the Sessions tab.
+
+use chrono::Utc;
+use http::HeaderMap;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::entities::{membership, session, user};
+use super::state::RuntimeConfig;
+use super::tokens::{hash_token, new_token};
+use crate::error::AppError;
+
+pub const COOKIE_NAME: &str = "kayse_session";
+
+/// "Last active" is written at most this often per session, not on every request.
+const LAST_SEEN_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The signed-in user of a request, put into the request's extensions by the session
+/// middleware. Server functions read it through `request::signed_in()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedIn {
+    pub session_id: i32,
+    pub user_id: i32,
+    pub company_id: Option<i32>,
+}
+
+/// The company a new session starts in: the last one used if still a member, else the
+/// first the user joined.
+pub async fn starting_company(db: &DatabaseConnection, user: &user::Model) -> Result<Option<i32>, AppError> {
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?;
+    let last = user.last_company_id.filter(|id| memberships.iter().any(|m| m.company_id == *id));
+    Ok(last.or_else(|| memberships.first().map(|m| m.company_id)))
+}
+
+/// Starts a session and returns the token for the cookie (the only place it exists).
+pub async fn start(
+    db: &DatabaseConnection,
+    config: &RuntimeConfig,
+    user: &user::Model,
+    user_agent: &str,
+    client_address: &str,
+) -> Result<String, AppError> {
+    let token = new_token();
+    let now = Utc::now();
+    let company_id = starting_company(db, user).await?;
+    session::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        user_id: Set(user.id),
+        company_id: Set(company_id),
+        user_agent: Set(user_agent.chars().take(512).collect()),
+        client_address: Set(client_address.to_owned()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + config.session_absolute),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// The live session for a cookie token, or `None`. An expired session is deleted on sight.
+pub async fn resolve(db: &DatabaseConnection, config: &RuntimeConfig, token: &str) -> Result<Option<SignedIn>, AppError> {
+    let Some(row) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if row.expires_at <= now || row.last_seen_at + config.session_idle <= now {
+        session::Entity::delete_by_id(row.id).exec(db).await?;
+        return Ok(None);
+    }
+    let signed_in = SignedIn { session_id: row.id, user_id: row.user_id, company_id: row.company_id };
+    if now - row.last_seen_at >= LAST_SEEN_GRANULARITY {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+            .filter(session::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(Some(signed_in))
+}
+
+pub async fn end(db: &DatabaseConnection, session_id: i32) -> Result<(), AppError> {
+    session::Entity::delete_by_id(session_id).exec(db).await?;
+    Ok(())
+}
+
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+pub fn set_cookie_value(config: &RuntimeConfig, token: &str) -> String {
+    format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        config.session_absolute.num_seconds(),
+        if config.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_cookie_value(config: &RuntimeConfig) -> String {
+    format!(
+        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if config.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(secure: bool) -> RuntimeConfig {
+        RuntimeConfig {
+            public_url: "http://127.0.0.1:3000".into(),
+            secure_cookies: secure,
+            session_idle: chrono::Duration::days(7),
+            session_absolute: chrono::Duration::days(30),
+            default_phone_region: "US".into(),
+        }
+    }
+
+    #[test]
+    fn the_cookie_is_httponly_lax_and_secure_when_configured() {
+        let plain = set_cookie_value(&config(false), "abc");
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
+        assert!(set_cookie_value(&config(true), "abc").ends_with("; Secure"));
+        assert!(clear_cookie_value(&config(false)).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn only_a_well_formed_token_is_read_from_the_cookie_header() {
+        let token = "a".repeat(64);
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::COOKIE, format!("other=1; {COOKIE_NAME}={token}").parse().unwrap());
+        assert_eq!(token_from_headers(&headers), Some(token));
+        headers.insert(http::header::COOKIE, format!("{COOKIE_NAME}=not-a-token").parse().unwrap());
+        assert_eq!(token_from_headers(&headers), None);
+    }
+}

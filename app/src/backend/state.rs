@@ -1,0 +1,40 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use super::mail::Mailer;
+use super::throttle::Throttle;
+
+/// What the server functions need to know of the settings (the rest stays in `server`).
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    /// Where users reach the app, e.g. `https://kayse.example.com`; links in emails use it.
+    pub public_url: String,
+    /// Mark the session cookie `Secure` (on when `public_url` is https).
+    pub secure_cookies: bool,
+    /// A session unused this long ends.
+    pub session_idle: chrono::Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: chrono::Duration,
+    /// Region assumed for phone numbers typed without a `+country` prefix (ISO 3166, e.g. `US`).
+    pub default_phone_region: String,
+}
+
+/// Shared by the router, the middleware and (through Leptos context) every server function.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub config: Arc<RuntimeConfig>,
+    pub mailer: Mailer,
+    /// Failed password guesses, per account and per client address.
+    pub password_throttle: Arc<Throttle>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,105 @@
+//! Kayse Profile: the personal account area of Kayse. This crate holds the UI (rendered on
+//! the server, hydrated in the browser) and the server functions behind it. Everything
+//! server-only sits behind the `ssr` feature, in `backend` and the features' `server`
+//! modules, so the wasm bundle carries none of it.
+
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod error;
+pub mod profile;
+pub mod settings;
+pub mod shell;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use auth::SignInPage;
+use profile::{ConfirmEmailPage, ProfilePage};
+use settings::SettingsLayout;
+use shell::AppLayout;
+
+/// The server's per-request CSP nonce, set by the security-headers middleware.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Inline hydration scripts carry the same nonce as the Content-Security-Policy header.
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/kayse-profile.css"/>
+        <Title text="Kayse"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/sign-in") view=SignInPage/>
+                <Route path=path!("/confirm-email") view=ConfirmEmailPage/>
+                <ParentRoute path=path!("") view=AppLayout>
+                    <Route path=path!("") view=HomePage/>
+                    <ParentRoute path=path!("/settings") view=SettingsLayout>
+                        <Route path=path!("") view=|| view! { <Redirect path="/settings/profile"/> }/>
+                        <Route path=path!("/profile") view=ProfilePage/>
+                    </ParentRoute>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The signed-in home page. Kayse's case list arrives here with the companies work.
+#[component]
+fn HomePage() -> impl IntoView {
+    view! {
+        <section class="card stack welcome">
+            <h1>"Welcome to Kayse"</h1>
+            <p>"Your profile, photo and timezone are under your avatar in the top-right corner."</p>
+            <p><a class="button primary" href="/settings/profile">"Open Profile Settings"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found · Kayse"/>
+        <main class="auth-page" id="main">
+            <div class="auth-card stack">
+                <h1>"Page not found"</h1>
+                <p>"There is nothing at this address."</p>
+                <a class="button primary wide" href="/">"Go to Kayse"</a>
+            </div>
+        </main>
+    }
+}

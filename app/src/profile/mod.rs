@@ -1,0 +1,65 @@
+//! The Profile tab: full name, email, phone number, photo and timezone.
+
+pub mod api;
+mod confirm_email;
+mod email_section;
+mod form;
+#[cfg(feature = "ssr")]
+pub mod photo;
+pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+pub use confirm_email::ConfirmEmailPage;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::error::AppError;
+use api::{get_profile, list_timezones};
+use email_section::EmailSection;
+use form::ProfileForm;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let profile = Resource::new(|| (), |_| get_profile());
+    let timezones = Resource::new(|| (), |_| list_timezones());
+
+    view! {
+        <Title text="Profile · Profile Settings · Kayse"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading your profile…"</p> }>
+            {move || Suspend::new(async move {
+                match (profile.await, timezones.await) {
+                    (Ok(profile), Ok(timezones)) => {
+                        let current = RwSignal::new(profile);
+                        view! {
+                            <ProfileForm current timezones/>
+                            <EmailSection current/>
+                        }
+                        .into_any()
+                    }
+                    (Err(AppError::Unauthorized), _) | (_, Err(AppError::Unauthorized)) => {
+                        view! { <Redirect path="/sign-in"/> }.into_any()
+                    }
+                    (Err(err), _) | (_, Err(err)) => {
+                        view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The message for `field` from a failed action, if it has one.
+pub(crate) fn server_field_error<T>(result: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
+    result.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.message_for(field))
+}
+
+/// A form-level message for a failed action that is not about one field.
+pub(crate) fn server_form_error<T>(result: &Option<Result<T, AppError>>) -> Option<String> {
+    match result {
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,61 @@
+//! The app shell: the top bar with the company name and the avatar menu, around every
+//! signed-in page.
+
+mod avatar;
+mod menu;
+
+pub use avatar::Avatar;
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect};
+
+use crate::auth::api::{AccountSummary, current_account};
+use crate::error::AppError;
+use menu::AvatarMenu;
+
+/// Bumped after anything that changes what the top bar shows (name, photo), so the shell
+/// fetches the account again.
+#[derive(Clone, Copy)]
+pub struct AccountRefresh(pub RwSignal<u32>);
+
+impl AccountRefresh {
+    pub fn bump(&self) {
+        self.0.update(|v| *v += 1);
+    }
+}
+
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    let refresh = AccountRefresh(RwSignal::new(0));
+    provide_context(refresh);
+    let account = Resource::new(move || refresh.0.get(), |_| current_account());
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="top-bar">
+            <a class="brand" href="/">"Kayse"</a>
+            <Transition fallback=|| view! { <span class="company-name muted">"Loading…"</span> }>
+                {move || Suspend::new(async move {
+                    match account.await {
+                        Ok(account) => view! { <TopBarAccount account/> }.into_any(),
+                        // The session ended (signed out elsewhere, expired): back to sign-in.
+                        Err(AppError::Unauthorized) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                        Err(err) => view! { <span class="form-error" role="alert">{err.to_string()}</span> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+        <main id="main" class="page">
+            <Outlet/>
+        </main>
+    }
+}
+
+#[component]
+fn TopBarAccount(account: AccountSummary) -> impl IntoView {
+    let company = account.company_name.clone().unwrap_or_else(|| "No company".to_owned());
+    view! {
+        <span class="company-name" data-testid="company-name">{company}</span>
+        <AvatarMenu account/>
+    }
+}

@@ -1,0 +1,67 @@
+//! The Kayse Profile server: settings, database, router and middleware around the shared
+//! `app` crate. `main.rs` only starts it; the integration tests build the same router.
+
+pub mod avatars;
+pub mod db;
+pub mod middleware;
+pub mod migrations;
+pub mod settings;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use app::backend::mail::Mailer;
+use app::backend::throttle::Throttle;
+use app::backend::{AppState, RuntimeConfig};
+use app::{App, shell};
+use settings::{MailSettings, Settings};
+
+/// Opens the database (migrating it) and assembles the shared state.
+pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> Result<AppState, String> {
+    let db = db::connect_and_migrate(&settings.database_url).await?;
+    let mailer = match &settings.mail {
+        MailSettings::Outbox(dir) => Mailer::outbox(dir.clone(), &settings.mail_from)?,
+        MailSettings::Smtp(smtp) => Mailer::smtp(smtp, &settings.mail_from)?,
+    };
+    Ok(AppState {
+        leptos_options,
+        db,
+        config: Arc::new(RuntimeConfig {
+            public_url: settings.public_url.clone(),
+            secure_cookies: settings.secure_cookies,
+            session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
+            session_absolute: chrono::Duration::hours(settings.session_absolute_hours),
+            default_phone_region: settings.default_phone_region.clone(),
+        }),
+        mailer,
+        password_throttle: Arc::new(Throttle::default()),
+    })
+}
+
+/// The whole app: pages, server functions, avatars and static files, inside the security
+/// layers. The outermost layer runs first.
+pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
+    let routes = generate_route_list(App);
+    let shell_options = state.leptos_options.clone();
+    let fallback_state = state.clone();
+    Router::new()
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(shell_options.clone()))
+        .route("/avatars/{file}", get(avatars::serve_avatar))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.clone()),
+            shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::sessions_layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::cross_site_guard))
+        // Uploads are multipart server functions, which axum's default limit does not cover.
+        .layer(RequestBodyLimitLayer::new(max_upload_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .with_state(state)
+}

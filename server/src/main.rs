@@ -1,0 +1,46 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use leptos::config::get_configuration;
+use tracing_subscriber::EnvFilter;
+
+use server::settings::Settings;
+use server::{build_router, build_state, db};
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    if let Err(message) = run().await {
+        tracing::error!("{message}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    // cargo-leptos passes the site settings (address, site root) in LEPTOS_* variables.
+    let conf = get_configuration(None).map_err(|e| format!("Leptos configuration: {e}"))?;
+    let leptos_options = conf.leptos_options;
+    let config_path = std::env::var("KAYSE_CONFIG").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("Leptos.toml"));
+    let settings = Settings::load(&config_path, leptos_options.site_addr)?;
+
+    let state = build_state(&settings, leptos_options).await?;
+    if settings.demo_seed
+        && let Some((email, password)) = db::seed_demo(&state.db, settings.demo_password.clone()).await?
+    {
+        // Printed once, on the start that creates it, so a newcomer can sign in at once.
+        tracing::info!("Demo account created. Sign in with email {email} and password {password}");
+    }
+    let app = build_router(state, settings.max_upload_bytes);
+    let listener = tokio::net::TcpListener::bind(settings.address)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.address))?;
+    tracing::info!("Kayse Profile is listening on http://{}", settings.address);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}

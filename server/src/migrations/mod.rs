@@ -1,0 +1,15 @@
+//! Schema migrations, run at every start. Written with sea-query's builders so the same
+//! migrations run on SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,217 @@
+//! The server's runtime settings: `Leptos.toml` (or the file named by `KAYSE_CONFIG`),
+//! each key overridable by an environment variable. cargo-leptos does not read this file;
+//! its own build settings are in `Cargo.toml`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    #[serde(default)]
+    server: ServerSection,
+    #[serde(default)]
+    database: DatabaseSection,
+    #[serde(default)]
+    security: SecuritySection,
+    #[serde(default)]
+    mail: MailSection,
+    #[serde(default)]
+    profile: ProfileSection,
+    #[serde(default)]
+    demo: DemoSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    address: Option<String>,
+    public_url: Option<String>,
+    data_dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseSection {
+    url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecuritySection {
+    secure_cookies: Option<bool>,
+    session_idle_minutes: Option<i64>,
+    session_absolute_hours: Option<i64>,
+    max_upload_bytes: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailSection {
+    from: Option<String>,
+    outbox_dir: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_security: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileSection {
+    default_phone_region: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoSection {
+    seed: Option<bool>,
+    password: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum MailSettings {
+    Outbox(PathBuf),
+    Smtp(app::backend::mail::SmtpSettings),
+}
+
+/// Everything the server needs, resolved: file values, then environment overrides, then
+/// defaults.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub address: SocketAddr,
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub secure_cookies: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub max_upload_bytes: usize,
+    pub mail_from: String,
+    pub mail: MailSettings,
+    pub default_phone_region: String,
+    pub demo_seed: bool,
+    pub demo_password: Option<String>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
+    env(name).map(|v| v.parse::<T>().map_err(|_| format!("{name} has an invalid value: {v:?}"))).transpose()
+}
+
+impl Settings {
+    /// Reads `path` if it exists (a missing file means all defaults) and applies the
+    /// environment. `default_address` is the one cargo-leptos configured.
+    pub fn load(path: &Path, default_address: SocketAddr) -> Result<Settings, String> {
+        let file: FileSettings = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileSettings::default(),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        Self::resolve(file, default_address)
+    }
+
+    pub fn from_toml(text: &str, default_address: SocketAddr) -> Result<Settings, String> {
+        Self::resolve(toml::from_str(text).map_err(|e| e.to_string())?, default_address)
+    }
+
+    fn resolve(file: FileSettings, default_address: SocketAddr) -> Result<Settings, String> {
+        let address = match env("KAYSE_ADDRESS").or(file.server.address) {
+            Some(a) => a.parse().map_err(|_| format!("invalid server address {a:?}"))?,
+            None => default_address,
+        };
+        let public_url = env("KAYSE_PUBLIC_URL").or(file.server.public_url).unwrap_or_else(|| format!("http://{address}"));
+        let data_dir = PathBuf::from(env("KAYSE_DATA_DIR").or(file.server.data_dir).unwrap_or_else(|| "data".into()));
+        let database_url = env("KAYSE_DATABASE_URL")
+            .or(file.database.url)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("kayse.db").display()));
+        let secure_cookies = parse_env::<bool>("KAYSE_SECURE_COOKIES")?
+            .or(file.security.secure_cookies)
+            .unwrap_or_else(|| public_url.starts_with("https://"));
+        let session_idle_minutes = parse_env("KAYSE_SESSION_IDLE_MINUTES")?.or(file.security.session_idle_minutes).unwrap_or(7 * 24 * 60);
+        let session_absolute_hours = parse_env("KAYSE_SESSION_ABSOLUTE_HOURS")?.or(file.security.session_absolute_hours).unwrap_or(30 * 24);
+        if session_idle_minutes <= 0 || session_absolute_hours <= 0 {
+            return Err("session lifetimes must be positive".into());
+        }
+        let max_upload_bytes = parse_env("KAYSE_MAX_UPLOAD_BYTES")?.or(file.security.max_upload_bytes).unwrap_or(6 * 1024 * 1024);
+
+        let mail_from = env("KAYSE_MAIL_FROM").or(file.mail.from).unwrap_or_else(|| "Kayse <no-reply@kayse.local>".into());
+        let smtp_host = env("KAYSE_SMTP_HOST").or(file.mail.smtp_host);
+        let mail = match smtp_host {
+            Some(host) => {
+                use app::backend::mail::SmtpSecurity;
+                let security = match env("KAYSE_SMTP_SECURITY").or(file.mail.smtp_security).as_deref().unwrap_or("starttls") {
+                    "tls" => SmtpSecurity::Tls,
+                    "starttls" => SmtpSecurity::StartTls,
+                    "none" => SmtpSecurity::None,
+                    other => return Err(format!("smtp_security must be tls, starttls or none, not {other:?}")),
+                };
+                let default_port = match security {
+                    SmtpSecurity::Tls => 465,
+                    SmtpSecurity::StartTls => 587,
+                    SmtpSecurity::None => 25,
+                };
+                MailSettings::Smtp(app::backend::mail::SmtpSettings {
+                    host,
+                    port: parse_env("KAYSE_SMTP_PORT")?.or(file.mail.smtp_port).unwrap_or(default_port),
+                    security,
+                    username: env("KAYSE_SMTP_USERNAME").or(file.mail.smtp_username),
+                    password: env("KAYSE_SMTP_PASSWORD").or(file.mail.smtp_password),
+                })
+            }
+            None => MailSettings::Outbox(
+                env("KAYSE_OUTBOX_DIR").or(file.mail.outbox_dir).map(PathBuf::from).unwrap_or_else(|| data_dir.join("outbox")),
+            ),
+        };
+        Ok(Settings {
+            address,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            data_dir,
+            database_url,
+            secure_cookies,
+            session_idle_minutes,
+            session_absolute_hours,
+            max_upload_bytes,
+            mail_from,
+            mail,
+            default_phone_region: env("KAYSE_DEFAULT_PHONE_REGION")
+                .or(file.profile.default_phone_region)
+                .unwrap_or_else(|| "US".into()),
+            demo_seed: parse_env::<bool>("KAYSE_DEMO_SEED")?.or(file.demo.seed).unwrap_or(true),
+            demo_password: env("KAYSE_DEMO_PASSWORD").or(file.demo.password.filter(|p| !p.is_empty())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr() -> SocketAddr {
+        "127.0.0.1:3000".parse().unwrap()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let s = Settings::from_toml("", addr()).unwrap();
+        assert_eq!(s.address, addr());
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert!(s.database_url.starts_with("sqlite://"));
+        assert!(!s.secure_cookies);
+        assert!(matches!(s.mail, MailSettings::Outbox(_)));
+    }
+
+    #[test]
+    fn https_turns_secure_cookies_on_and_typos_are_errors() {
+        let s = Settings::from_toml("[server]\npublic_url = \"https://kayse.example.com/\"", addr()).unwrap();
+        assert!(s.secure_cookies);
+        assert_eq!(s.public_url, "https://kayse.example.com");
+        assert!(Settings::from_toml("[server]\nadress = \"x\"", addr()).is_err());
+    }
+}
