@@ -87,7 +87,7 @@ impl Mailer {
                 smtp.send(message).await.map_err(|e| AppError::internal("sending mail over SMTP", e))?;
             }
             Transport::Outbox(dir) => {
-                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%3f");
                 let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
                 let base = dir.join(format!("{stamp}-{seq:04}"));
                 let json = serde_json::to_vec_pretty(&email).map_err(|e| AppError::internal("outbox json", e))?;

@@ -152,7 +152,26 @@ mod tests {
         out.extend_from_slice(&13u32.to_be_bytes());
         out.extend_from_slice(&ihdr);
         out.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        // The start of the pixel data: a zlib stream with one small stored block.
+        let raw = [0u8; 16];
+        let mut zlib = vec![0x78, 0x01, 0x01, 16, 0, !16u8, 0xFF];
+        zlib.extend_from_slice(&raw);
+        zlib.extend_from_slice(&adler32(&raw).to_be_bytes());
+        let mut idat = b"IDAT".to_vec();
+        idat.extend_from_slice(&zlib);
+        out.extend_from_slice(&(zlib.len() as u32).to_be_bytes());
+        out.extend_from_slice(&idat);
+        out.extend_from_slice(&crc32(&idat).to_be_bytes());
         out
+    }
+
+    fn adler32(data: &[u8]) -> u32 {
+        let (mut a, mut b) = (1u32, 0u32);
+        for &byte in data {
+            a = (a + u32::from(byte)) % 65_521;
+            b = (b + a) % 65_521;
+        }
+        (b << 16) | a
     }
 
     fn crc32(data: &[u8]) -> u32 {

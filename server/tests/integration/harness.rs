@@ -1,0 +1,204 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use tower::ServiceExt;
+
+use app::backend::AppState;
+use app::error::AppError;
+use server::settings::Settings;
+
+pub const DEMO_EMAIL: &str = "demo@kayse.test";
+pub const DEMO_PASSWORD: &str = "demo-password-for-tests";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub outbox: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not the expected JSON ({e}): {}", self.text()))
+    }
+
+    /// The typed error a server function answered with.
+    pub fn app_error(&self) -> AppError {
+        assert!(!self.status.is_success(), "expected an error, got {}: {}", self.status, self.text());
+        self.json()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    /// The session token from a Set-Cookie header, if one was set.
+    pub fn session_token(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("kayse_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
+            .filter(|t| !t.is_empty())
+    }
+}
+
+pub async fn spawn() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[server]\ndata_dir = {:?}\npublic_url = \"http://kayse.test:3000\"\n[demo]\npassword = {:?}\n",
+        dir.path().display().to_string(),
+        DEMO_PASSWORD
+    );
+    let settings = Settings::from_toml(&toml, "127.0.0.1:3000".parse().unwrap()).unwrap();
+    let options = LeptosOptions::builder().output_name("kayse-profile").build();
+    let state = server::build_state(&settings, options).await.unwrap();
+    server::db::seed_demo(&state.db, settings.demo_password.clone()).await.unwrap().unwrap();
+    let router = server::build_router(state.clone(), settings.max_upload_bytes);
+    TestApp { router, state, outbox: dir.path().join("outbox"), _dir: dir }
+}
+
+pub fn from_address(ip: &str) -> ConnectInfo<SocketAddr> {
+    ConnectInfo(format!("{ip}:40000").parse().unwrap())
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let mut request = request;
+        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            request.extensions_mut().insert(from_address("127.0.0.1"));
+        }
+        let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut builder = Request::get(path);
+        if let Some(token) = token {
+            builder = builder.header(header::COOKIE, format!("kayse_session={token}"));
+        }
+        self.send(builder.body(Body::empty()).unwrap()).await
+    }
+
+    /// Calls a url-encoded server function the way the browser's fetch does.
+    pub async fn call<F: ServerFn>(&self, form: &[(&str, &str)], token: Option<&str>) -> Reply {
+        self.call_from::<F>(form, token, "127.0.0.1").await
+    }
+
+    pub async fn call_from<F: ServerFn>(&self, form: &[(&str, &str)], token: Option<&str>, ip: &str) -> Reply {
+        let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let mut builder = Request::post(F::PATH)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header(header::HOST, "kayse.test:3000")
+            .header(header::ORIGIN, "http://kayse.test:3000")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(token) = token {
+            builder = builder.header(header::COOKIE, format!("kayse_session={token}"));
+        }
+        let mut request = builder.body(Body::from(body)).unwrap();
+        request.extensions_mut().insert(from_address(ip));
+        self.send(request).await
+    }
+
+    /// Calls a multipart server function (the profile form).
+    pub async fn call_multipart<F: ServerFn>(&self, parts: &[Part], token: Option<&str>) -> Reply {
+        let boundary = "----kayse-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for part in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match part {
+                Part::Text(name, value) => {
+                    body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
+                    body.extend_from_slice(value.as_bytes());
+                }
+                Part::File { name, file_name, content_type, bytes } => {
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n")
+                            .as_bytes(),
+                    );
+                    body.extend_from_slice(bytes);
+                }
+            }
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut builder = Request::post(F::PATH)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::CONTENT_LENGTH, body.len())
+            .header(header::ACCEPT, "application/json")
+            .header(header::HOST, "kayse.test:3000")
+            .header(header::ORIGIN, "http://kayse.test:3000")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(token) = token {
+            builder = builder.header(header::COOKIE, format!("kayse_session={token}"));
+        }
+        self.send(builder.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn sign_in_as(&self, email: &str, password: &str) -> String {
+        let reply = self.call::<app::auth::api::SignIn>(&[("email", email), ("password", password), ("next", "")], None).await;
+        reply.session_token().unwrap_or_else(|| panic!("sign-in failed: {} {}", reply.status, reply.text()))
+    }
+
+    pub async fn sign_in_demo(&self) -> String {
+        self.sign_in_as(DEMO_EMAIL, DEMO_PASSWORD).await
+    }
+
+    /// The messages in the development outbox, oldest first.
+    pub fn outbox_messages(&self) -> Vec<serde_json::Value> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.outbox)
+            .map(|dir| dir.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect())
+            .unwrap_or_default();
+        files.sort();
+        files.iter().map(|f| serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap()).collect()
+    }
+}
+
+pub enum Part {
+    Text(&'static str, String),
+    File { name: &'static str, file_name: &'static str, content_type: &'static str, bytes: Vec<u8> },
+}
+
+fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A real PNG of the given size.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    use image::ImageEncoder;
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}

@@ -1,0 +1,60 @@
+use app::auth::api::SignIn;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, spawn};
+
+fn sign_in_request(origin: Option<&str>, fetch_site: Option<&str>) -> Request<Body> {
+    use leptos::server_fn::ServerFn;
+    let mut builder = Request::post(SignIn::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "kayse.test:3000");
+    if let Some(origin) = origin {
+        builder = builder.header(header::ORIGIN, origin);
+    }
+    if let Some(site) = fetch_site {
+        builder = builder.header("sec-fetch-site", site);
+    }
+    builder.body(Body::from(format!("email={DEMO_EMAIL}&password={DEMO_PASSWORD}&next="))).unwrap()
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused() {
+    let app = spawn().await;
+    let evil_origin = app.send(sign_in_request(Some("https://evil.example"), None)).await;
+    assert_eq!(evil_origin.status, StatusCode::FORBIDDEN);
+    assert!(evil_origin.session_token().is_none());
+    let cross_site = app.send(sign_in_request(None, Some("cross-site"))).await;
+    assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
+    let same_site_other_origin = app.send(sign_in_request(Some("http://kayse.test:3000"), Some("same-site"))).await;
+    assert_eq!(same_site_other_origin.status, StatusCode::FORBIDDEN, "a sibling subdomain is not us");
+
+    let same_origin = app.send(sign_in_request(Some("http://kayse.test:3000"), Some("same-origin"))).await;
+    assert!(same_origin.session_token().is_some(), "{}: {}", same_origin.status, same_origin.text());
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let app = spawn().await;
+    let page = app.get("/sign-in", None).await;
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("object-src 'none'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(nonce.len() >= 22);
+    assert!(page.text().contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the header's nonce");
+    assert_ne!(app.get("/sign-in", None).await.header("content-security-policy").unwrap(), csp, "a fresh nonce per request");
+    assert_eq!(page.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(page.header("x-frame-options").as_deref(), Some("DENY"));
+    assert_eq!(page.header("referrer-policy").as_deref(), Some("same-origin"));
+    assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+}
+
+#[tokio::test]
+async fn unknown_pages_are_not_found() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    let page = app.get("/no/such/page", Some(&token)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.text().contains("Page not found"));
+}
