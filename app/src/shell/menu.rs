@@ -59,12 +59,14 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
                 type="button"
                 class="avatar-button"
                 node_ref=toggle
-                aria-label=label
                 aria-haspopup="true"
                 aria-controls="account-menu"
                 aria-expanded=move || open.get().to_string()
                 on:click=on_toggle
             >
+                // The name is hidden text, not aria-label, so the visible initials never
+                // contradict it for speech-input users.
+                <span class="visually-hidden">{label}</span>
                 <Avatar initials=initials colour=avatar_colour url=avatar_url class="avatar small"/>
             </button>
             <div id="account-menu" class="menu-panel" hidden=move || !open.get()>

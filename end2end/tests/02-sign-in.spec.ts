@@ -1,0 +1,42 @@
+import { expect, test } from "@playwright/test";
+import { DEMO_EMAIL, signIn, signOut, waitForHydration } from "./helpers";
+
+test("wrong credentials get one message that names neither part", async ({ page }) => {
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(DEMO_EMAIL);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+  await expect(page).toHaveURL(/\/sign-in/);
+});
+
+test("signing out ends the session and the settings need sign-in again", async ({ page, context }) => {
+  await page.goto("/settings/profile");
+  await expect(page).toHaveURL(/\/sign-in\?next=\/settings\/profile/);
+
+  await signIn(page);
+  await page.goto("/settings/profile");
+  await expect(page.getByLabel("Full name")).toBeVisible();
+  const cookie = (await context.cookies()).find((c) => c.name === "kayse_session");
+  expect(cookie?.httpOnly).toBe(true);
+  expect(cookie?.sameSite).toBe("Lax");
+
+  await signOut(page);
+  await page.goto("/settings/profile");
+  await expect(page).toHaveURL(/\/sign-in/);
+
+  // The old cookie, put back by hand, is refused by the server too.
+  await context.addCookies([cookie!]);
+  await page.goto("/settings/profile");
+  await expect(page).toHaveURL(/\/sign-in/);
+});
+
+test("after sign-in the visitor lands where they were going", async ({ page }) => {
+  await page.goto("/settings/profile");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(DEMO_EMAIL);
+  await page.getByLabel("Password").fill(process.env.KAYSE_DEMO_PASSWORD ?? "e2e-demo-password-4821");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/settings\/profile$/);
+});

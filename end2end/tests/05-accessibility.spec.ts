@@ -1,0 +1,35 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { signIn, waitForHydration } from "./helpers";
+
+async function expectNoViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  expect(summary).toEqual([]);
+}
+
+test("the sign-in page has no accessibility violations", async ({ page }) => {
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  await expectNoViolations(page);
+});
+
+test("the Profile tab has no accessibility violations, with the menu open too", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/settings/profile");
+  await waitForHydration(page);
+  await expect(page.getByLabel("Full name")).toBeVisible();
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: /Account menu for/ }).click();
+  await expectNoViolations(page);
+});
+
+test("the Profile tab works on a phone-sized screen", async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  await signIn(page);
+  await page.goto("/settings/profile");
+  await waitForHydration(page);
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(scrollWidth).toBeLessThanOrEqual(375);
+  await expectNoViolations(page);
+});

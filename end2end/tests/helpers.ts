@@ -1,0 +1,58 @@
+import { expect, type Page } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DATA_DIR, DEMO_EMAIL, DEMO_PASSWORD } from "../playwright.config";
+
+export { DEMO_EMAIL, DEMO_PASSWORD };
+
+/** Waits until the wasm has hydrated the page, so clicks reach Rust event handlers. */
+export async function waitForHydration(page: Page) {
+  await page.waitForFunction(() => document.body.dataset.hydrated === "true", null, {
+    timeout: 30_000,
+  });
+}
+
+export async function signIn(page: Page, email = DEMO_EMAIL, password = DEMO_PASSWORD) {
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("button", { name: /Account menu for/ })).toBeVisible();
+}
+
+export async function openAvatarMenu(page: Page) {
+  await waitForHydration(page);
+  await page.getByRole("button", { name: /Account menu for/ }).click();
+}
+
+export async function signOut(page: Page) {
+  await openAvatarMenu(page);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+}
+
+/** The messages the server wrote to its development outbox, oldest first. */
+export function outbox(): Array<{ to: string; subject: string; text: string; links: string[] }> {
+  const dir = path.join(__dirname, "..", DATA_DIR, "outbox");
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")));
+}
+
+/** Waits for the next message to `to` after `seen` messages, and returns it. */
+export async function nextMessageTo(to: string, seen: number) {
+  let found: ReturnType<typeof outbox>[number] | undefined;
+  await expect
+    .poll(() => {
+      found = outbox()
+        .slice(seen)
+        .find((m) => m.to === to);
+      return found !== undefined;
+    })
+    .toBe(true);
+  return found!;
+}
