@@ -60,11 +60,28 @@ impl Reply {
     }
 }
 
+/// SQLite in the temp folder by default. With `KAYSE_TEST_POSTGRES_URL` (an admin URL, as
+/// `scripts/test` sets when PostgreSQL is installed) each test gets a database of its own
+/// there instead, so the same suite proves both.
+async fn database_url(dir: &std::path::Path) -> String {
+    use sea_orm::{ConnectionTrait, Database};
+    let Ok(admin_url) = std::env::var("KAYSE_TEST_POSTGRES_URL") else {
+        return format!("sqlite://{}?mode=rwc", dir.join("kayse.db").display());
+    };
+    let name = format!("kayse_test_{}", &app::backend::tokens::new_token()[..16]);
+    let admin = Database::connect(admin_url.as_str()).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin.close().await.unwrap();
+    let base = admin_url.rsplit_once('/').unwrap().0;
+    format!("{base}/{name}")
+}
+
 pub async fn spawn() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
-        "[server]\ndata_dir = {:?}\npublic_url = \"http://kayse.test:3000\"\n[demo]\npassword = {:?}\n",
+        "[server]\ndata_dir = {:?}\npublic_url = \"http://kayse.test:3000\"\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n",
         dir.path().display().to_string(),
+        database_url(dir.path()).await,
         DEMO_PASSWORD
     );
     let settings = Settings::from_toml(&toml, "127.0.0.1:3000".parse().unwrap()).unwrap();
