@@ -3,6 +3,9 @@
 //! server-only sits behind the `ssr` feature, in `backend` and the features' `server`
 //! modules, so the wasm bundle carries none of it.
 
+// Server code returns errors; it does not panic (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -1,6 +1,8 @@
 //! The Kayse Profile server: settings, database, router and middleware around the shared
 //! `app` crate. `main.rs` only starts it; the integration tests build the same router.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod avatars;
 pub mod db;
 pub mod middleware;
