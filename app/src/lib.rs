@@ -3,6 +3,8 @@
 //! server-only sits behind the `ssr` feature, in `backend` and the features' `server`
 //! modules, so the wasm bundle carries none of it.
 
+// Deeply nested views in release builds need more than the default 128.
+#![recursion_limit = "256"]
 // Server code returns errors; it does not panic (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 

@@ -39,4 +39,5 @@ pub fn SignInPage() -> impl IntoView {
             </div>
         </main>
     }
+    .into_any()
 }

@@ -42,4 +42,5 @@ pub fn ConfirmEmailPage() -> impl IntoView {
             </div>
         </main>
     }
+    .into_any()
 }

@@ -94,4 +94,5 @@ pub fn EmailSection(current: RwSignal<ProfileView>) -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }

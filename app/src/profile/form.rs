@@ -211,6 +211,7 @@ pub fn ProfileForm(current: RwSignal<ProfileView>, timezones: Vec<String>) -> im
             </div>
         </form>
     }
+    .into_any()
 }
 
 /// Moves focus to the first field marked invalid, once the DOM shows the marks.

@@ -49,6 +49,7 @@ pub fn ProfilePage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// The message for `field` from a failed action, if it has one.

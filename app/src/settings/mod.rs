@@ -17,4 +17,5 @@ pub fn SettingsLayout() -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }

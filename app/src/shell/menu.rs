@@ -90,4 +90,5 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }

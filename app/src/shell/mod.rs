@@ -49,6 +49,7 @@ pub fn AppLayout() -> impl IntoView {
             <Outlet/>
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -58,4 +59,5 @@ fn TopBarAccount(account: AccountSummary) -> impl IntoView {
         <span class="company-name" data-testid="company-name">{company}</span>
         <AvatarMenu account/>
     }
+    .into_any()
 }
