@@ -27,6 +27,9 @@ pub enum AppError {
     Rejected(String),
     #[error("Not found.")]
     NotFound,
+    /// A sensitive action needs the password entered in the last 10 minutes.
+    #[error("For your security, enter your password to continue.")]
+    ReauthRequired,
     #[error("Could not reach Kayse. Check your connection and try again.")]
     Network,
     #[error("Something went wrong on our side. Please try again.")]

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod backend;
 pub mod error;
 pub mod profile;
+pub mod sessions;
 pub mod settings;
 pub mod shell;
 
@@ -23,6 +24,7 @@ use leptos_router::path;
 
 use auth::SignInPage;
 use profile::{ConfirmEmailPage, ProfilePage};
+use sessions::SessionsPage;
 use settings::SettingsLayout;
 use shell::AppLayout;
 
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/profile"/> }/>
                         <Route path=path!("/profile") view=ProfilePage/>
+                        <Route path=path!("/sessions") view=SessionsPage/>
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

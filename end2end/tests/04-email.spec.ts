@@ -13,13 +13,13 @@ async function changeEmail(page: Page, from: string, to: string) {
   // Not the login yet.
   await expect(page.getByTestId("current-email")).toHaveText(from);
 
-  const confirmation = await nextMessageTo(to, seen);
+  const confirmation = await nextMessageTo(to, seen, "Confirm your new Kayse email address");
   expect(confirmation.subject).toBe("Confirm your new Kayse email address");
   await page.goto(confirmation.links[0]);
   await waitForHydration(page);
   await page.getByRole("button", { name: "Confirm email" }).click();
   await expect(page.getByRole("status")).toContainText(`Your login email is now ${to}.`);
-  const notice = await nextMessageTo(from, seen);
+  const notice = await nextMessageTo(from, seen, "Your Kayse login email was changed");
   expect(notice.subject).toBe("Your Kayse login email was changed");
 
   // The link works once.

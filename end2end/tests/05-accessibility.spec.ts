@@ -33,3 +33,17 @@ test("the Profile tab works on a phone-sized screen", async ({ page }) => {
   expect(scrollWidth).toBeLessThanOrEqual(375);
   await expectNoViolations(page);
 });
+
+test("the Sessions tab has no accessibility violations, with its dialog open too", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/settings/sessions");
+  await waitForHydration(page);
+  await expect(page.getByTestId("session-row").first()).toBeVisible();
+  await expectNoViolations(page);
+  const signOutAll = page.getByRole("button", { name: "Sign out all sessions" });
+  if (await signOutAll.isEnabled()) {
+    await signOutAll.click();
+    await expect(page.getByRole("dialog")).toBeVisible();
+    await expectNoViolations(page);
+  }
+});

@@ -44,13 +44,13 @@ export function outbox(): Array<{ to: string; subject: string; text: string; lin
 }
 
 /** Waits for the next message to `to` after `seen` messages, and returns it. */
-export async function nextMessageTo(to: string, seen: number) {
+export async function nextMessageTo(to: string, seen: number, subject?: string) {
   let found: ReturnType<typeof outbox>[number] | undefined;
   await expect
     .poll(() => {
       found = outbox()
         .slice(seen)
-        .find((m) => m.to === to);
+        .find((m) => m.to === to && (subject === undefined || m.subject === subject));
       return found !== undefined;
     })
     .toBe(true);

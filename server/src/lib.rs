@@ -5,6 +5,7 @@
 
 pub mod avatars;
 pub mod db;
+pub mod live;
 pub mod middleware;
 pub mod migrations;
 pub mod settings;
@@ -18,6 +19,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::limit::RequestBodyLimitLayer;
 
+use app::backend::live::LiveHub;
 use app::backend::mail::Mailer;
 use app::backend::throttle::Throttle;
 use app::backend::{AppState, RuntimeConfig};
@@ -43,6 +45,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         }),
         mailer,
         password_throttle: Arc::new(Throttle::default()),
+        live: LiveHub::default(),
     })
 }
 
@@ -55,6 +58,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
     Router::new()
         .leptos_routes_with_context(&state, routes, || {}, move || shell(shell_options.clone()))
         .route("/avatars/{file}", get(avatars::serve_avatar))
+        .route("/live", get(live::live_events))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),

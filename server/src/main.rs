@@ -34,6 +34,7 @@ async fn run() -> Result<(), String> {
         // Printed once, on the start that creates it, so a newcomer can sign in at once.
         tracing::info!("Demo account created. Sign in with email {email} and password {password}");
     }
+    server::live::spawn_session_cleanup(state.clone());
     let app = build_router(state, settings.max_upload_bytes);
     let listener = tokio::net::TcpListener::bind(settings.address)
         .await

@@ -34,6 +34,8 @@ pub async fn sign_out() -> Result<(), AppError> {
     // Signing out twice, or with an already-ended session, still lands on the sign-in page.
     if let Ok(current) = request::signed_in() {
         sessions::end(&state.db, current.session_id).await?;
+        // Other open tabs of this session go to the sign-in page too.
+        state.live.publish(crate::backend::live::LiveEvent::SessionsEnded(vec![current.session_id]));
     }
     request::set_response_header(http::header::SET_COOKIE, &sessions::clear_cookie_value(&state.config))?;
     leptos_axum::redirect("/sign-in");

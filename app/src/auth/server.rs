@@ -47,6 +47,7 @@ pub async fn sign_in(
     state.password_throttle.forget(&keys[0]);
     let token = sessions::start(&state.db, &state.config, &user, user_agent, client_address).await?;
     tracing::info!(user_id = user.id, address = %client_address, "signed in");
+    crate::sessions::server::notice_new_device(state, &user, user_agent, client_address).await;
     Ok((user, token))
 }
 

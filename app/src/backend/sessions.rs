@@ -56,6 +56,7 @@ pub async fn start(
         created_at: Set(now),
         last_seen_at: Set(now),
         expires_at: Set(now + config.session_absolute),
+        password_confirmed_at: Set(now),
         ..Default::default()
     }
     .insert(db)
@@ -90,6 +91,52 @@ pub async fn resolve(db: &DatabaseConnection, config: &RuntimeConfig, token: &st
 
 pub async fn end(db: &DatabaseConnection, session_id: i32) -> Result<(), AppError> {
     session::Entity::delete_by_id(session_id).exec(db).await?;
+    Ok(())
+}
+
+/// Whether the session is still live (not ended, not expired), by id. The live channel
+/// asks this now and then, to notice sessions ended by another server instance.
+pub async fn is_live(db: &DatabaseConnection, config: &RuntimeConfig, session_id: i32) -> Result<bool, AppError> {
+    let now = Utc::now();
+    Ok(session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .is_some_and(|row| row.expires_at > now && row.last_seen_at + config.session_idle > now))
+}
+
+/// Deletes every session past its absolute or idle lifetime; returns how many. Run by
+/// the server's periodic cleanup job (expired sessions already stop working on sight).
+pub async fn delete_expired(db: &DatabaseConnection, config: &RuntimeConfig) -> Result<u64, AppError> {
+    let now = Utc::now();
+    let result = session::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(session::Column::ExpiresAt.lte(now))
+                .add(session::Column::LastSeenAt.lte(now - config.session_idle)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// How recently the password must have been entered for a sensitive action.
+pub const REAUTH_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Whether this session entered its password within the re-authentication window.
+pub async fn password_recently_confirmed(db: &DatabaseConnection, session_id: i32) -> Result<bool, AppError> {
+    Ok(session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .is_some_and(|row| Utc::now() - row.password_confirmed_at < REAUTH_WINDOW))
+}
+
+/// Records that the password was just entered in this session.
+pub async fn mark_password_confirmed(db: &DatabaseConnection, session_id: i32) -> Result<(), AppError> {
+    session::Entity::update_many()
+        .col_expr(session::Column::PasswordConfirmedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(session::Column::Id.eq(session_id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

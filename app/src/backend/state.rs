@@ -4,6 +4,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
+use super::live::LiveHub;
 use super::mail::Mailer;
 use super::throttle::Throttle;
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Failed password guesses, per account and per client address.
     pub password_throttle: Arc<Throttle>,
+    /// Pushes events to open pages.
+    pub live: LiveHub,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -11,6 +11,7 @@ use leptos_router::components::{Outlet, Redirect};
 
 use crate::auth::api::{AccountSummary, current_account};
 use crate::error::AppError;
+use crate::sessions::LiveSignOut;
 use menu::AvatarMenu;
 
 /// Bumped after anything that changes what the top bar shows (name, photo), so the shell
@@ -45,6 +46,7 @@ pub fn AppLayout() -> impl IntoView {
                 })}
             </Transition>
         </header>
+        <LiveSignOut/>
         <main id="main" class="page">
             <Outlet/>
         </main>

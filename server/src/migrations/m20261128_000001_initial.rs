@@ -49,6 +49,16 @@ enum Sessions {
     CreatedAt,
     LastSeenAt,
     ExpiresAt,
+    PasswordConfirmedAt,
+}
+
+#[derive(DeriveIden)]
+enum KnownDevices {
+    Table,
+    Id,
+    UserId,
+    Fingerprint,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -145,6 +155,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Sessions::CreatedAt))
                     .col(timestamp_with_time_zone(Sessions::LastSeenAt))
                     .col(timestamp_with_time_zone(Sessions::ExpiresAt))
+                    .col(timestamp_with_time_zone(Sessions::PasswordConfirmedAt))
                     .foreign_key(&mut foreign_key((Sessions::Table, Sessions::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
                     .foreign_key(&mut foreign_key((Sessions::Table, Sessions::CompanyId), (Companies::Table, Companies::Id), ForeignKeyAction::SetNull))
                     .to_owned(),
@@ -184,6 +195,29 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(KnownDevices::Table)
+                    .col(pk_auto(KnownDevices::Id))
+                    .col(integer(KnownDevices::UserId))
+                    .col(string(KnownDevices::Fingerprint))
+                    .col(timestamp_with_time_zone(KnownDevices::CreatedAt))
+                    .foreign_key(&mut foreign_key((KnownDevices::Table, KnownDevices::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("known_devices_user_fingerprint")
+                    .table(KnownDevices::Table)
+                    .col(KnownDevices::UserId)
+                    .col(KnownDevices::Fingerprint)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(Index::create().name("avatars_hash").table(Avatars::Table).col(Avatars::Hash).to_owned())
             .await?;
         Ok(())
@@ -191,6 +225,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            KnownDevices::Table.into_iden(),
             Avatars::Table.into_iden(),
             EmailChanges::Table.into_iden(),
             Sessions::Table.into_iden(),

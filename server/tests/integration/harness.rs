@@ -174,12 +174,31 @@ impl TestApp {
     }
 
     pub async fn sign_in_as(&self, email: &str, password: &str) -> String {
-        let reply = self.call::<app::auth::api::SignIn>(&[("email", email), ("password", password), ("next", "")], None).await;
+        self.sign_in_with(email, password, "", "127.0.0.1").await
+    }
+
+    /// Signs in from a given browser (user agent) and client address.
+    pub async fn sign_in_with(&self, email: &str, password: &str, user_agent: &str, ip: &str) -> String {
+        use leptos::server_fn::ServerFn;
+        let body = format!("email={}&password={}&next=", encode(email), encode(password));
+        let mut request = Request::post(app::auth::api::SignIn::PATH)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header(header::USER_AGENT, user_agent)
+            .body(Body::from(body))
+            .unwrap();
+        request.extensions_mut().insert(from_address(ip));
+        let reply = self.send(request).await;
         reply.session_token().unwrap_or_else(|| panic!("sign-in failed: {} {}", reply.status, reply.text()))
     }
 
     pub async fn sign_in_demo(&self) -> String {
         self.sign_in_as(DEMO_EMAIL, DEMO_PASSWORD).await
+    }
+
+    /// The outbox messages with this subject, oldest first.
+    pub fn outbox_with_subject(&self, subject: &str) -> Vec<serde_json::Value> {
+        self.outbox_messages().into_iter().filter(|m| m["subject"] == subject).collect()
     }
 
     /// The messages in the development outbox, oldest first.

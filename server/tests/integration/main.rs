@@ -5,3 +5,4 @@ mod auth;
 mod harness;
 mod profile;
 mod security;
+mod sessions;

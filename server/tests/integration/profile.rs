@@ -161,6 +161,8 @@ fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
+const CONFIRM: &str = "Confirm your new Kayse email address";
+
 fn link_token(message: &serde_json::Value) -> String {
     let link = message["links"][0].as_str().unwrap();
     assert!(link.starts_with("http://kayse.test:3000/confirm-email?token="), "{link}");
@@ -178,7 +180,7 @@ async fn changing_the_email_needs_the_password_and_a_confirmed_link() {
         let reply = app.call::<RequestEmailChange>(&[("new_email", bad), ("current_password", DEMO_PASSWORD)], Some(&token)).await;
         assert!(reply.app_error().message_for("new_email").is_some(), "{why}");
     }
-    assert!(app.outbox_messages().is_empty());
+    assert!(app.outbox_with_subject(CONFIRM).is_empty());
 
     let view: ProfileView = app
         .call::<RequestEmailChange>(&[("new_email", "Alex@Firm.example"), ("current_password", DEMO_PASSWORD)], Some(&token))
@@ -186,7 +188,7 @@ async fn changing_the_email_needs_the_password_and_a_confirmed_link() {
         .json();
     assert_eq!(view.email, DEMO_EMAIL, "the login does not change yet");
     assert_eq!(view.pending_email.unwrap().new_email, "alex@firm.example");
-    let messages = app.outbox_messages();
+    let messages = app.outbox_with_subject(CONFIRM);
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["to"], "alex@firm.example");
     let link = link_token(&messages[0]);
@@ -196,7 +198,7 @@ async fn changing_the_email_needs_the_password_and_a_confirmed_link() {
     let confirmed = app.call::<ConfirmEmailChange>(&[("token", &link)], None).await;
     assert_eq!(confirmed.json::<String>(), "alex@firm.example");
     assert_eq!(demo_user_by(&app, "alex@firm.example").await.id, demo_user_id(&app, "alex@firm.example").await);
-    let notice = &app.outbox_messages()[1];
+    let notice = &app.outbox_with_subject("Your Kayse login email was changed")[0];
     assert_eq!(notice["to"], DEMO_EMAIL, "the old address is told");
     assert!(notice["text"].as_str().unwrap().contains("alex@firm.example"));
 
@@ -222,7 +224,7 @@ async fn an_expired_link_fails_and_resend_replaces_the_link() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
     app.call::<RequestEmailChange>(&[("new_email", "new@firm.example"), ("current_password", DEMO_PASSWORD)], Some(&token)).await;
-    let first = link_token(&app.outbox_messages()[0]);
+    let first = link_token(&app.outbox_with_subject(CONFIRM)[0]);
 
     // Resend is refused within a minute of the last link…
     let early = app.call::<ResendEmailChange>(&[], Some(&token)).await;
@@ -233,7 +235,7 @@ async fn an_expired_link_fails_and_resend_replaces_the_link() {
     active.created_at = Set(chrono::Utc::now() - chrono::Duration::minutes(2));
     active.update(&app.state.db).await.unwrap();
     assert!(app.call::<ResendEmailChange>(&[], Some(&token)).await.status.is_success());
-    let second = link_token(&app.outbox_messages()[1]);
+    let second = link_token(&app.outbox_with_subject(CONFIRM)[1]);
     assert_ne!(first, second);
     assert!(matches!(app.call::<ConfirmEmailChange>(&[("token", &first)], None).await.app_error(), AppError::Rejected(_)));
 
@@ -251,7 +253,7 @@ async fn cancel_drops_the_pending_change_and_taken_addresses_are_refused() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
     app.call::<RequestEmailChange>(&[("new_email", "new@firm.example"), ("current_password", DEMO_PASSWORD)], Some(&token)).await;
-    let link = link_token(&app.outbox_messages()[0]);
+    let link = link_token(&app.outbox_with_subject(CONFIRM)[0]);
     let view: ProfileView = app.call::<CancelEmailChange>(&[], Some(&token)).await.json();
     assert_eq!(view.pending_email, None);
     assert!(matches!(app.call::<ConfirmEmailChange>(&[("token", &link)], None).await.app_error(), AppError::Rejected(_)));

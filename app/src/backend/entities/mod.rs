@@ -4,6 +4,7 @@
 pub mod avatar;
 pub mod company;
 pub mod email_change;
+pub mod known_device;
 pub mod membership;
 pub mod session;
 pub mod user;

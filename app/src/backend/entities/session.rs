@@ -17,6 +17,9 @@ pub struct Model {
     pub last_seen_at: chrono::DateTime<chrono::Utc>,
     /// The absolute end of the session, whatever its activity.
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// When the password was last entered in this session (sign-in or a re-check).
+    /// Sensitive actions need it to be recent.
+    pub password_confirmed_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

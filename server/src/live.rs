@@ -1,0 +1,74 @@
+//! `/live`: the server-sent events channel of open pages. For now it carries one event,
+//! `signed-out`, sent the moment the page's session ends; notifications will share it.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
+
+use app::backend::live::LiveEvent;
+use app::backend::sessions::{self, SignedIn};
+use app::backend::AppState;
+
+/// How often an open page's session is re-checked in the database: catches sessions ended
+/// by another server instance, or expired, without any push.
+const RECHECK_EVERY: Duration = Duration::from_secs(3);
+
+fn signed_out() -> Event {
+    // Browsers drop events with empty data (the SSE spec), so say something.
+    Event::default().event("signed-out").data("session ended")
+}
+
+pub async fn live_events(State(state): State<AppState>, signed_in: Option<Extension<SignedIn>>) -> Response {
+    let Some(Extension(me)) = signed_in else {
+        // No live session: say so at once, so the page goes to sign-in.
+        return Sse::new(stream::once(async { Ok::<_, Infallible>(signed_out()) })).into_response();
+    };
+    Sse::new(watch_session(state, me.session_id))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response()
+}
+
+/// Yields one `signed-out` event when the session ends, then finishes.
+fn watch_session(state: AppState, session_id: i32) -> impl Stream<Item = Result<Event, Infallible>> {
+    let receiver = state.live.subscribe();
+    let ticker = tokio::time::interval(RECHECK_EVERY);
+    stream::unfold(Some((state, receiver, ticker)), move |watch| async move {
+        let (state, mut receiver, mut ticker) = watch?;
+        loop {
+            let ended = tokio::select! {
+                message = receiver.recv() => match message {
+                    Ok(LiveEvent::SessionsEnded(ids)) => ids.contains(&session_id),
+                    // Missed events: ask the database instead.
+                    Err(RecvError::Lagged(_)) => !sessions::is_live(&state.db, &state.config, session_id).await.unwrap_or(true),
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = ticker.tick() => !sessions::is_live(&state.db, &state.config, session_id).await.unwrap_or(true),
+            };
+            if ended {
+                return Some((Ok(signed_out()), None));
+            }
+        }
+    })
+    .boxed()
+}
+
+/// Deletes expired sessions every ten minutes, for as long as the server runs.
+pub fn spawn_session_cleanup(state: AppState) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            ticker.tick().await;
+            match sessions::delete_expired(&state.db, &state.config).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
+                Err(err) => tracing::warn!(?err, "deleting expired sessions failed"),
+            }
+        }
+    });
+}
