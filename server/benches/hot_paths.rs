@@ -86,18 +86,20 @@ async fn main() {
     }
 
     let sign_in_body = format!("email=demo%40kayse.test&password={PASSWORD}&next=");
-    let mut token = String::new();
+    let sign_in = |router: axum::Router, body: String| async move {
+        let response = router.oneshot(request(app::auth::api::SignIn::PATH, body, None)).await.expect("response");
+        let cookie = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        cookie.trim_start_matches("kayse_session=").split(';').next().unwrap_or_default().to_owned()
+    };
     time("sign-in request (router, hash check, session)", 10, || {
-        let router = router.clone();
-        let body = sign_in_body.clone();
-        let token = &mut token;
+        let (router, body) = (router.clone(), sign_in_body.clone());
         async move {
-            let response = router.oneshot(request(app::auth::api::SignIn::PATH, body, None)).await.expect("response");
-            let cookie = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            *token = cookie.trim_start_matches("kayse_session=").split(';').next().unwrap_or_default().to_owned();
+            sign_in(router, body).await;
         }
     })
     .await;
+    let token = sign_in(router.clone(), sign_in_body.clone()).await;
+    assert_eq!(token.len(), 64, "signed in");
 
     time("get_profile server function (session + 2 queries)", 500, || {
         let router = router.clone();

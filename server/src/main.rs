@@ -9,6 +9,9 @@ use tracing_subscriber::EnvFilter;
 use server::settings::Settings;
 use server::{build_router, build_state, db};
 
+/// The `name` in `[[workspace.metadata.leptos]]` (Cargo.toml): the site's file names.
+const OUTPUT_NAME: &str = "kayse-profile";
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -23,7 +26,12 @@ async fn main() {
 async fn run() -> Result<(), String> {
     // cargo-leptos passes the site settings (address, site root) in LEPTOS_* variables.
     let conf = get_configuration(None).map_err(|e| format!("Leptos configuration: {e}"))?;
-    let leptos_options = conf.leptos_options;
+    let mut leptos_options = conf.leptos_options;
+    // A binary built by plain `cargo build`/`cargo test` has no name baked in; without one
+    // its pages would ask for the wrong wasm file and never hydrate.
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = OUTPUT_NAME.into();
+    }
     let config_path = std::env::var("KAYSE_CONFIG").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("Leptos.toml"));
     let settings = Settings::load(&config_path, leptos_options.site_addr)?;
 
