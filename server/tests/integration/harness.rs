@@ -124,16 +124,7 @@ impl TestApp {
 
     pub async fn call_from<F: ServerFn>(&self, form: &[(&str, &str)], token: Option<&str>, ip: &str) -> Reply {
         let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-        let mut builder = Request::post(F::PATH)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .header(header::HOST, "kayse.test:3000")
-            .header(header::ORIGIN, "http://kayse.test:3000")
-            .header("sec-fetch-site", "same-origin");
-        if let Some(token) = token {
-            builder = builder.header(header::COOKIE, format!("kayse_session={token}"));
-        }
-        let mut request = builder.body(Body::from(body)).unwrap();
+        let mut request = browser_post::<F>("application/x-www-form-urlencoded", token).body(Body::from(body)).unwrap();
         request.extensions_mut().insert(from_address(ip));
         self.send(request).await
     }
@@ -160,17 +151,11 @@ impl TestApp {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let mut builder = Request::post(F::PATH)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        let request = browser_post::<F>(&format!("multipart/form-data; boundary={boundary}"), token)
             .header(header::CONTENT_LENGTH, body.len())
-            .header(header::ACCEPT, "application/json")
-            .header(header::HOST, "kayse.test:3000")
-            .header(header::ORIGIN, "http://kayse.test:3000")
-            .header("sec-fetch-site", "same-origin");
-        if let Some(token) = token {
-            builder = builder.header(header::COOKIE, format!("kayse_session={token}"));
-        }
-        self.send(builder.body(Body::from(body)).unwrap()).await
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
     }
 
     pub async fn sign_in_as(&self, email: &str, password: &str) -> String {
@@ -208,6 +193,20 @@ impl TestApp {
             .unwrap_or_default();
         files.sort();
         files.iter().map(|f| serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap()).collect()
+    }
+}
+
+/// A POST to a server function with the headers a same-origin browser fetch sends.
+fn browser_post<F: ServerFn>(content_type: &str, token: Option<&str>) -> axum::http::request::Builder {
+    let builder = Request::post(F::PATH)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ACCEPT, "application/json")
+        .header(header::HOST, "kayse.test:3000")
+        .header(header::ORIGIN, "http://kayse.test:3000")
+        .header("sec-fetch-site", "same-origin");
+    match token {
+        Some(token) => builder.header(header::COOKIE, format!("kayse_session={token}")),
+        None => builder,
     }
 }
 

@@ -145,20 +145,9 @@ fn pixel_bomb() -> Vec<u8> {
     // Rewrite IHDR's width and height, then its CRC.
     bytes[16..20].copy_from_slice(&30_000u32.to_be_bytes());
     bytes[20..24].copy_from_slice(&30_000u32.to_be_bytes());
-    let crc = crc32(&bytes[12..29]);
+    let crc = crc32fast::hash(&bytes[12..29]);
     bytes[29..33].copy_from_slice(&crc.to_be_bytes());
     bytes
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 const CONFIRM: &str = "Confirm your new Kayse email address";
