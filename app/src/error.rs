@@ -27,6 +27,8 @@ pub enum AppError {
     Rejected(String),
     #[error("Not found.")]
     NotFound,
+    #[error("You don't belong to any company yet. Ask your firm's Kayse administrator to add you.")]
+    NoCompany,
     /// A sensitive action needs the password entered in the last 10 minutes.
     #[error("For your security, enter your password to continue.")]
     ReauthRequired,

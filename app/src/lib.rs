@@ -9,6 +9,8 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod auth;
+pub mod cases;
+pub mod companies;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
@@ -23,6 +25,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use auth::SignInPage;
+use cases::{CaseDetailPage, CasesPage, MyTasksPage};
 use profile::{ConfirmEmailPage, ProfilePage};
 use sessions::SessionsPage;
 use settings::SettingsLayout;
@@ -70,7 +73,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/confirm-email") view=ConfirmEmailPage/>
                 <ParentRoute path=path!("") view=AppLayout>
-                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("") view=CasesPage/>
+                    <Route path=path!("/cases/:id") view=CaseDetailPage/>
+                    <Route path=path!("/tasks") view=MyTasksPage/>
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/profile"/> }/>
                         <Route path=path!("/profile") view=ProfilePage/>
@@ -79,18 +84,6 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
-    }
-}
-
-/// The signed-in home page. Kayse's case list arrives here with the companies work.
-#[component]
-fn HomePage() -> impl IntoView {
-    view! {
-        <section class="card stack welcome">
-            <h1>"Welcome to Kayse"</h1>
-            <p>"Your profile, photo and timezone are under your avatar in the top-right corner."</p>
-            <p><a class="button primary" href="/settings/profile">"Open Profile Settings"</a></p>
-        </section>
     }
 }
 

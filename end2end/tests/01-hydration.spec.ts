@@ -21,7 +21,10 @@ test("the avatar menu opens by mouse and by keyboard", async ({ page }) => {
   await page.keyboard.press("Enter");
   await expect(profileLink).toBeFocused();
   await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Switch Company" })).toBeFocused();
+  await page.keyboard.press("Tab");
   await expect(page.getByRole("button", { name: "Sign out" })).toBeFocused();
+  await page.keyboard.press("Shift+Tab");
   await page.keyboard.press("Shift+Tab");
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/settings\/profile$/);

@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
-use app::backend::entities::{company, membership, user};
+use app::backend::entities::{case, company, membership, task, user};
 use app::backend::passwords;
 
 use crate::migrations::Migrator;
@@ -37,34 +37,82 @@ pub async fn seed_demo(db: &DatabaseConnection, password: Option<String>) -> Res
     let hash = passwords::hash_password(password.clone()).await.map_err(|e| e.to_string())?;
     let now = Utc::now();
     let txn = db.begin().await.map_err(|e| e.to_string())?;
-    let mut company_ids = Vec::new();
-    for name in ["Harper & Lowe LLP", "Reyes Legal Group"] {
-        let company = company::ActiveModel { name: Set(name.to_owned()), created_at: Set(now), ..Default::default() }
+    let harper = insert_company(&txn, "Harper & Lowe LLP", now).await?;
+    let reyes = insert_company(&txn, "Reyes Legal Group", now).await?;
+    let demo = insert_user(&txn, DEMO_EMAIL, &hash, "Alex Morgan", "America/New_York", Some(harper), now).await?;
+    // Teammates cannot sign in (nobody knows their password); they make the firms real.
+    let nobody = passwords::hash_password(app::backend::tokens::new_token()).await.map_err(|e| e.to_string())?;
+    let priya = insert_user(&txn, "priya.shah@harperlowe.example", &nobody, "Priya Shah", "America/Chicago", Some(harper), now).await?;
+    let marcus = insert_user(&txn, "marcus.lee@harperlowe.example", &nobody, "Marcus Lee", "America/New_York", Some(harper), now).await?;
+    let dana = insert_user(&txn, "dana.reyes@reyeslegal.example", &nobody, "Dana Reyes", "America/Los_Angeles", Some(reyes), now).await?;
+    let tom = insert_user(&txn, "tom.alvarez@reyeslegal.example", &nobody, "Tom Alvarez", "America/Los_Angeles", Some(reyes), now).await?;
+    // The demo person is an Admin at one firm and a User at the other, so both views show.
+    for (user_id, company_id, role) in [
+        (demo, harper, membership::ROLE_ADMIN),
+        (priya, harper, membership::ROLE_USER),
+        (marcus, harper, membership::ROLE_USER),
+        (demo, reyes, membership::ROLE_USER),
+        (dana, reyes, membership::ROLE_ADMIN),
+        (tom, reyes, membership::ROLE_USER),
+    ] {
+        membership::ActiveModel {
+            user_id: Set(user_id),
+            company_id: Set(company_id),
+            role: Set(role.to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    let day = chrono::Duration::days(1);
+    let harper_cases = [
+        ("HL-2026-014", "Smith v. Ridgeway Logistics", "Personal injury", "Open", Some(demo), "Truck collision on I-95; liability disputed by the carrier's insurer."),
+        ("HL-2026-021", "Estate of Eleanor Price", "Probate", "Open", Some(priya), "Will contest by two nephews; inventory of the estate under way."),
+        ("HL-2025-188", "Garcia Employment Dispute", "Employment", "Discovery", Some(demo), "Wrongful termination claim against a regional retailer."),
+        ("HL-2026-030", "Chen Immigration Petition", "Immigration", "Intake", None, "H-1B transfer and green card sponsorship for a software engineer."),
+    ];
+    let reyes_cases = [
+        ("RLG-114", "Okafor v. City Transit", "Personal injury", "Open", Some(demo), "Bus passenger injured in a sudden stop; claim against the city."),
+        ("RLG-120", "Martinez Divorce", "Family", "Settlement", Some(dana), "Shared custody agreed; property division in negotiation."),
+        ("RLG-131", "Bluewater Lease Review", "Real estate", "Open", Some(tom), "Commercial lease renewal for a marina operator."),
+    ];
+    let mut case_ids = std::collections::HashMap::new();
+    for (company_id, cases) in [(harper, &harper_cases[..]), (reyes, &reyes_cases[..])] {
+        for (index, (number, name, case_type, status, assignee, description)) in cases.iter().enumerate() {
+            let created = case::ActiveModel {
+                company_id: Set(company_id),
+                number: Set((*number).to_owned()),
+                name: Set((*name).to_owned()),
+                case_type: Set((*case_type).to_owned()),
+                status: Set((*status).to_owned()),
+                assignee_id: Set(*assignee),
+                description: Set((*description).to_owned()),
+                created_at: Set(now - day * (index as i32 + 1) * 7),
+                ..Default::default()
+            }
             .insert(&txn)
             .await
             .map_err(|e| e.to_string())?;
-        company_ids.push(company.id);
+            case_ids.insert(*number, (company_id, created.id));
+        }
     }
-    let demo = user::ActiveModel {
-        email: Set(DEMO_EMAIL.to_owned()),
-        password_hash: Set(hash),
-        full_name: Set("Alex Morgan".to_owned()),
-        phone: Set(None),
-        timezone: Set("America/New_York".to_owned()),
-        avatar_hash: Set(None),
-        last_company_id: Set(company_ids.first().copied()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| e.to_string())?;
-    for company_id in company_ids {
-        membership::ActiveModel {
-            user_id: Set(demo.id),
+    for (number, title, due_in_hours, assignee) in [
+        ("HL-2026-014", "File response to motion to dismiss", 48, Some(demo)),
+        ("HL-2025-188", "Prepare Ms. Garcia for her deposition", -20, Some(demo)),
+        ("HL-2026-021", "Send estate inventory to the court", 120, Some(priya)),
+        ("RLG-114", "Request the police report", 96, Some(demo)),
+        ("RLG-120", "Draft the property settlement", 72, Some(dana)),
+    ] {
+        let Some(&(company_id, case_id)) = case_ids.get(number) else { continue };
+        task::ActiveModel {
             company_id: Set(company_id),
-            role: Set(membership::ROLE_ADMIN.to_owned()),
+            case_id: Set(case_id),
+            title: Set(title.to_owned()),
+            due_at: Set(now + chrono::Duration::hours(due_in_hours)),
+            assignee_id: Set(assignee),
+            completed_at: Set(None),
             created_at: Set(now),
             ..Default::default()
         }
@@ -74,4 +122,39 @@ pub async fn seed_demo(db: &DatabaseConnection, password: Option<String>) -> Res
     }
     txn.commit().await.map_err(|e| e.to_string())?;
     Ok(Some((DEMO_EMAIL.to_owned(), password)))
+}
+
+async fn insert_company(txn: &sea_orm::DatabaseTransaction, name: &str, now: chrono::DateTime<Utc>) -> Result<i32, String> {
+    let company = company::ActiveModel { name: Set(name.to_owned()), created_at: Set(now), ..Default::default() }
+        .insert(txn)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(company.id)
+}
+
+async fn insert_user(
+    txn: &sea_orm::DatabaseTransaction,
+    email: &str,
+    password_hash: &str,
+    full_name: &str,
+    timezone: &str,
+    last_company_id: Option<i32>,
+    now: chrono::DateTime<Utc>,
+) -> Result<i32, String> {
+    let user = user::ActiveModel {
+        email: Set(email.to_owned()),
+        password_hash: Set(password_hash.to_owned()),
+        full_name: Set(full_name.to_owned()),
+        phone: Set(None),
+        timezone: Set(timezone.to_owned()),
+        avatar_hash: Set(None),
+        last_company_id: Set(last_company_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(user.id)
 }

@@ -14,6 +14,8 @@ pub struct AccountSummary {
     pub avatar_colour: String,
     pub avatar_url: Option<String>,
     pub company_name: Option<String>,
+    /// Every company the user belongs to, the current one marked.
+    pub companies: Vec<crate::companies::api::CompanyChoice>,
 }
 
 #[server]
@@ -44,18 +46,14 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[server]
 pub async fn current_account() -> Result<AccountSummary, AppError> {
-    use crate::backend::entities::company;
     use crate::backend::request;
     use crate::profile::{rules, server::{avatar_url, load_user}};
-    use sea_orm::EntityTrait;
 
     let state = request::state()?;
     let session = request::signed_in()?;
     let user = load_user(&state.db, session.user_id).await?;
-    let company_name = match session.company_id {
-        Some(id) => company::Entity::find_by_id(id).one(&state.db).await?.map(|c| c.name),
-        None => None,
-    };
+    let (companies, _) = crate::companies::server::choices(&state.db, &session).await?;
+    let company_name = companies.iter().find(|c| c.current).map(|c| c.name.clone());
     Ok(AccountSummary {
         initials: rules::initials(&user.full_name),
         avatar_colour: rules::avatar_colour(user.id).to_owned(),
@@ -63,5 +61,6 @@ pub async fn current_account() -> Result<AccountSummary, AppError> {
         full_name: user.full_name,
         email: user.email,
         company_name,
+        companies,
     })
 }

@@ -6,6 +6,7 @@ pub mod live;
 pub mod mail;
 pub mod passwords;
 pub mod request;
+pub mod scope;
 pub mod sessions;
 pub mod state;
 pub mod throttle;

@@ -5,12 +5,14 @@ use wasm_bindgen::JsCast;
 
 use super::avatar::Avatar;
 use crate::auth::api::{AccountSummary, SignOut};
+use crate::companies::api::{CompanyChoice, SwitchCompany};
 
 /// The avatar in the top-right corner and its menu. A disclosure (button + panel): Enter
 /// or Space opens it, Tab moves through the items, Escape closes it and returns focus.
 #[component]
 pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
     let open = RwSignal::new(false);
+    let show_companies = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
     let container = NodeRef::<html::Div>::new();
     let toggle = NodeRef::<html::Button>::new();
@@ -36,6 +38,7 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
     let on_keydown = move |ev: ev::KeyboardEvent| {
         if ev.key() == "Escape" && open.get_untracked() {
             ev.prevent_default();
+            show_companies.set(false);
             close(true);
         }
     };
@@ -52,7 +55,7 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
     };
 
     let label = format!("Account menu for {}", account.full_name);
-    let AccountSummary { full_name, email, initials, avatar_colour, avatar_url, .. } = account;
+    let AccountSummary { full_name, email, initials, avatar_colour, avatar_url, companies, .. } = account;
     view! {
         <div class="avatar-menu" node_ref=container on:keydown=on_keydown on:focusout=on_focusout>
             <button
@@ -81,6 +84,15 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
                         </a>
                     </li>
                     <li>
+                        <button type="button" aria-expanded=move || show_companies.get().to_string()
+                            aria-controls="company-switcher" on:click=move |_| show_companies.update(|s| *s = !*s)>
+                            "Switch Company"
+                        </button>
+                        <Show when=move || show_companies.get()>
+                            <CompanySwitcher companies=companies.clone()/>
+                        </Show>
+                    </li>
+                    <li>
                         <button type="button" on:click=move |_| { sign_out.dispatch(SignOut {}); }
                             disabled=move || sign_out.pending().get()>
                             "Sign out"
@@ -88,6 +100,58 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
                     </li>
                 </ul>
             </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// The companies list inside the avatar menu: the current one marked, a search box when
+/// there are more than eight. Picking one switches the whole app at once (a full reload,
+/// so no list of the previous company survives anywhere on the page).
+#[component]
+fn CompanySwitcher(companies: Vec<CompanyChoice>) -> impl IntoView {
+    let switch = ServerAction::<SwitchCompany>::new();
+    let filter = RwSignal::new(String::new());
+    let searchable = companies.len() > 8;
+    Effect::new(move |_| {
+        if let Some(Ok(())) = switch.value().get() {
+            let _ = window().location().set_href("/");
+        }
+    });
+    let error = move || switch.value().get().and_then(Result::err).map(|e| e.to_string());
+    view! {
+        <div id="company-switcher" class="company-switcher">
+            {searchable.then(|| view! {
+                <label for="company-filter" class="visually-hidden">"Search companies"</label>
+                <input id="company-filter" type="search" placeholder="Search companies" bind:value=filter/>
+            })}
+            <ul class="company-list" aria-label="Your companies">
+                {companies.into_iter().map(|company| {
+                    let name = company.name.clone();
+                    let visible = {
+                        let name = name.to_lowercase();
+                        move || name.contains(&filter.get().trim().to_lowercase())
+                    };
+                    view! {
+                        <li hidden=move || !visible()>
+                            {if company.current {
+                                view! {
+                                    <span class="company-current" aria-current="true">{name.clone()} <span class="badge">"Current"</span></span>
+                                }.into_any()
+                            } else {
+                                let id = company.id;
+                                view! {
+                                    <button type="button" disabled=move || switch.pending().get()
+                                        on:click=move |_| { switch.dispatch(SwitchCompany { company_id: id }); }>
+                                        {name.clone()}
+                                    </button>
+                                }.into_any()
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="form-error" role="alert">{error}</p>
         </div>
     }
     .into_any()

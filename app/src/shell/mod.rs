@@ -7,7 +7,7 @@ mod menu;
 pub use avatar::Avatar;
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, Redirect};
+use leptos_router::components::{A, Outlet, Redirect};
 
 use crate::auth::api::{AccountSummary, current_account};
 use crate::error::AppError;
@@ -35,6 +35,10 @@ pub fn AppLayout() -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="top-bar">
             <a class="brand" href="/">"Kayse"</a>
+            <nav class="main-nav" aria-label="Main">
+                <A href="/" exact=true>"Cases"</A>
+                <A href="/tasks">"My tasks"</A>
+            </nav>
             <Transition fallback=|| view! { <span class="company-name muted">"Loading…"</span> }>
                 {move || Suspend::new(async move {
                     match account.await {

@@ -2,7 +2,9 @@
 //! SQLite database in a temporary folder. One binary, so the app is linked once.
 
 mod auth;
+mod companies;
 mod harness;
+mod isolation;
 mod profile;
 mod security;
 mod sessions;

@@ -2,9 +2,11 @@
 //! hash cannot be sent to the browser by accident; the wire types live in the features.
 
 pub mod avatar;
+pub mod case;
 pub mod company;
 pub mod email_change;
 pub mod known_device;
 pub mod membership;
 pub mod session;
+pub mod task;
 pub mod user;

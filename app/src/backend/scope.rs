@@ -1,0 +1,117 @@
+//! The one way into a company's data. Every company-scoped server function starts with
+//! `CompanyScope::current()`, which takes the company from the session (never from the
+//! client) and checks the membership on every request. Queries then go through the scope's
+//! helpers, which filter by company; an id of another company is "not found", exactly like
+//! an id that does not exist.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Select, Set};
+
+use super::entities::{case, membership, session, task, user};
+use super::sessions::SignedIn;
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompanyScope {
+    pub company_id: i32,
+    pub user_id: i32,
+    pub session_id: i32,
+    /// `admin` or `user`.
+    pub role: String,
+}
+
+impl CompanyScope {
+    /// The company this session works in, with the membership checked now. When the user
+    /// was removed from it, the session moves to another company they belong to.
+    pub async fn current(db: &DatabaseConnection, me: &SignedIn) -> Result<CompanyScope, AppError> {
+        if let Some(company_id) = me.company_id
+            && let Some(m) = find_membership(db, me.user_id, company_id).await?
+        {
+            return Ok(Self::from_membership(me, m));
+        }
+        let fallback = membership::Entity::find()
+            .filter(membership::Column::UserId.eq(me.user_id))
+            .order_by_asc(membership::Column::Id)
+            .one(db)
+            .await?;
+        let moved_to = fallback.as_ref().map(|m| m.company_id);
+        if moved_to != me.company_id {
+            move_session(db, me.session_id, moved_to).await?;
+        }
+        fallback.map(|m| Self::from_membership(me, m)).ok_or(AppError::NoCompany)
+    }
+
+    fn from_membership(me: &SignedIn, m: membership::Model) -> Self {
+        CompanyScope { company_id: m.company_id, user_id: me.user_id, session_id: me.session_id, role: m.role }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == membership::ROLE_ADMIN
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.is_admin() { Ok(()) } else { Err(AppError::Rejected("Only an Admin of this company can do that.".into())) }
+    }
+
+    /// This company's cases.
+    pub fn cases(&self) -> Select<case::Entity> {
+        case::Entity::find().filter(case::Column::CompanyId.eq(self.company_id))
+    }
+
+    /// This company's tasks.
+    pub fn tasks(&self) -> Select<task::Entity> {
+        task::Entity::find().filter(task::Column::CompanyId.eq(self.company_id))
+    }
+
+    /// One case of this company, or not found.
+    pub async fn case(&self, db: &DatabaseConnection, case_id: i32) -> Result<case::Model, AppError> {
+        self.cases().filter(case::Column::Id.eq(case_id)).one(db).await?.ok_or(AppError::NotFound)
+    }
+
+    /// A member of this company (as a user), or not found.
+    pub async fn member(&self, db: &DatabaseConnection, user_id: i32) -> Result<user::Model, AppError> {
+        find_membership(db, user_id, self.company_id).await?.ok_or(AppError::NotFound)?;
+        user::Entity::find_by_id(user_id).one(db).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Every member of this company, by name.
+    pub async fn members(&self, db: &DatabaseConnection) -> Result<Vec<(user::Model, String)>, AppError> {
+        let memberships = membership::Entity::find().filter(membership::Column::CompanyId.eq(self.company_id)).all(db).await?;
+        let ids: Vec<i32> = memberships.iter().map(|m| m.user_id).collect();
+        let mut users = user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?;
+        users.sort_by(|a, b| a.full_name.to_lowercase().cmp(&b.full_name.to_lowercase()));
+        Ok(users
+            .into_iter()
+            .map(|u| {
+                let role = memberships.iter().find(|m| m.user_id == u.id).map(|m| m.role.clone()).unwrap_or_default();
+                (u, role)
+            })
+            .collect())
+    }
+}
+
+pub async fn find_membership(db: &DatabaseConnection, user_id: i32, company_id: i32) -> Result<Option<membership::Model>, AppError> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::CompanyId.eq(company_id))
+        .one(db)
+        .await?)
+}
+
+/// Points a session at another company (or none), and remembers it for the next sign-in.
+pub async fn move_session(db: &DatabaseConnection, session_id: i32, company_id: Option<i32>) -> Result<(), AppError> {
+    let Some(row) = session::Entity::find_by_id(session_id).one(db).await? else {
+        return Err(AppError::Unauthorized);
+    };
+    let user_id = row.user_id;
+    let mut active = row.into_active_model();
+    active.company_id = Set(company_id);
+    active.update(db).await?;
+    if company_id.is_some() {
+        user::Entity::update_many()
+            .col_expr(user::Column::LastCompanyId, sea_orm::sea_query::Expr::value(company_id))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! Cases and tasks of the current company. Every function here is company-scoped: it goes
+//! through `CompanyScope::current()` and is listed in the isolation test
+//! (server/tests/integration/isolation.rs), which fails for any scoped function it lacks.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub id: i32,
+    pub number: String,
+    pub name: String,
+    pub case_type: String,
+    pub status: String,
+    pub assignee: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub id: i32,
+    pub title: String,
+    pub case_id: i32,
+    pub case_label: String,
+    /// In the user's timezone.
+    pub due: String,
+    pub overdue: bool,
+    pub assignee: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    pub case: CaseSummary,
+    pub description: String,
+    pub assignee_id: Option<i32>,
+    pub tasks: Vec<TaskView>,
+    /// The company's members, for an Admin to assign the case; empty for others.
+    pub assignable: Vec<MemberView>,
+}
+
+#[server]
+pub async fn list_cases(search: String) -> Result<Vec<CaseSummary>, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::server::list(&state, &scope, &search).await
+}
+
+#[server]
+pub async fn get_case(id: i32) -> Result<CaseDetail, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    let scope = CompanyScope::current(&state.db, &me).await?;
+    super::server::detail(&state, &scope, id).await
+}
+
+/// Admins only; the assignee must be a member of the same company.
+#[server]
+pub async fn assign_case(case_id: i32, assignee_id: i32) -> Result<CaseDetail, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::server::assign(&state, &scope, case_id, assignee_id).await
+}
+
+/// Tasks assigned to the user in the current company, soonest first.
+#[server]
+pub async fn my_tasks() -> Result<Vec<TaskView>, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::server::my_tasks(&state, &scope).await
+}

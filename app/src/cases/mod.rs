@@ -1,0 +1,195 @@
+//! The current company's work: "Cases" (the home page), a case's details, and "My tasks".
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Form, Redirect};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::error::AppError;
+use api::{AssignCase, CaseDetail, TaskView, get_case, list_cases, my_tasks};
+
+/// What every page shows for an error from a company-scoped function.
+fn scoped_error(err: AppError) -> AnyView {
+    match err {
+        AppError::Unauthorized => view! { <Redirect path="/sign-in"/> }.into_any(),
+        AppError::NotFound => view! {
+            <section class="card stack">
+                <h1>"Case not found"</h1>
+                <p>"There is no such case in this company. It may belong to another company you work for: switch company from your avatar menu."</p>
+                <p><A href="/">"Back to cases"</A></p>
+            </section>
+        }
+        .into_any(),
+        other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+#[component]
+pub fn CasesPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let cases = Resource::new(search, list_cases);
+    view! {
+        <Title text="Cases · Kayse"/>
+        <section class="stack">
+            <div class="page-heading">
+                <h1>"Cases"</h1>
+                <Form method="GET" action="" attr:class="search-form" attr:role="search">
+                    <label for="case-search" class="visually-hidden">"Search cases by name or number"</label>
+                    <input id="case-search" type="search" name="q" placeholder="Search by name or number" prop:value=search/>
+                    <button type="submit" class="button secondary">"Search"</button>
+                </Form>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading cases…"</p> }>
+                {move || Suspend::new(async move {
+                    match cases.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="card muted">{if search().is_empty() { "This company has no cases yet." } else { "No case matches your search." }}</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <div class="card table-wrap">
+                                <table class="data-table">
+                                    <thead><tr>
+                                        <th scope="col">"Number"</th><th scope="col">"Name"</th><th scope="col">"Type"</th>
+                                        <th scope="col">"Status"</th><th scope="col">"Assignee"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|c| view! {
+                                            <tr data-testid="case-row">
+                                                <td>{c.number}</td>
+                                                <td><a href=format!("/cases/{}", c.id)>{c.name}</a></td>
+                                                <td>{c.case_type}</td>
+                                                <td>{c.status}</td>
+                                                <td>{c.assignee.unwrap_or_else(|| "Unassigned".into())}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(err) => scoped_error(err),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn CaseDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i32>().ok()).unwrap_or(0);
+    let assign = ServerAction::<AssignCase>::new();
+    let detail = Resource::new(move || (id(), assign.version().get()), |(id, _)| get_case(id));
+    view! {
+        <Title text="Case · Kayse"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading the case…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <CaseDetailView detail assign/> }.into_any(),
+                    Err(err) => scoped_error(err),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn CaseDetailView(detail: CaseDetail, assign: ServerAction<AssignCase>) -> impl IntoView {
+    let CaseDetail { case, description, assignee_id, tasks, assignable } = detail;
+    let case_id = case.id;
+    let assign_error = move || assign.value().get().and_then(Result::err).map(|e| e.to_string());
+    view! {
+        <section class="stack">
+            <p><A href="/">"← Cases"</A></p>
+            <div class="card stack">
+                <h1>{case.name}</h1>
+                <dl class="facts">
+                    <dt>"Number"</dt><dd>{case.number}</dd>
+                    <dt>"Type"</dt><dd>{case.case_type}</dd>
+                    <dt>"Status"</dt><dd>{case.status}</dd>
+                    <dt>"Assignee"</dt><dd data-testid="case-assignee">{case.assignee.unwrap_or_else(|| "Unassigned".into())}</dd>
+                </dl>
+                <p>{description}</p>
+                {(!assignable.is_empty()).then(|| view! {
+                    <form class="form-actions" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        let select = leptos::prelude::document().get_element_by_id("case-assignee-select");
+                        let chosen = select
+                            .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlSelectElement>(el).ok())
+                            .and_then(|el| el.value().parse::<i32>().ok());
+                        if let Some(assignee_id) = chosen {
+                            assign.dispatch(AssignCase { case_id, assignee_id });
+                        }
+                    }>
+                        <label for="case-assignee-select">"Assign to"</label>
+                        <select id="case-assignee-select">
+                            {assignable.into_iter().map(|m| {
+                                let selected = Some(m.id) == assignee_id;
+                                view! { <option value=m.id.to_string() selected=selected>{m.name}</option> }
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="button secondary" disabled=move || assign.pending().get()>"Assign"</button>
+                        <p class="form-error" role="alert">{assign_error}</p>
+                    </form>
+                })}
+            </div>
+            <div class="card stack">
+                <h2>"Tasks"</h2>
+                <TaskList tasks show_case=false/>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn TaskList(tasks: Vec<TaskView>, show_case: bool) -> impl IntoView {
+    if tasks.is_empty() {
+        return view! { <p class="muted">"No open tasks."</p> }.into_any();
+    }
+    view! {
+        <ul class="task-list">
+            {tasks.into_iter().map(|t| view! {
+                <li class="task-row" data-testid="task-row">
+                    <div class="stack tight">
+                        <strong>{t.title}</strong>
+                        {show_case.then(|| view! { <a href=format!("/cases/{}", t.case_id)>{t.case_label.clone()}</a> })}
+                        {(!show_case).then(|| t.assignee.clone().map(|a| view! { <span class="muted">{a}</span> }))}
+                    </div>
+                    <div class="task-due">
+                        <span>"Due " {t.due}</span>
+                        {t.overdue.then(|| view! { <span class="badge danger">"Overdue"</span> })}
+                    </div>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn MyTasksPage() -> impl IntoView {
+    let tasks = Resource::new(|| (), |_| my_tasks());
+    view! {
+        <Title text="My tasks · Kayse"/>
+        <section class="stack">
+            <h1>"My tasks"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading your tasks…"</p> }>
+                {move || Suspend::new(async move {
+                    match tasks.await {
+                        Ok(tasks) => view! { <div class="card"><TaskList tasks show_case=true/></div> }.into_any(),
+                        Err(err) => scoped_error(err),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,22 @@
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A company in the "Switch Company" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyChoice {
+    pub id: i32,
+    pub name: String,
+    pub current: bool,
+}
+
+/// Moves this session to another of the user's companies. A company the user does not
+/// belong to is not found.
+#[server]
+pub async fn switch_company(company_id: i32) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::switch(&state, &me, company_id).await
+}

@@ -1,0 +1,41 @@
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::api::CompanyChoice;
+use crate::backend::AppState;
+use crate::backend::entities::{company, membership};
+use crate::backend::scope::{CompanyScope, find_membership, move_session};
+use crate::backend::sessions::SignedIn;
+use crate::error::AppError;
+
+/// The user's companies by name, the current one marked (after the membership check, so a
+/// removed membership is never shown as current).
+pub async fn choices(db: &DatabaseConnection, me: &SignedIn) -> Result<(Vec<CompanyChoice>, Option<CompanyScope>), AppError> {
+    let scope = match CompanyScope::current(db, me).await {
+        Ok(scope) => Some(scope),
+        Err(AppError::NoCompany) => None,
+        Err(err) => return Err(err),
+    };
+    let ids: Vec<i32> = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(me.user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.company_id)
+        .collect();
+    let names: HashMap<i32, String> =
+        company::Entity::find().filter(company::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let current = scope.as_ref().map(|s| s.company_id);
+    let mut list: Vec<CompanyChoice> =
+        names.into_iter().map(|(id, name)| CompanyChoice { id, name, current: Some(id) == current }).collect();
+    list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    Ok((list, scope))
+}
+
+pub async fn switch(state: &AppState, me: &SignedIn, company_id: i32) -> Result<(), AppError> {
+    find_membership(&state.db, me.user_id, company_id).await?.ok_or(AppError::NotFound)?;
+    move_session(&state.db, me.session_id, Some(company_id)).await?;
+    tracing::info!(user_id = me.user_id, company_id, "switched company");
+    Ok(())
+}

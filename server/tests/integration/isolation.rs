@@ -1,0 +1,156 @@
+//! Company isolation. Every server function is classified here as company-scoped or not;
+//! each company-scoped one is called with another company's ids and must neither return
+//! nor change anything of them. A server function added without being classified, or a
+//! scoped one without a check below, fails these tests.
+
+use std::collections::BTreeSet;
+
+use app::auth::api::{CurrentAccount, SignIn, SignOut};
+use app::backend::entities::{case, company, task, user};
+use app::cases::api::{AssignCase, CaseDetail, CaseSummary, GetCase, ListCases, MyTasks, TaskView};
+use app::companies::api::SwitchCompany;
+use app::error::AppError;
+use app::profile::api::{
+    CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
+};
+use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
+use leptos::server_fn::ServerFn;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::harness::{TestApp, spawn};
+
+/// Functions that act on the person (or on nobody), not on a company's data.
+fn not_company_scoped() -> Vec<&'static str> {
+    vec![
+        SignIn::PATH,
+        SignOut::PATH,
+        CurrentAccount::PATH,
+        GetProfile::PATH,
+        ListTimezones::PATH,
+        SaveProfile::PATH,
+        RequestEmailChange::PATH,
+        ResendEmailChange::PATH,
+        CancelEmailChange::PATH,
+        ConfirmEmailChange::PATH,
+        ListSessions::PATH,
+        EndSession::PATH,
+        EndOtherSessions::PATH,
+        // Checks the membership itself; covered by the companies tests.
+        SwitchCompany::PATH,
+    ]
+}
+
+fn company_scoped() -> Vec<&'static str> {
+    vec![ListCases::PATH, GetCase::PATH, AssignCase::PATH, MyTasks::PATH]
+}
+
+#[test]
+fn every_server_function_is_classified() {
+    let registered: BTreeSet<&str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    let classified: BTreeSet<&str> = not_company_scoped().into_iter().chain(company_scoped()).collect();
+    let missing: Vec<_> = classified.difference(&registered).collect();
+    assert!(missing.is_empty(), "classified but not registered (renamed?): {missing:?}");
+    let unclassified: Vec<_> = registered.difference(&classified).collect();
+    assert!(
+        unclassified.is_empty(),
+        "server functions not in the isolation test: {unclassified:?}. Add each to company_scoped() (with a check below) or to not_company_scoped()."
+    );
+}
+
+struct OtherCompany {
+    case_ids: Vec<i32>,
+    case_numbers: Vec<String>,
+    task_titles: Vec<String>,
+    member_id: i32,
+}
+
+async fn other_company(app: &TestApp) -> OtherCompany {
+    let reyes = company::Entity::find().filter(company::Column::Name.eq("Reyes Legal Group")).one(&app.state.db).await.unwrap().unwrap();
+    let cases = case::Entity::find().filter(case::Column::CompanyId.eq(reyes.id)).all(&app.state.db).await.unwrap();
+    let tasks = task::Entity::find().filter(task::Column::CompanyId.eq(reyes.id)).all(&app.state.db).await.unwrap();
+    let dana = user::Entity::find().filter(user::Column::FullName.eq("Dana Reyes")).one(&app.state.db).await.unwrap().unwrap();
+    OtherCompany {
+        case_ids: cases.iter().map(|c| c.id).collect(),
+        case_numbers: cases.iter().map(|c| c.number.clone()).collect(),
+        task_titles: tasks.iter().map(|t| t.title.clone()).collect(),
+        member_id: dana.id,
+    }
+}
+
+async fn case_rows(app: &TestApp) -> Vec<case::Model> {
+    case::Entity::find().all(&app.state.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn company_scoped_functions_never_reach_another_companys_records() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await; // working in Harper & Lowe LLP
+    let other = other_company(&app).await;
+    assert!(!other.case_ids.is_empty() && !other.task_titles.is_empty());
+    let harper_case = case::Entity::find().filter(case::Column::Number.eq("HL-2026-030")).one(&app.state.db).await.unwrap().unwrap();
+    let before = case_rows(&app).await;
+
+    for path in company_scoped() {
+        match path {
+            p if p == ListCases::PATH => {
+                for search in ["", "RLG", "Okafor"] {
+                    let cases: Vec<CaseSummary> = app.call::<ListCases>(&[("search", search)], Some(&token)).await.json();
+                    assert!(cases.iter().all(|c| !other.case_numbers.contains(&c.number)), "list_cases({search:?}) leaked");
+                }
+            }
+            p if p == GetCase::PATH => {
+                for id in &other.case_ids {
+                    let reply = app.call::<GetCase>(&[("id", &id.to_string())], Some(&token)).await;
+                    assert_eq!(reply.app_error(), AppError::NotFound, "get_case({id})");
+                }
+                let missing = app.call::<GetCase>(&[("id", "987654")], Some(&token)).await;
+                assert_eq!(missing.app_error(), AppError::NotFound, "the same answer as an id that does not exist");
+            }
+            p if p == AssignCase::PATH => {
+                for id in &other.case_ids {
+                    let reply = app.call::<AssignCase>(&[("case_id", &id.to_string()), ("assignee_id", "1")], Some(&token)).await;
+                    assert_eq!(reply.app_error(), AppError::NotFound, "assign_case({id})");
+                }
+                // Our own case to a member of the other company: not found either.
+                let reply = app
+                    .call::<AssignCase>(
+                        &[("case_id", &harper_case.id.to_string()), ("assignee_id", &other.member_id.to_string())],
+                        Some(&token),
+                    )
+                    .await;
+                assert_eq!(reply.app_error(), AppError::NotFound);
+            }
+            p if p == MyTasks::PATH => {
+                let tasks: Vec<TaskView> = app.call::<MyTasks>(&[], Some(&token)).await.json();
+                assert!(!tasks.is_empty(), "the demo person has tasks here");
+                assert!(tasks.iter().all(|t| !other.task_titles.contains(&t.title)), "my_tasks leaked");
+            }
+            other_path => panic!("no isolation check for the company-scoped function {other_path}"),
+        }
+    }
+    assert_eq!(case_rows(&app).await, before, "nothing of any company changed");
+}
+
+#[tokio::test]
+async fn an_admin_assigns_within_the_company_and_a_user_cannot() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    let chen = case::Entity::find().filter(case::Column::Number.eq("HL-2026-030")).one(&app.state.db).await.unwrap().unwrap();
+    let marcus = user::Entity::find().filter(user::Column::FullName.eq("Marcus Lee")).one(&app.state.db).await.unwrap().unwrap();
+    let detail: CaseDetail = app
+        .call::<AssignCase>(&[("case_id", &chen.id.to_string()), ("assignee_id", &marcus.id.to_string())], Some(&token))
+        .await
+        .json();
+    assert_eq!(detail.case.assignee.as_deref(), Some("Marcus Lee"));
+    assert!(detail.assignable.iter().any(|m| m.name == "Priya Shah"), "an Admin sees whom to assign");
+
+    // At Reyes Legal Group the demo person is a User.
+    let reyes = company::Entity::find().filter(company::Column::Name.eq("Reyes Legal Group")).one(&app.state.db).await.unwrap().unwrap();
+    assert!(app.call::<SwitchCompany>(&[("company_id", &reyes.id.to_string())], Some(&token)).await.status.is_success());
+    let okafor = case::Entity::find().filter(case::Column::Number.eq("RLG-114")).one(&app.state.db).await.unwrap().unwrap();
+    let detail: CaseDetail = app.call::<GetCase>(&[("id", &okafor.id.to_string())], Some(&token)).await.json();
+    assert!(detail.assignable.is_empty());
+    let tom = user::Entity::find().filter(user::Column::FullName.eq("Tom Alvarez")).one(&app.state.db).await.unwrap().unwrap();
+    let reply = app.call::<AssignCase>(&[("case_id", &okafor.id.to_string()), ("assignee_id", &tom.id.to_string())], Some(&token)).await;
+    assert!(matches!(reply.app_error(), AppError::Rejected(_)));
+}
