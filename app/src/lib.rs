@@ -14,6 +14,7 @@ pub mod companies;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
+pub mod notifications;
 pub mod profile;
 pub mod sessions;
 pub mod settings;
@@ -26,6 +27,7 @@ use leptos_router::path;
 
 use auth::SignInPage;
 use cases::{CaseDetailPage, CasesPage, MyTasksPage};
+use notifications::NotificationsPage;
 use profile::{ConfirmEmailPage, ProfilePage};
 use sessions::SessionsPage;
 use settings::SettingsLayout;
@@ -79,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/profile"/> }/>
                         <Route path=path!("/profile") view=ProfilePage/>
+                        <Route path=path!("/notifications") view=NotificationsPage/>
                         <Route path=path!("/sessions") view=SessionsPage/>
                     </ParentRoute>
                 </ParentRoute>

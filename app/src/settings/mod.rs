@@ -11,6 +11,7 @@ pub fn SettingsLayout() -> impl IntoView {
             <h1>"Profile Settings"</h1>
             <nav class="settings-tabs" aria-label="Profile Settings sections">
                 <A href="/settings/profile">"Profile"</A>
+                <A href="/settings/notifications">"Notifications"</A>
                 <A href="/settings/sessions">"Sessions"</A>
             </nav>
             <div class="settings-panel">

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial;
 mod m20261128_000002_cases_and_tasks;
+mod m20261128_000003_notification_preferences;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261128_000002_cases_and_tasks::Migration),
+            Box::new(m20261128_000003_notification_preferences::Migration),
         ]
     }
 }

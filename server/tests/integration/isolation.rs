@@ -10,6 +10,7 @@ use app::backend::entities::{case, company, task, user};
 use app::cases::api::{AssignCase, CaseDetail, CaseSummary, GetCase, ListCases, MyTasks, TaskView};
 use app::companies::api::SwitchCompany;
 use app::error::AppError;
+use app::notifications::api::{GetNotificationPreferences, SetNotificationPreference, SetTaskDueLead};
 use app::profile::api::{
     CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
 };
@@ -35,6 +36,9 @@ fn not_company_scoped() -> Vec<&'static str> {
         ListSessions::PATH,
         EndSession::PATH,
         EndOtherSessions::PATH,
+        GetNotificationPreferences::PATH,
+        SetNotificationPreference::PATH,
+        SetTaskDueLead::PATH,
         // Checks the membership itself; covered by the companies tests.
         SwitchCompany::PATH,
     ]

@@ -7,6 +7,8 @@ pub mod company;
 pub mod email_change;
 pub mod known_device;
 pub mod membership;
+pub mod notification_preference;
+pub mod notification_settings;
 pub mod session;
 pub mod task;
 pub mod user;

@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+/// How one event reaches one person. No row: the event's defaults.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notification_preferences")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub user_id: i32,
+    /// An `Event` key, e.g. `case_assigned`.
+    pub event: String,
+    pub in_app: bool,
+    pub email: bool,
+    pub push: bool,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

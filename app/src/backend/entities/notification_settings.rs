@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+/// A person's notification settings beyond the matrix. No row: the defaults.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notification_settings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: i32,
+    /// How long before a task's deadline "Task due" fires.
+    pub task_due_lead_minutes: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,154 @@
+//! The Notifications tab: which events reach the person, and how. Each switch saves at
+//! once with a quiet confirmation; a failed save puts the switch back and says why.
+
+pub mod api;
+pub mod events;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::error::AppError;
+use api::{Preferences, SetNotificationPreference, SetTaskDueLead, get_notification_preferences};
+use events::{Delivery, Event, Method, TASK_DUE_LEAD_TIMES};
+
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let preferences = Resource::new(|| (), |_| get_notification_preferences());
+    view! {
+        <Title text="Notifications · Profile Settings · Kayse"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading your notification settings…"</p> }>
+            {move || Suspend::new(async move {
+                match preferences.await {
+                    Ok(preferences) => view! { <PreferencesForm preferences/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// "Saved." or the reason a change was not saved; shared by every control of the tab.
+#[derive(Clone, Copy)]
+struct SaveStatus(RwSignal<Option<Result<(), String>>>);
+
+#[component]
+fn PreferencesForm(preferences: Preferences) -> impl IntoView {
+    let status = SaveStatus(RwSignal::new(None));
+    let Preferences { matrix, task_due_lead_minutes } = preferences;
+    let lead = RwSignal::new(task_due_lead_minutes);
+    let set_lead = ServerAction::<SetTaskDueLead>::new();
+    Effect::new(move |_| match set_lead.value().get() {
+        Some(Ok(minutes)) => {
+            lead.set(minutes);
+            status.0.set(Some(Ok(())));
+        }
+        Some(Err(err)) => status.0.set(Some(Err(err.message_for("task_due_lead").unwrap_or_else(|| err.to_string())))),
+        None => {}
+    });
+
+    view! {
+        <section class="card stack" aria-labelledby="notifications-heading">
+            <h2 id="notifications-heading">"Notifications"</h2>
+            <p class="muted">"Choose which events reach you and how. These settings apply in every company you work for."</p>
+            <div class="table-wrap">
+                <table class="matrix">
+                    <caption class="visually-hidden">"Notification events and how each reaches you"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Event"</th>
+                            {Method::ALL.into_iter().map(|m| view! {
+                                <th scope="col" id=format!("method-{}", method_id(m))>{m.label()}</th>
+                            }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {matrix.into_iter().map(|(event, delivery)| view! { <EventRow event delivery status/> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <div class="field">
+                <label for="task-due-lead">"Notify me of a task due"</label>
+                <select id="task-due-lead" prop:value=move || lead.get().to_string()
+                    on:change=move |ev| {
+                        if let Ok(minutes) = event_target_value(&ev).parse::<i32>() {
+                            status.0.set(None);
+                            set_lead.dispatch(SetTaskDueLead { minutes });
+                        }
+                    }>
+                    {TASK_DUE_LEAD_TIMES.into_iter().map(|(minutes, words)| view! {
+                        <option value=minutes.to_string() selected=minutes == task_due_lead_minutes>{words}</option>
+                    }).collect_view()}
+                </select>
+                <p class="hint">"Counted in your timezone, for \u{201c}Task due\u{201d}."</p>
+            </div>
+            <p class="form-status" role="status">
+                {move || matches!(status.0.get(), Some(Ok(()))).then_some("Saved.")}
+            </p>
+            <p class="form-error" role="alert">{move || status.0.get().and_then(Result::err)}</p>
+        </section>
+    }
+    .into_any()
+}
+
+fn method_id(method: Method) -> &'static str {
+    match method {
+        Method::InApp => "in-app",
+        Method::Email => "email",
+        Method::Push => "push",
+    }
+}
+
+#[component]
+fn EventRow(event: Event, delivery: Delivery, status: SaveStatus) -> impl IntoView {
+    let label_id = format!("event-{}", event.key());
+    view! {
+        <tr data-testid="preference-row">
+            <th scope="row">
+                <div class="event-cell">
+                    <span id=label_id.clone() class="event-label">{event.label()}</span>
+                    <span class="hint">{event.description()}</span>
+                </div>
+            </th>
+            {Method::ALL.into_iter().map(|method| {
+                let labelled_by = format!("{label_id} method-{}", method_id(method));
+                view! { <td><PreferenceSwitch event method initial=delivery.get(method) labelled_by status/></td> }
+            }).collect_view()}
+        </tr>
+    }
+    .into_any()
+}
+
+/// One switch of the matrix, named by its row and column ("New message In-app").
+#[component]
+fn PreferenceSwitch(event: Event, method: Method, initial: bool, labelled_by: String, status: SaveStatus) -> impl IntoView {
+    let on = RwSignal::new(initial);
+    let save = ServerAction::<SetNotificationPreference>::new();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(delivery)) => {
+            on.set(delivery.get(method));
+            status.0.set(Some(Ok(())));
+        }
+        Some(Err(err)) => {
+            // Not saved: show the stored state again, and say so.
+            on.set(!on.get_untracked());
+            status.0.set(Some(Err(format!("Not saved: {err}"))));
+        }
+        None => {}
+    });
+    view! {
+        <input type="checkbox" role="switch" class="switch" aria-labelledby=labelled_by
+            prop:checked=move || on.get()
+            on:change=move |ev| {
+                let enabled = event_target_checked(&ev);
+                on.set(enabled);
+                status.0.set(None);
+                save.dispatch(SetNotificationPreference { event, method, enabled });
+            }/>
+    }
+    .into_any()
+}

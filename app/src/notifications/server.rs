@@ -1,0 +1,76 @@
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use super::api::Preferences;
+use super::events::{DEFAULT_TASK_DUE_LEAD_MINUTES, Delivery, Event, Method, TASK_DUE_LEAD_TIMES};
+use crate::backend::entities::{notification_preference as preference, notification_settings as settings};
+use crate::error::AppError;
+
+/// How each event reaches the person: stored choices, else the event's defaults.
+pub async fn deliveries(db: &DatabaseConnection, user_id: i32) -> Result<Vec<(Event, Delivery)>, AppError> {
+    let stored = preference::Entity::find().filter(preference::Column::UserId.eq(user_id)).all(db).await?;
+    Ok(Event::ALL
+        .into_iter()
+        .map(|event| {
+            let delivery = stored
+                .iter()
+                .find(|row| row.event == event.key())
+                .map(|row| Delivery { in_app: row.in_app, email: row.email, push: row.push })
+                .unwrap_or_else(|| event.defaults());
+            (event, delivery)
+        })
+        .collect())
+}
+
+pub async fn task_due_lead_minutes(db: &DatabaseConnection, user_id: i32) -> Result<i32, AppError> {
+    Ok(settings::Entity::find_by_id(user_id).one(db).await?.map_or(DEFAULT_TASK_DUE_LEAD_MINUTES, |s| s.task_due_lead_minutes))
+}
+
+pub async fn load(db: &DatabaseConnection, user_id: i32) -> Result<Preferences, AppError> {
+    Ok(Preferences { matrix: deliveries(db, user_id).await?, task_due_lead_minutes: task_due_lead_minutes(db, user_id).await? })
+}
+
+/// Stores one switch; the event's other methods keep their current values. An upsert, so
+/// two quick clicks on two switches of one event cannot lose each other's row.
+pub async fn set(db: &DatabaseConnection, user_id: i32, event: Event, method: Method, enabled: bool) -> Result<Delivery, AppError> {
+    let mut delivery = deliveries(db, user_id).await?.into_iter().find(|(e, _)| *e == event).map_or(event.defaults(), |(_, d)| d);
+    delivery.set(method, enabled);
+    let column = match method {
+        Method::InApp => preference::Column::InApp,
+        Method::Email => preference::Column::Email,
+        Method::Push => preference::Column::Push,
+    };
+    preference::Entity::insert(preference::ActiveModel {
+        user_id: Set(user_id),
+        event: Set(event.key().to_owned()),
+        in_app: Set(delivery.in_app),
+        email: Set(delivery.email),
+        push: Set(delivery.push),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([preference::Column::UserId, preference::Column::Event])
+            .update_columns([column, preference::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(deliveries(db, user_id).await?.into_iter().find(|(e, _)| *e == event).map_or(delivery, |(_, d)| d))
+}
+
+pub async fn set_lead(db: &DatabaseConnection, user_id: i32, minutes: i32) -> Result<i32, AppError> {
+    if !TASK_DUE_LEAD_TIMES.iter().any(|(m, _)| *m == minutes) {
+        return Err(AppError::field("task_due_lead", "Choose one of the listed times."));
+    }
+    settings::Entity::insert(settings::ActiveModel { user_id: Set(user_id), task_due_lead_minutes: Set(minutes), updated_at: Set(Utc::now()) })
+        .on_conflict(
+            OnConflict::column(settings::Column::UserId)
+                .update_columns([settings::Column::TaskDueLeadMinutes, settings::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(minutes)
+}

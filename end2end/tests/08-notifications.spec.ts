@@ -1,0 +1,44 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test } from "@playwright/test";
+import { signIn, waitForHydration } from "./helpers";
+
+test("switch notification preferences, reload, and find them stored", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/settings/notifications");
+  await waitForHydration(page);
+
+  const newMessageEmail = page.getByRole("switch", { name: "New message Email" });
+  const caseAssignedInApp = page.getByRole("switch", { name: "Case assigned In-app" });
+  const taskDuePush = page.getByRole("switch", { name: "Task due Push" });
+  // The defaults of a new person.
+  await expect(newMessageEmail).not.toBeChecked();
+  await expect(caseAssignedInApp).toBeChecked();
+  await expect(page.getByRole("switch", { name: "Case assigned Email" })).toBeChecked();
+  await expect(taskDuePush).not.toBeChecked();
+
+  // Each change clears the status, so "Saved." after it means that change is stored.
+  const saved = page.getByRole("status").filter({ hasText: "Saved." });
+  await newMessageEmail.click();
+  await expect(saved).toBeVisible();
+  await caseAssignedInApp.click();
+  await expect(saved).toBeVisible();
+  // By keyboard: Space toggles a focused switch.
+  await taskDuePush.focus();
+  await page.keyboard.press("Space");
+  await expect(taskDuePush).toBeChecked();
+  await expect(saved).toBeVisible();
+  await page.getByLabel("Notify me of a task due").selectOption({ label: "1 hour before" });
+  await expect(saved).toBeVisible();
+
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+
+  // Read everything back from the server.
+  await page.reload();
+  await waitForHydration(page);
+  await expect(newMessageEmail).toBeChecked();
+  await expect(caseAssignedInApp).not.toBeChecked();
+  await expect(taskDuePush).toBeChecked();
+  await expect(page.getByRole("switch", { name: "Missed call In-app" })).toBeChecked();
+  await expect(page.getByLabel("Notify me of a task due")).toHaveValue("60");
+});
