@@ -6,16 +6,16 @@ pub mod server;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Form, Redirect};
+use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::error::AppError;
+use crate::shell::page_content;
 use api::{AssignCase, CaseDetail, TaskView, get_case, list_cases, my_tasks};
 
 /// What every page shows for an error from a company-scoped function.
 fn scoped_error(err: AppError) -> AnyView {
     match err {
-        AppError::Unauthorized => view! { <Redirect path="/sign-in"/> }.into_any(),
         AppError::NotFound => view! {
             <section class="card stack">
                 <h1>"Case not found"</h1>
@@ -24,7 +24,7 @@ fn scoped_error(err: AppError) -> AnyView {
             </section>
         }
         .into_any(),
-        other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
+        other => page_content(Err::<(), _>(other), |_| ().into_any()),
     }
 }
 

@@ -8,9 +8,8 @@ pub mod server;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
-use crate::error::AppError;
+use crate::shell::page_content;
 use api::{Preferences, SetNotificationPreference, SetTaskDueLead, get_notification_preferences};
 use events::{Delivery, Event, Method, TASK_DUE_LEAD_TIMES};
 
@@ -21,11 +20,7 @@ pub fn NotificationsPage() -> impl IntoView {
         <Title text="Notifications · Profile Settings · Kayse"/>
         <Transition fallback=|| view! { <p class="muted">"Loading your notification settings…"</p> }>
             {move || Suspend::new(async move {
-                match preferences.await {
-                    Ok(preferences) => view! { <PreferencesForm preferences/> }.into_any(),
-                    Err(AppError::Unauthorized) => view! { <Redirect path="/sign-in"/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
-                }
+                page_content(preferences.await, |preferences| view! { <PreferencesForm preferences/> }.into_any())
             })}
         </Transition>
     }

@@ -11,9 +11,9 @@ pub use live::LiveSignOut;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 use crate::error::AppError;
+use crate::shell::page_content;
 use api::{EndOtherSessions, EndSession, SessionList, SessionView, list_sessions};
 
 /// What the open confirmation dialog will end.
@@ -35,11 +35,7 @@ pub fn SessionsPage() -> impl IntoView {
         <Title text="Sessions · Profile Settings · Kayse"/>
         <Transition fallback=|| view! { <p class="muted">"Loading your sessions…"</p> }>
             {move || Suspend::new(async move {
-                match sessions.await {
-                    Ok(list) => view! { <SessionsList list end_one end_others/> }.into_any(),
-                    Err(AppError::Unauthorized) => view! { <Redirect path="/sign-in"/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
-                }
+                page_content(sessions.await, |list| view! { <SessionsList list end_one end_others/> }.into_any())
             })}
         </Transition>
     }

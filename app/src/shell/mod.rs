@@ -25,6 +25,16 @@ impl AccountRefresh {
     }
 }
 
+/// What a page shows for a server function's answer: the content; the sign-in page when
+/// the session has ended (signed out elsewhere, expired); otherwise the error's message.
+pub fn page_content<T>(result: Result<T, AppError>, render: impl FnOnce(T) -> AnyView) -> AnyView {
+    match result {
+        Ok(value) => render(value),
+        Err(AppError::Unauthorized) => view! { <Redirect path="/sign-in"/> }.into_any(),
+        Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+    }
+}
+
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let refresh = AccountRefresh(RwSignal::new(0));
