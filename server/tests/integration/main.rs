@@ -5,6 +5,7 @@ mod auth;
 mod companies;
 mod harness;
 mod isolation;
+mod logs;
 mod notifications;
 mod profile;
 mod security;

@@ -1,0 +1,52 @@
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use app::auth::api::SignIn;
+use app::profile::api::RequestEmailChange;
+
+use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, spawn};
+
+/// Collects everything the server logs during a test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn passwords_never_reach_the_log() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    // Process-wide: server functions run on other tasks and threads. (Only this test sets
+    // it; other tests' logs land here too, which only makes the check stricter.)
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let app = spawn().await;
+    const GUESS: &str = "Wrong-Guess-7731-secret";
+    // Enough guesses at another account to reach its lock, a couple at the demo account.
+    for _ in 0..7 {
+        app.call::<SignIn>(&[("email", "someone@kayse.test"), ("password", GUESS), ("next", "")], None).await;
+    }
+    for _ in 0..2 {
+        app.call::<SignIn>(&[("email", DEMO_EMAIL), ("password", GUESS), ("next", "")], None).await;
+    }
+    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, "", "198.51.100.3").await;
+    app.call::<RequestEmailChange>(&[("new_email", "new@firm.example"), ("current_password", GUESS)], Some(&token)).await;
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("failed sign-in") && log.contains("signed in"), "the log was captured:\n{log}");
+    assert!(!log.contains(GUESS), "a wrong password reached the log");
+    assert!(!log.contains(DEMO_PASSWORD), "the password reached the log");
+}
