@@ -16,6 +16,7 @@ pub mod backend;
 pub mod error;
 pub mod notifications;
 pub mod profile;
+pub mod security;
 pub mod sessions;
 pub mod settings;
 pub mod shell;
@@ -29,6 +30,7 @@ use auth::SignInPage;
 use cases::{CaseDetailPage, CasesPage, MyTasksPage};
 use notifications::NotificationsPage;
 use profile::{ConfirmEmailPage, ProfilePage};
+use security::{SecurityPage, SignInVerifyPage};
 use sessions::SessionsPage;
 use settings::SettingsLayout;
 use shell::AppLayout;
@@ -73,6 +75,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignInPage/>
+                <Route path=path!("/sign-in/verify") view=SignInVerifyPage/>
                 <Route path=path!("/confirm-email") view=ConfirmEmailPage/>
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=CasesPage/>
@@ -82,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/profile"/> }/>
                         <Route path=path!("/profile") view=ProfilePage/>
                         <Route path=path!("/notifications") view=NotificationsPage/>
+                        <Route path=path!("/security") view=SecurityPage/>
                         <Route path=path!("/sessions") view=SessionsPage/>
                     </ParentRoute>
                 </ParentRoute>

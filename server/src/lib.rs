@@ -45,6 +45,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         }),
         mailer,
         password_throttle: Arc::new(Throttle::default()),
+        second_factor_throttle: Arc::new(Throttle::default()),
         live: LiveHub::default(),
     })
 }

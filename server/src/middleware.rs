@@ -16,7 +16,7 @@ use app::backend::{AppState, sessions};
 /// Paths a signed-out visitor may load. Server functions (`/api/`) and avatars check the
 /// session themselves.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/sign-in" | "/confirm-email" | "/favicon.svg" | "/favicon.ico" | "/robots.txt" | "/healthz" | "/live")
+    matches!(path, "/sign-in" | "/sign-in/verify" | "/confirm-email" | "/favicon.svg" | "/favicon.ico" | "/robots.txt" | "/healthz" | "/live")
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path.starts_with("/avatars/")

@@ -21,11 +21,20 @@ pub struct AccountSummary {
 #[server]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::backend::{request, sessions};
+    use crate::security::server::{Client, pending_cookie_value};
     let state = request::state()?;
-    let (_, token) =
-        super::server::sign_in(&state, &email, password, &request::user_agent(), &request::client_address()).await?;
-    request::set_response_header(http::header::SET_COOKIE, &sessions::set_cookie_value(&state.config, &token))?;
-    leptos_axum::redirect(&super::server::safe_next(next.as_deref()));
+    let next = super::server::safe_next(next.as_deref());
+    let (_, outcome) = super::server::sign_in(&state, &email, password, &Client::of_request(), &next).await?;
+    match outcome {
+        super::server::SignInOutcome::Session(token) => {
+            request::set_response_header(http::header::SET_COOKIE, &sessions::set_cookie_value(&state.config, &token))?;
+            leptos_axum::redirect(&next);
+        }
+        super::server::SignInOutcome::SecondFactorNeeded(pending) => {
+            request::set_response_header(http::header::SET_COOKIE, &pending_cookie_value(&state.config, &pending))?;
+            leptos_axum::redirect("/sign-in/verify");
+        }
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use crate::backend::entities::user;
 use crate::backend::throttle::Key;
 use crate::backend::{AppState, passwords, sessions};
 use crate::error::AppError;
+use crate::security::server::{self as security, Client, SecurityEventKind};
 
 /// Where to go after signing in: only a path on this site, never `//evil.example`.
 pub fn safe_next(next: Option<&str>) -> String {
@@ -18,17 +19,25 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Checks credentials under the per-account and per-address limits and starts a session.
-/// Returns the user and the new session's cookie token.
+/// What a correct password leads to.
+pub enum SignInOutcome {
+    /// Signed in: the new session's cookie token.
+    Session(String),
+    /// The account has 2FA: the token of the half-finished sign-in, for its own cookie.
+    SecondFactorNeeded(String),
+}
+
+/// Checks credentials under the per-account and per-address limits and starts a session,
+/// or, for an account with 2FA, a half-finished sign-in waiting for the second factor.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: String,
-    user_agent: &str,
-    client_address: &str,
-) -> Result<(user::Model, String), AppError> {
+    client: &Client,
+    next: &str,
+) -> Result<(user::Model, SignInOutcome), AppError> {
     let email = email.trim().to_lowercase();
-    let keys = [Key::Account(email.clone()), Key::Address(client_address.to_owned())];
+    let keys = [Key::Account(email.clone()), Key::Address(client.address.clone())];
     state
         .password_throttle
         .check(&keys)
@@ -37,18 +46,28 @@ pub async fn sign_in(
     let found = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
     let stored_hash = found.as_ref().map(|u| u.password_hash.clone());
     if !passwords::verify_password(password, stored_hash).await? {
-        tracing::info!(address = %client_address, "failed sign-in");
+        tracing::info!(address = %client.address, "failed sign-in");
+        if let Some(user) = &found {
+            security::record(&state.db, user.id, SecurityEventKind::SignInFailed, client).await;
+        }
         return Err(match state.password_throttle.record_failure(&keys) {
             Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
             None => AppError::InvalidCredentials,
         });
     }
     let Some(user) = found else { return Err(AppError::InvalidCredentials) };
+    if security::has_two_factor(&state.db, user.id).await? {
+        // The password's guess counter is cleared only when the whole sign-in succeeds.
+        let pending = security::begin_pending_sign_in(state, &user, client, next).await?;
+        tracing::info!(user_id = user.id, "password accepted, waiting for the second factor");
+        return Ok((user, SignInOutcome::SecondFactorNeeded(pending)));
+    }
     state.password_throttle.forget(&keys[0]);
-    let token = sessions::start(&state.db, &state.config, &user, user_agent, client_address).await?;
-    tracing::info!(user_id = user.id, address = %client_address, "signed in");
-    crate::sessions::server::notice_new_device(state, &user, user_agent, client_address).await;
-    Ok((user, token))
+    let token = sessions::start(&state.db, &state.config, &user, &client.user_agent, &client.address).await?;
+    security::record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
+    tracing::info!(user_id = user.id, address = %client.address, "signed in");
+    crate::sessions::server::notice_new_device(state, &user, &client.user_agent, &client.address).await;
+    Ok((user, SignInOutcome::Session(token)))
 }
 
 /// Re-checks a signed-in user's password for a sensitive action. A wrong one is a field

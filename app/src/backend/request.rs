@@ -45,3 +45,8 @@ pub fn set_response_header(name: http::HeaderName, value: &str) -> Result<(), Ap
     response.append_header(name, value);
     Ok(())
 }
+
+/// A token cookie of this request (64 hex characters), by name.
+pub fn cookie(name: &str) -> Option<String> {
+    use_context::<Parts>().and_then(|p| super::sessions::cookie_token(&p.headers, name))
+}

@@ -141,15 +141,33 @@ pub async fn mark_password_confirmed(db: &DatabaseConnection, session_id: i32) -
 }
 
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    cookie_token(headers, COOKIE_NAME)
+}
+
+/// A token cookie by name, only when well formed (64 hex characters).
+pub fn cookie_token(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(name, _)| *name == cookie_name)
         .map(|(_, value)| value.to_owned())
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Gives the session a new token (after a password change, so a token copied before the
+/// change stops working) and returns it for the cookie.
+pub async fn rotate_token(db: &impl sea_orm::ConnectionTrait, session_id: i32) -> Result<String, AppError> {
+    let token = new_token();
+    session::Entity::update_many()
+        .col_expr(session::Column::TokenHash, sea_orm::sea_query::Expr::value(hash_token(&token)))
+        .col_expr(session::Column::PasswordConfirmedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(session::Column::Id.eq(session_id))
+        .exec(db)
+        .await?;
+    Ok(token)
 }
 
 pub fn set_cookie_value(config: &RuntimeConfig, token: &str) -> String {

@@ -32,6 +32,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Failed password guesses, per account and per client address.
     pub password_throttle: Arc<Throttle>,
+    /// Failed second-factor codes (app codes and backup codes), per account and address.
+    pub second_factor_throttle: Arc<Throttle>,
     /// Pushes events to open pages.
     pub live: LiveHub,
 }

@@ -116,5 +116,5 @@ pub async fn cancel_email_change() -> Result<ProfileView, AppError> {
 #[server]
 pub async fn confirm_email_change(token: String) -> Result<String, AppError> {
     let state = crate::backend::request::state()?;
-    super::server::confirm_email_change(&state, &token).await
+    super::server::confirm_email_change(&state, &token, &crate::security::server::Client::of_request()).await
 }

@@ -282,7 +282,11 @@ const LINK_INVALID: &str = "This confirmation link is invalid, was already used,
 
 /// Opens a confirmation link: single use (the pending row is deleted in the same
 /// transaction that changes the email), valid for 24 hours. Tells the old address.
-pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<String, AppError> {
+pub async fn confirm_email_change(
+    state: &AppState,
+    token: &str,
+    client: &crate::security::server::Client,
+) -> Result<String, AppError> {
     let token = token.trim();
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::Rejected(LINK_INVALID.into()));
@@ -312,6 +316,7 @@ pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<Strin
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     txn.commit().await?;
+    crate::security::server::record(&state.db, user.id, crate::security::server::SecurityEventKind::EmailChanged, client).await;
 
     let when = format_in_timezone(Utc::now(), &user.timezone);
     let paragraphs = vec![

@@ -12,6 +12,7 @@ pub fn SettingsLayout() -> impl IntoView {
             <nav class="settings-tabs" aria-label="Profile Settings sections">
                 <A href="/settings/profile">"Profile"</A>
                 <A href="/settings/notifications">"Notifications"</A>
+                <A href="/settings/security">"Security"</A>
                 <A href="/settings/sessions">"Sessions"</A>
             </nav>
             <div class="settings-panel">

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_initial;
 mod m20261128_000002_cases_and_tasks;
 mod m20261128_000003_notification_preferences;
+mod m20261129_000004_security;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261128_000002_cases_and_tasks::Migration),
             Box::new(m20261128_000003_notification_preferences::Migration),
+            Box::new(m20261129_000004_security::Migration),
         ]
     }
 }

@@ -51,11 +51,17 @@ impl Reply {
 
     /// The session token from a Set-Cookie header, if one was set.
     pub fn session_token(&self) -> Option<String> {
+        self.cookie("kayse_session")
+    }
+
+    /// A cookie's value from the Set-Cookie headers, if one was set (and not cleared).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("kayse_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
+            .find_map(|c| c.strip_prefix(prefix.as_str()).map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
             .filter(|t| !t.is_empty())
     }
 }
@@ -127,6 +133,22 @@ impl TestApp {
         let mut request = browser_post::<F>("application/x-www-form-urlencoded", token).body(Body::from(body)).unwrap();
         request.extensions_mut().insert(from_address(ip));
         self.send(request).await
+    }
+
+    /// Calls a server function with a raw Cookie header (for cookies other than the session's).
+    pub async fn call_with_cookie<F: ServerFn>(&self, form: &[(&str, &str)], cookie: &str, ip: &str) -> Reply {
+        let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let mut request = browser_post::<F>("application/x-www-form-urlencoded", None)
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap();
+        request.extensions_mut().insert(from_address(ip));
+        self.send(request).await
+    }
+
+    /// Posts the sign-in form and returns the whole reply (for sign-ins that do not simply succeed).
+    pub async fn sign_in_reply(&self, email: &str, password: &str, ip: &str) -> Reply {
+        self.call_from::<app::auth::api::SignIn>(&[("email", email), ("password", password), ("next", "")], None, ip).await
     }
 
     /// Calls a multipart server function (the profile form).

@@ -14,6 +14,9 @@ use app::notifications::api::{GetNotificationPreferences, SetNotificationPrefere
 use app::profile::api::{
     CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
 };
+use app::security::api::{
+    BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview, RegenerateBackupCodes, VerifySignIn,
+};
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use leptos::server_fn::ServerFn;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -39,6 +42,14 @@ fn not_company_scoped() -> Vec<&'static str> {
         GetNotificationPreferences::PATH,
         SetNotificationPreference::PATH,
         SetTaskDueLead::PATH,
+        // The account's own security: per person, the same in every company.
+        GetSecurityOverview::PATH,
+        ChangePassword::PATH,
+        BeginTwoFactor::PATH,
+        ConfirmTwoFactor::PATH,
+        RegenerateBackupCodes::PATH,
+        DisableTwoFactor::PATH,
+        VerifySignIn::PATH,
         // Checks the membership itself; covered by the companies tests.
         SwitchCompany::PATH,
     ]

@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 
 use app::auth::api::SignIn;
 use app::profile::api::RequestEmailChange;
+use app::security::api::ChangePassword;
 
 use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, spawn};
 
@@ -44,9 +45,20 @@ async fn passwords_never_reach_the_log() {
     }
     let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, "", "198.51.100.3").await;
     app.call::<RequestEmailChange>(&[("new_email", "new@firm.example"), ("current_password", GUESS)], Some(&token)).await;
+    // A password change: a wrong current password, then a new password that is kept.
+    const NEW_PASSWORD: &str = "Gravel-Lantern-Otter-5521";
+    for current in [GUESS, DEMO_PASSWORD] {
+        app.call::<ChangePassword>(
+            &[("current_password", current), ("new_password", NEW_PASSWORD), ("confirm_password", NEW_PASSWORD), ("sign_out_others", "true")],
+            Some(&token),
+        )
+        .await;
+    }
+    assert!(app.sign_in_reply(DEMO_EMAIL, NEW_PASSWORD, "198.51.100.3").await.session_token().is_some());
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("failed sign-in") && log.contains("signed in"), "the log was captured:\n{log}");
     assert!(!log.contains(GUESS), "a wrong password reached the log");
     assert!(!log.contains(DEMO_PASSWORD), "the password reached the log");
+    assert!(!log.contains(NEW_PASSWORD), "a new password reached the log");
 }

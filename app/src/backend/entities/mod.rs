@@ -2,6 +2,7 @@
 //! hash cannot be sent to the browser by accident; the wire types live in the features.
 
 pub mod avatar;
+pub mod backup_code;
 pub mod case;
 pub mod company;
 pub mod email_change;
@@ -9,6 +10,9 @@ pub mod known_device;
 pub mod membership;
 pub mod notification_preference;
 pub mod notification_settings;
+pub mod pending_sign_in;
+pub mod security_event;
 pub mod session;
 pub mod task;
+pub mod totp_credential;
 pub mod user;

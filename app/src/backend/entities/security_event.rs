@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+/// Something that happened to an account's security, shown on the Security tab.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "security_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub user_id: i32,
+    /// A `SecurityEventKind` name, e.g. `password_changed`.
+    pub kind: String,
+    pub user_agent: String,
+    pub client_address: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,125 @@
+//! The Security tab's wire types and server functions, and the second step of a two-step
+//! sign-in. Every response carrying a secret, a QR code or backup codes is an `/api/`
+//! response, which the security-headers layer marks `Cache-Control: no-store`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityActivity {
+    /// "Password changed", "Signed in", …
+    pub what: String,
+    /// "Chrome 131 on Linux".
+    pub device: String,
+    pub address: String,
+    /// In the user's timezone.
+    pub when: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityOverview {
+    /// When 2FA was turned on, in the user's timezone; `None` when it is off.
+    pub two_factor_since: Option<String>,
+    pub backup_codes_left: usize,
+    /// The password was entered in the last 10 minutes: sensitive actions need not ask.
+    pub password_fresh: bool,
+    /// The most recent first.
+    pub activity: Vec<SecurityActivity>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    /// A `data:image/svg+xml` URL of the QR code.
+    pub qr_code: String,
+    /// The secret in groups of four, for apps that can't scan.
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    pub other_sessions_ended: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInVerified {
+    /// Where to go now.
+    pub next: String,
+    /// Set when a backup code was used: how many are left.
+    pub backup_codes_left: Option<usize>,
+}
+
+#[server]
+pub async fn get_security_overview() -> Result<SecurityOverview, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::overview(&state, &me).await
+}
+
+#[server]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+    sign_out_others: bool,
+) -> Result<PasswordChanged, AppError> {
+    use crate::backend::{request, sessions};
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    let change = super::server::PasswordChange { current_password, new_password, confirm_password, sign_out_others };
+    let (token, other_sessions_ended) = super::server::change_password(&state, &me, change, &super::server::Client::of_request()).await?;
+    // The current session continues under a fresh token.
+    request::set_response_header(http::header::SET_COOKIE, &sessions::set_cookie_value(&state.config, &token))?;
+    Ok(PasswordChanged { other_sessions_ended })
+}
+
+#[server]
+pub async fn begin_two_factor(password: Option<String>) -> Result<TwoFactorSetup, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::begin_two_factor(&state, &me, password).await
+}
+
+#[server]
+pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::confirm_two_factor(&state, &me, &code, &super::server::Client::of_request()).await
+}
+
+#[server]
+pub async fn regenerate_backup_codes(password: Option<String>) -> Result<Vec<String>, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::regenerate_backup_codes(&state, &me, password, &super::server::Client::of_request()).await
+}
+
+#[server]
+pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::disable_two_factor(&state, &me, password, &code, &super::server::Client::of_request()).await
+}
+
+/// The second step of signing in, for an account with 2FA: the code from the app or a
+/// backup code, for the half-finished sign-in named by its own cookie.
+#[server]
+pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
+    use crate::backend::{request, sessions};
+    let state = request::state()?;
+    let pending_token = request::cookie(super::server::PENDING_COOKIE).ok_or_else(super::server::sign_in_expired)?;
+    let done = super::server::complete_sign_in(&state, &pending_token, &code, &super::server::Client::of_request()).await?;
+    request::set_response_header(http::header::SET_COOKIE, &sessions::set_cookie_value(&state.config, &done.session_token))?;
+    request::set_response_header(http::header::SET_COOKIE, &super::server::clear_pending_cookie(&state.config))?;
+    // With an app code, straight on; a backup-code sign-in first says how many are left.
+    if done.backup_codes_left.is_none() {
+        leptos_axum::redirect(&done.next);
+    }
+    Ok(SignInVerified { next: done.next, backup_codes_left: done.backup_codes_left })
+}

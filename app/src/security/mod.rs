@@ -1,0 +1,78 @@
+//! The Security tab: the password, two-factor authentication with an authenticator app and
+//! backup codes, and the recent security activity of the account.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backup_codes;
+mod change_password;
+#[cfg(feature = "ssr")]
+pub mod password_policy;
+pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod totp;
+mod two_factor;
+mod verify_page;
+
+pub use verify_page::SignInVerifyPage;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::shell::page_content;
+use api::{SecurityActivity, get_security_overview};
+use change_password::ChangePasswordSection;
+use two_factor::{TwoFactorControls, TwoFactorSection};
+
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let reload = RwSignal::new(0u32);
+    let on_changed = Callback::new(move |_| reload.update(|n| *n += 1));
+    let overview = Resource::new(move || reload.get(), |_| get_security_overview());
+    // Created here, outside the part that re-renders when the overview reloads, so a flow
+    // in progress (a QR code on screen, new backup codes) survives the reload.
+    let controls = TwoFactorControls::new(on_changed);
+    view! {
+        <Title text="Security · Profile Settings · Kayse"/>
+        <ChangePasswordSection on_changed/>
+        <Transition fallback=|| view! { <p class="muted">"Loading your security settings…"</p> }>
+            {move || Suspend::new(async move {
+                page_content(overview.await, |overview| {
+                    let activity = overview.activity.clone();
+                    view! {
+                        <TwoFactorSection overview controls on_changed/>
+                        <ActivityList activity/>
+                    }
+                    .into_any()
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn ActivityList(activity: Vec<SecurityActivity>) -> impl IntoView {
+    let empty = activity.is_empty();
+    view! {
+        <section class="card stack" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Recent security activity"</h2>
+            <p class="muted">"Sign-ins and changes to your account's security. If something here wasn't you, change your password."</p>
+            {empty.then(|| view! { <p class="muted">"Nothing yet."</p> })}
+            <ul class="activity-list" data-testid="security-activity">
+                {activity
+                    .into_iter()
+                    .map(|entry| view! {
+                        <li>
+                            <strong>{entry.what}</strong>
+                            <span class="muted">{entry.device} " · " {entry.address}</span>
+                            <span class="muted">{entry.when}</span>
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}

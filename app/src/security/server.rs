@@ -1,0 +1,590 @@
+//! The Security tab's server side: changing the password, turning two-factor
+//! authentication on and off, backup codes, the second step of signing in, and the
+//! security activity log.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionTrait,
+};
+
+use super::api::{SecurityActivity, SecurityOverview, TwoFactorSetup};
+use super::{backup_codes, password_policy, rules, totp};
+use crate::backend::entities::{backup_code, pending_sign_in, security_event, session, totp_credential, user};
+use crate::backend::live::LiveEvent;
+use crate::backend::mail::{Email, simple_html};
+use crate::backend::sessions::{self as session_store, SignedIn};
+use crate::backend::state::RuntimeConfig;
+use crate::backend::throttle::Key;
+use crate::backend::tokens::{hash_token, new_token};
+use crate::backend::{AppState, passwords};
+use crate::error::AppError;
+use crate::profile::server::{format_in_timezone, load_user};
+use crate::sessions::server::{describe_user_agent, require_recent_password};
+
+/// The cookie of a half-finished sign-in. Not a session cookie: the session layer never
+/// reads it, so it opens nothing but the second step.
+pub const PENDING_COOKIE: &str = "kayse_pending_sign_in";
+/// A half-finished sign-in expires this long after the password was accepted.
+pub const PENDING_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
+/// An unconfirmed 2FA setup (secret shown, no code entered yet) expires after this.
+pub const SETUP_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
+/// How many activity entries the Security tab shows.
+const ACTIVITY_SHOWN: u64 = 20;
+
+const CODE_WRONG: &str = "That code is not correct. Enter the newest code from your app, or a backup code.";
+const CODE_REUSED: &str = "That code was already used. Wait for the next code in your app.";
+const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Please sign in again.";
+
+pub fn sign_in_expired() -> AppError {
+    AppError::Rejected(SIGN_IN_EXPIRED.into())
+}
+
+/// The browser and address a request came from, for the activity log.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub user_agent: String,
+    pub address: String,
+}
+
+impl Client {
+    pub fn of_request() -> Self {
+        Client { user_agent: crate::backend::request::user_agent(), address: crate::backend::request::client_address() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecurityEventKind {
+    SignedIn,
+    SignInFailed,
+    PasswordChanged,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    BackupCodeUsed,
+    BackupCodesRegenerated,
+    EmailChanged,
+}
+
+impl SecurityEventKind {
+    const ALL: [SecurityEventKind; 8] = [
+        SecurityEventKind::SignedIn,
+        SecurityEventKind::SignInFailed,
+        SecurityEventKind::PasswordChanged,
+        SecurityEventKind::TwoFactorEnabled,
+        SecurityEventKind::TwoFactorDisabled,
+        SecurityEventKind::BackupCodeUsed,
+        SecurityEventKind::BackupCodesRegenerated,
+        SecurityEventKind::EmailChanged,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SecurityEventKind::SignedIn => "signed_in",
+            SecurityEventKind::SignInFailed => "sign_in_failed",
+            SecurityEventKind::PasswordChanged => "password_changed",
+            SecurityEventKind::TwoFactorEnabled => "two_factor_enabled",
+            SecurityEventKind::TwoFactorDisabled => "two_factor_disabled",
+            SecurityEventKind::BackupCodeUsed => "backup_code_used",
+            SecurityEventKind::BackupCodesRegenerated => "backup_codes_regenerated",
+            SecurityEventKind::EmailChanged => "email_changed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SecurityEventKind::SignedIn => "Signed in",
+            SecurityEventKind::SignInFailed => "Failed sign-in attempt",
+            SecurityEventKind::PasswordChanged => "Password changed",
+            SecurityEventKind::TwoFactorEnabled => "Two-factor authentication turned on",
+            SecurityEventKind::TwoFactorDisabled => "Two-factor authentication turned off",
+            SecurityEventKind::BackupCodeUsed => "Signed in with a backup code",
+            SecurityEventKind::BackupCodesRegenerated => "New backup codes generated",
+            SecurityEventKind::EmailChanged => "Login email changed",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Writes an activity entry. A failure is logged: the log must never stop the action.
+pub async fn record(db: &impl ConnectionTrait, user_id: i32, kind: SecurityEventKind, client: &Client) {
+    let inserted = security_event::ActiveModel {
+        user_id: Set(user_id),
+        kind: Set(kind.name().to_owned()),
+        user_agent: Set(client.user_agent.chars().take(512).collect()),
+        client_address: Set(client.address.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    if let Err(err) = inserted {
+        tracing::warn!(%err, kind = kind.name(), "could not record a security event");
+    }
+}
+
+async fn confirmed_credential(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<totp_credential::Model>, AppError> {
+    Ok(totp_credential::Entity::find_by_id(user_id)
+        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
+        .one(db)
+        .await?)
+}
+
+/// Whether the account asks for a second factor at sign-in.
+pub async fn has_two_factor(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, AppError> {
+    Ok(confirmed_credential(db, user_id).await?.is_some())
+}
+
+async fn unused_backup_codes(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<backup_code::Model>, AppError> {
+    Ok(backup_code::Entity::find()
+        .filter(backup_code::Column::UserId.eq(user_id))
+        .filter(backup_code::Column::UsedAt.is_null())
+        .order_by_asc(backup_code::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOverview, AppError> {
+    let user = load_user(&state.db, me.user_id).await?;
+    let credential = confirmed_credential(&state.db, user.id).await?;
+    let backup_codes_left = if credential.is_some() {
+        backup_code::Entity::find()
+            .filter(backup_code::Column::UserId.eq(user.id))
+            .filter(backup_code::Column::UsedAt.is_null())
+            .count(&state.db)
+            .await? as usize
+    } else {
+        0
+    };
+    let activity = security_event::Entity::find()
+        .filter(security_event::Column::UserId.eq(user.id))
+        .order_by_desc(security_event::Column::CreatedAt)
+        .order_by_desc(security_event::Column::Id)
+        .limit(ACTIVITY_SHOWN)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|event| {
+            let device = describe_user_agent(&event.user_agent);
+            SecurityActivity {
+                what: SecurityEventKind::from_name(&event.kind).map_or_else(|| event.kind.clone(), |k| k.label().to_owned()),
+                device: format!("{} on {}", device.browser, device.os),
+                address: event.client_address,
+                when: format_in_timezone(event.created_at, &user.timezone),
+            }
+        })
+        .collect();
+    Ok(SecurityOverview {
+        two_factor_since: credential.and_then(|c| c.confirmed_at).map(|at| format_in_timezone(at, &user.timezone)),
+        backup_codes_left,
+        password_fresh: session_store::password_recently_confirmed(&state.db, me.session_id).await?,
+        activity,
+    })
+}
+
+async fn notify(state: &AppState, user: &user::Model, subject: &str, what: String) {
+    let when = format_in_timezone(Utc::now(), &user.timezone);
+    let link = format!("{}/settings/security", state.config.public_url);
+    let paragraphs = vec![
+        format!("Hello {},", user.full_name),
+        format!("{what} on {when}."),
+        "If this was you, there is nothing to do. If not, change your password at once and review your sessions, or contact your firm's Kayse administrator.".to_owned(),
+    ];
+    let email = Email {
+        to: user.email.clone(),
+        subject: subject.to_owned(),
+        text: format!("{}\n\nYour security settings: {link}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("Review your security settings", &link))),
+        links: vec![link],
+    };
+    // The change is done; a notice that could not be sent is logged, not shown as a failure.
+    if let Err(err) = state.mailer.send(email).await {
+        tracing::warn!(?err, "could not send a security notice");
+    }
+}
+
+// --- Changing the password -------------------------------------------------------------
+
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+    pub confirm_password: String,
+    pub sign_out_others: bool,
+}
+
+/// Checks and stores a new password. Returns the current session's fresh token and how many
+/// other sessions ended.
+pub async fn change_password(
+    state: &AppState,
+    me: &SignedIn,
+    change: PasswordChange,
+    client: &Client,
+) -> Result<(String, u64), AppError> {
+    let user = load_user(&state.db, me.user_id).await?;
+    // The cheap checks first, all at once, so every problem shows next to its field.
+    let mut fields = Vec::new();
+    if change.current_password.is_empty() {
+        fields.push(crate::error::FieldError { field: "current_password".into(), message: "Enter your current password.".into() });
+    }
+    if let Some(problem) = password_policy::problem(&change.new_password, &user.email, &user.full_name) {
+        fields.push(crate::error::FieldError { field: "new_password".into(), message: problem.into() });
+    } else if change.confirm_password != change.new_password {
+        fields.push(crate::error::FieldError { field: "confirm_password".into(), message: rules::MISMATCH.into() });
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Invalid { fields });
+    }
+    crate::auth::server::check_password_for(state, &user, change.current_password, "current_password").await?;
+    let new_hash = passwords::hash_password(change.new_password).await?;
+
+    let txn = state.db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(new_hash))
+        .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    // A sign-in half-way through its second step was started with the old password.
+    pending_sign_in::Entity::delete_many().filter(pending_sign_in::Column::UserId.eq(user.id)).exec(&txn).await?;
+    let mut ended = Vec::new();
+    if change.sign_out_others {
+        ended = session::Entity::find()
+            .filter(session::Column::UserId.eq(user.id))
+            .filter(session::Column::Id.ne(me.session_id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        session::Entity::delete_many().filter(session::Column::Id.is_in(ended.clone())).exec(&txn).await?;
+    }
+    let token = session_store::rotate_token(&txn, me.session_id).await?;
+    txn.commit().await?;
+
+    if !ended.is_empty() {
+        state.live.publish(LiveEvent::SessionsEnded(ended.clone()));
+    }
+    record(&state.db, user.id, SecurityEventKind::PasswordChanged, client).await;
+    tracing::info!(user_id = user.id, other_sessions_ended = ended.len(), "password changed");
+    let device = describe_user_agent(&client.user_agent);
+    notify(
+        state,
+        &user,
+        "Your Kayse password was changed",
+        format!("The password of your Kayse account was changed from {} on {} ({})", device.browser, device.os, client.address),
+    )
+    .await;
+    Ok((token, ended.len() as u64))
+}
+
+// --- Two-factor authentication ---------------------------------------------------------
+
+/// Starts turning 2FA on: a new secret, shown as a QR code and as text. It is not a second
+/// factor until a code from it verifies (`confirm_two_factor`), and expires unconfirmed.
+pub async fn begin_two_factor(state: &AppState, me: &SignedIn, password: Option<String>) -> Result<TwoFactorSetup, AppError> {
+    require_recent_password(state, me, password).await?;
+    let user = load_user(&state.db, me.user_id).await?;
+    if has_two_factor(&state.db, user.id).await? {
+        return Err(AppError::Rejected("Two-factor authentication is already on.".into()));
+    }
+    let secret = totp::new_secret();
+    let txn = state.db.begin().await?;
+    totp_credential::Entity::delete_by_id(user.id).exec(&txn).await?;
+    totp_credential::ActiveModel {
+        user_id: Set(user.id),
+        secret: Set(secret.clone()),
+        created_at: Set(Utc::now()),
+        confirmed_at: Set(None),
+        last_used_step: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(TwoFactorSetup {
+        qr_code: totp::qr_code_data_url(&totp::otpauth_uri(&secret, &user.email))?,
+        secret: totp::grouped(&secret),
+    })
+}
+
+/// Stores a new set of backup codes in place of the old one and returns them (the only
+/// time they exist in clear).
+async fn replace_backup_codes(txn: &impl ConnectionTrait, user_id: i32) -> Result<Vec<String>, AppError> {
+    let codes = backup_codes::new_set();
+    let mut hashes = Vec::with_capacity(codes.len());
+    for code in &codes {
+        let normalised = backup_codes::normalise(code).ok_or_else(|| AppError::internal("backup code", "generated code did not normalise"))?;
+        hashes.push(passwords::hash_password(normalised).await?);
+    }
+    backup_code::Entity::delete_many().filter(backup_code::Column::UserId.eq(user_id)).exec(txn).await?;
+    let now = Utc::now();
+    backup_code::Entity::insert_many(hashes.into_iter().map(|hash| backup_code::ActiveModel {
+        user_id: Set(user_id),
+        code_hash: Set(hash),
+        created_at: Set(now),
+        used_at: Set(None),
+        ..Default::default()
+    }))
+    .exec(txn)
+    .await?;
+    Ok(codes)
+}
+
+/// Turns 2FA on when the code from the app verifies; returns the backup codes.
+pub async fn confirm_two_factor(state: &AppState, me: &SignedIn, code: &str, client: &Client) -> Result<Vec<String>, AppError> {
+    let user = load_user(&state.db, me.user_id).await?;
+    let keys = [Key::Account(user.email.clone()), Key::Address(client.address.clone())];
+    state.second_factor_throttle.check(&keys).map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    let setup = totp_credential::Entity::find_by_id(user.id)
+        .filter(totp_credential::Column::ConfirmedAt.is_null())
+        .one(&state.db)
+        .await?
+        .filter(|s| Utc::now() - s.created_at < SETUP_LIFETIME)
+        .ok_or_else(|| AppError::Rejected("This setup has expired. Choose Enable 2FA to start again.".into()))?;
+    if totp::clean_code(code).is_none() {
+        return Err(AppError::field("code", "Enter the 6-digit code from your app."));
+    }
+    let Some(step) = totp::matching_step(&setup.secret, code, totp::now_unix())? else {
+        return Err(match state.second_factor_throttle.record_failure(&keys) {
+            Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
+            None => AppError::field("code", "That code is not correct. Check that your phone's time is set automatically and enter the newest code."),
+        });
+    };
+    let txn = state.db.begin().await?;
+    let confirmed = totp_credential::Entity::update_many()
+        .col_expr(totp_credential::Column::ConfirmedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(totp_credential::Column::LastUsedStep, sea_orm::sea_query::Expr::value(step as i64))
+        .filter(totp_credential::Column::UserId.eq(user.id))
+        .filter(totp_credential::Column::ConfirmedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if confirmed.rows_affected != 1 {
+        return Err(AppError::Rejected("Two-factor authentication is already on.".into()));
+    }
+    let codes = replace_backup_codes(&txn, user.id).await?;
+    txn.commit().await?;
+    state.second_factor_throttle.forget(&keys[0]);
+    record(&state.db, user.id, SecurityEventKind::TwoFactorEnabled, client).await;
+    tracing::info!(user_id = user.id, "two-factor authentication turned on");
+    notify(state, &user, "Two-factor authentication is on for your Kayse account", "Two-factor authentication was turned on for your Kayse account".into()).await;
+    Ok(codes)
+}
+
+pub async fn regenerate_backup_codes(
+    state: &AppState,
+    me: &SignedIn,
+    password: Option<String>,
+    client: &Client,
+) -> Result<Vec<String>, AppError> {
+    require_recent_password(state, me, password).await?;
+    if !has_two_factor(&state.db, me.user_id).await? {
+        return Err(AppError::Rejected("Turn on two-factor authentication first.".into()));
+    }
+    let txn = state.db.begin().await?;
+    let codes = replace_backup_codes(&txn, me.user_id).await?;
+    txn.commit().await?;
+    record(&state.db, me.user_id, SecurityEventKind::BackupCodesRegenerated, client).await;
+    tracing::info!(user_id = me.user_id, "backup codes regenerated");
+    Ok(codes)
+}
+
+/// Turns 2FA off: needs the password and a current code or a backup code.
+pub async fn disable_two_factor(state: &AppState, me: &SignedIn, password: String, code: &str, client: &Client) -> Result<(), AppError> {
+    let user = load_user(&state.db, me.user_id).await?;
+    if !has_two_factor(&state.db, user.id).await? {
+        return Err(AppError::Rejected("Two-factor authentication is already off.".into()));
+    }
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password."));
+    }
+    if code.trim().is_empty() {
+        return Err(AppError::field("code", "Enter a code from your app or a backup code."));
+    }
+    crate::auth::server::check_password_for(state, &user, password, "password").await?;
+    session_store::mark_password_confirmed(&state.db, me.session_id).await?;
+    verify_second_factor(state, &user, code, client).await?;
+    let txn = state.db.begin().await?;
+    totp_credential::Entity::delete_by_id(user.id).exec(&txn).await?;
+    backup_code::Entity::delete_many().filter(backup_code::Column::UserId.eq(user.id)).exec(&txn).await?;
+    txn.commit().await?;
+    record(&state.db, user.id, SecurityEventKind::TwoFactorDisabled, client).await;
+    tracing::info!(user_id = user.id, "two-factor authentication turned off");
+    notify(state, &user, "Two-factor authentication is off for your Kayse account", "Two-factor authentication was turned off for your Kayse account".into()).await;
+    Ok(())
+}
+
+/// Accepts a step for the user only if it is later than the last accepted one, in one
+/// conditional update: of two requests with the same code, exactly one changes the row.
+pub async fn accept_totp_step(db: &impl ConnectionTrait, user_id: i32, step: u64) -> Result<bool, AppError> {
+    let step = step as i64;
+    let updated = totp_credential::Entity::update_many()
+        .col_expr(totp_credential::Column::LastUsedStep, sea_orm::sea_query::Expr::value(step))
+        .filter(totp_credential::Column::UserId.eq(user_id))
+        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(totp_credential::Column::LastUsedStep.is_null())
+                .add(totp_credential::Column::LastUsedStep.lt(step)),
+        )
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondFactor {
+    App,
+    BackupCode { left: usize },
+}
+
+/// Checks a code from the app or a backup code, under the per-account and per-address
+/// limits. A backup code is used up by the check.
+pub async fn verify_second_factor(state: &AppState, user: &user::Model, input: &str, client: &Client) -> Result<SecondFactor, AppError> {
+    let keys = [Key::Account(user.email.clone()), Key::Address(client.address.clone())];
+    state.second_factor_throttle.check(&keys).map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    let failure = |message: &str| match state.second_factor_throttle.record_failure(&keys) {
+        Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
+        None => AppError::field("code", message),
+    };
+
+    if totp::clean_code(input).is_some() {
+        let credential = confirmed_credential(&state.db, user.id).await?.ok_or_else(|| failure(CODE_WRONG))?;
+        let Some(step) = totp::matching_step(&credential.secret, input, totp::now_unix())? else {
+            return Err(failure(CODE_WRONG));
+        };
+        if !accept_totp_step(&state.db, user.id, step).await? {
+            return Err(failure(CODE_REUSED));
+        }
+        state.second_factor_throttle.forget(&keys[0]);
+        return Ok(SecondFactor::App);
+    }
+
+    let Some(typed) = backup_codes::normalise(input) else {
+        return Err(failure(CODE_WRONG));
+    };
+    let candidates = unused_backup_codes(&state.db, user.id).await?;
+    for candidate in &candidates {
+        if passwords::verify_password(typed.clone(), Some(candidate.code_hash.clone())).await? {
+            // Single use, even against a simultaneous request with the same code.
+            let used = backup_code::Entity::update_many()
+                .col_expr(backup_code::Column::UsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+                .filter(backup_code::Column::Id.eq(candidate.id))
+                .filter(backup_code::Column::UsedAt.is_null())
+                .exec(&state.db)
+                .await?;
+            if used.rows_affected != 1 {
+                break;
+            }
+            state.second_factor_throttle.forget(&keys[0]);
+            record(&state.db, user.id, SecurityEventKind::BackupCodeUsed, client).await;
+            return Ok(SecondFactor::BackupCode { left: candidates.len() - 1 });
+        }
+    }
+    Err(failure(CODE_WRONG))
+}
+
+// --- The second step of signing in -----------------------------------------------------
+
+/// Records a sign-in whose password was right, for an account with 2FA. Returns the token
+/// for the pending cookie. No session exists yet.
+pub async fn begin_pending_sign_in(state: &AppState, user: &user::Model, client: &Client, next: &str) -> Result<String, AppError> {
+    let token = new_token();
+    let now = Utc::now();
+    // Old half-finished sign-ins of anyone are of no use: clear them while here.
+    pending_sign_in::Entity::delete_many().filter(pending_sign_in::Column::ExpiresAt.lte(now)).exec(&state.db).await?;
+    pending_sign_in::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        user_id: Set(user.id),
+        user_agent: Set(client.user_agent.chars().take(512).collect()),
+        client_address: Set(client.address.clone()),
+        next_path: Set(next.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(now + PENDING_LIFETIME),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(token)
+}
+
+pub fn pending_cookie_value(config: &RuntimeConfig, token: &str) -> String {
+    format!(
+        "{PENDING_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        PENDING_LIFETIME.num_seconds(),
+        if config.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_pending_cookie(config: &RuntimeConfig) -> String {
+    format!("{PENDING_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if config.secure_cookies { "; Secure" } else { "" })
+}
+
+pub struct CompletedSignIn {
+    pub session_token: String,
+    pub next: String,
+    pub backup_codes_left: Option<usize>,
+}
+
+/// Finishes a two-step sign-in with a code from the app or a backup code, and starts the
+/// session.
+pub async fn complete_sign_in(state: &AppState, pending_token: &str, code: &str, client: &Client) -> Result<CompletedSignIn, AppError> {
+    let pending = pending_sign_in::Entity::find()
+        .filter(pending_sign_in::Column::TokenHash.eq(hash_token(pending_token)))
+        .one(&state.db)
+        .await?
+        .filter(|p| p.expires_at > Utc::now())
+        .ok_or_else(sign_in_expired)?;
+    if code.trim().is_empty() {
+        return Err(AppError::field("code", "Enter the code from your app, or a backup code."));
+    }
+    let user = load_user(&state.db, pending.user_id).await.map_err(|_| sign_in_expired())?;
+    let factor = verify_second_factor(state, &user, code, client).await?;
+    // Single use: of two simultaneous completions only the one that deletes the row goes on.
+    let deleted = pending_sign_in::Entity::delete_by_id(pending.id).exec(&state.db).await?;
+    if deleted.rows_affected != 1 {
+        return Err(sign_in_expired());
+    }
+    state.password_throttle.forget(&Key::Account(user.email.clone()));
+    let session_token = session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address).await?;
+    record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
+    tracing::info!(user_id = user.id, address = %client.address, "signed in with a second factor");
+    crate::sessions::server::notice_new_device(state, &user, &client.user_agent, &client.address).await;
+    Ok(CompletedSignIn {
+        session_token,
+        next: pending.next_path,
+        backup_codes_left: match factor {
+            SecondFactor::App => None,
+            SecondFactor::BackupCode { left } => Some(left),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_kind_round_trips_by_name() {
+        for kind in SecurityEventKind::ALL {
+            assert_eq!(SecurityEventKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(SecurityEventKind::from_name("nonsense"), None);
+    }
+
+    #[test]
+    fn the_pending_cookie_is_strict_and_short_lived() {
+        let config = RuntimeConfig {
+            public_url: "http://127.0.0.1:3000".into(),
+            secure_cookies: true,
+            session_idle: chrono::Duration::days(7),
+            session_absolute: chrono::Duration::days(30),
+            default_phone_region: "US".into(),
+        };
+        let cookie = pending_cookie_value(&config, "abc");
+        assert!(cookie.starts_with("kayse_pending_sign_in=abc;"));
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=300"));
+        assert!(cookie.ends_with("; Secure"));
+        assert!(clear_pending_cookie(&config).contains("Max-Age=0"));
+    }
+}

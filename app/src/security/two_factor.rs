@@ -1,0 +1,392 @@
+//! Two-factor authentication on the Security tab: turning it on (QR code or key, then a
+//! code that proves the app works, then the backup codes), regenerating the backup codes
+//! and turning it off. Sensitive steps ask for the password inline when it was not entered
+//! in the last 10 minutes, then carry on with what the user started.
+
+use leptos::prelude::*;
+
+use super::api::{BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, RegenerateBackupCodes, SecurityOverview, TwoFactorSetup};
+use super::change_password::focus_by_id;
+use crate::error::AppError;
+use crate::profile::{server_field_error, server_form_error};
+
+/// Where the 2FA section is in its flows. Kept by the page, so reloading the overview
+/// (after a change) does not lose a half-finished flow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TwoFactorFlow {
+    Idle,
+    /// Enabling, and the password is needed first.
+    PasswordForEnable,
+    Setup(TwoFactorSetup),
+    ConfirmRegenerate,
+    ConfirmDisable,
+    /// New backup codes, shown once.
+    Codes(Vec<String>),
+}
+
+/// The section's actions and flow, created once by the page.
+#[derive(Clone, Copy)]
+pub struct TwoFactorControls {
+    pub flow: RwSignal<TwoFactorFlow>,
+    pub begin: ServerAction<BeginTwoFactor>,
+    pub confirm: ServerAction<ConfirmTwoFactor>,
+    pub regenerate: ServerAction<RegenerateBackupCodes>,
+    pub disable: ServerAction<DisableTwoFactor>,
+}
+
+impl TwoFactorControls {
+    /// Creates the actions and the effects that move the flow along.
+    pub fn new(on_changed: Callback<()>) -> Self {
+        let controls = TwoFactorControls {
+            flow: RwSignal::new(TwoFactorFlow::Idle),
+            begin: ServerAction::new(),
+            confirm: ServerAction::new(),
+            regenerate: ServerAction::new(),
+            disable: ServerAction::new(),
+        };
+        let flow = controls.flow;
+        Effect::new(move |_| match controls.begin.value().get() {
+            Some(Ok(setup)) => {
+                flow.set(TwoFactorFlow::Setup(setup));
+                request_animation_frame(|| focus_by_id("totp-code"));
+            }
+            Some(Err(AppError::ReauthRequired)) => {
+                flow.set(TwoFactorFlow::PasswordForEnable);
+                request_animation_frame(|| focus_by_id("enable-password"));
+            }
+            _ => {}
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(codes)) = controls.confirm.value().get() {
+                flow.set(TwoFactorFlow::Codes(codes));
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(codes)) = controls.regenerate.value().get() {
+                flow.set(TwoFactorFlow::Codes(codes));
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(())) = controls.disable.value().get() {
+                flow.set(TwoFactorFlow::Idle);
+                on_changed.run(());
+            }
+        });
+        controls
+    }
+}
+
+#[component]
+pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls, on_changed: Callback<()>) -> impl IntoView {
+    let flow = controls.flow;
+    let enabled = overview.two_factor_since.is_some();
+    let password_fresh = overview.password_fresh;
+    let status = match &overview.two_factor_since {
+        Some(since) => view! {
+            <p class="two-factor-state" data-testid="two-factor-state">
+                <span class="badge on">"On"</span> " since " {since.clone()}
+            </p>
+            <p data-testid="backup-codes-left">
+                {match overview.backup_codes_left {
+                    1 => "1 of 10 backup codes left.".to_owned(),
+                    n => format!("{n} of 10 backup codes left."),
+                }}
+                {(overview.backup_codes_left <= super::rules::LOW_BACKUP_CODES).then_some(" Generate new ones soon: each code works once.")}
+            </p>
+        }
+        .into_any(),
+        None => view! {
+            <p class="two-factor-state" data-testid="two-factor-state"><span class="badge">"Off"</span></p>
+            <p class="muted">"Add a second step to signing in: a code from an authenticator app on your phone. Someone who learns your password still can't sign in."</p>
+        }
+        .into_any(),
+    };
+
+    let start_enable = move |_| {
+        controls.begin.value().set(None);
+        if password_fresh {
+            controls.begin.dispatch(BeginTwoFactor { password: None });
+        } else {
+            flow.set(TwoFactorFlow::PasswordForEnable);
+            request_animation_frame(|| focus_by_id("enable-password"));
+        }
+    };
+
+    view! {
+        <section class="card stack" aria-labelledby="two-factor-heading">
+            <h2 id="two-factor-heading">"Two-factor authentication"</h2>
+            {status}
+            {move || match flow.get() {
+                TwoFactorFlow::Idle => idle_actions(enabled, controls, start_enable),
+                TwoFactorFlow::PasswordForEnable => view! { <EnablePassword controls/> }.into_any(),
+                TwoFactorFlow::Setup(setup) => view! { <SetupSteps setup controls/> }.into_any(),
+                TwoFactorFlow::Codes(codes) => view! { <BackupCodesPanel codes on_done=Callback::new(move |_| {
+                    flow.set(TwoFactorFlow::Idle);
+                    on_changed.run(());
+                })/> }.into_any(),
+                TwoFactorFlow::ConfirmRegenerate => view! { <ConfirmRegenerate controls password_fresh/> }.into_any(),
+                TwoFactorFlow::ConfirmDisable => view! { <ConfirmDisable controls/> }.into_any(),
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+fn idle_actions(enabled: bool, controls: TwoFactorControls, start_enable: impl Fn(leptos::ev::MouseEvent) + 'static) -> AnyView {
+    let flow = controls.flow;
+    let begin_error = move || {
+        controls.begin.value().with(|v| match v {
+            Some(Err(AppError::ReauthRequired)) => None,
+            other => server_form_error(other),
+        })
+    };
+    if enabled {
+        view! {
+            <div class="form-actions">
+                <button type="button" class="button secondary" on:click=move |_| {
+                    controls.regenerate.value().set(None);
+                    flow.set(TwoFactorFlow::ConfirmRegenerate);
+                }>"Regenerate backup codes"</button>
+                <button type="button" class="button danger" on:click=move |_| {
+                    controls.disable.value().set(None);
+                    flow.set(TwoFactorFlow::ConfirmDisable);
+                    request_animation_frame(|| focus_by_id("disable-password"));
+                }>"Disable 2FA"</button>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="form-actions">
+                <button type="button" class="button primary" on:click=start_enable
+                    disabled=move || controls.begin.pending().get()>"Enable 2FA"</button>
+            </div>
+            <p class="form-error" role="alert">{begin_error}</p>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn EnablePassword(controls: TwoFactorControls) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let error = move || {
+        controls.begin.value().with(|v| match v {
+            Some(Err(AppError::ReauthRequired)) | None | Some(Ok(_)) => None,
+            Some(Err(err)) => Some(err.message_for("password").unwrap_or_else(|| err.to_string())),
+        })
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        controls.begin.dispatch(BeginTwoFactor { password: Some(password.get_untracked()) });
+    };
+    view! {
+        <form class="stack inset" on:submit=on_submit>
+            <div class="field">
+                <label for="enable-password">"Your password"</label>
+                <input id="enable-password" type="password" autocomplete="current-password" required bind:value=password
+                    aria-describedby="enable-password-hint enable-password-error"
+                    aria-invalid=move || error().is_some().to_string()/>
+                <p id="enable-password-hint" class="hint">"For your security, confirm it's you before setting up 2FA."</p>
+                <p id="enable-password-error" class="field-error">{error}</p>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="button primary" disabled=move || controls.begin.pending().get()>"Continue"</button>
+                <button type="button" class="button secondary" on:click=move |_| controls.flow.set(TwoFactorFlow::Idle)>"Cancel"</button>
+            </div>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn SetupSteps(setup: TwoFactorSetup, controls: TwoFactorControls) -> impl IntoView {
+    let code = RwSignal::new(String::new());
+    let copied = RwSignal::new(None::<String>);
+    let secret_text = setup.secret.replace(' ', "");
+    let code_error = move || controls.confirm.value().with(|v| server_field_error(v, "code"));
+    let form_error = move || {
+        controls.confirm.value().with(|v| match v {
+            Some(Err(AppError::Invalid { .. })) => None,
+            other => server_form_error(other),
+        })
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        controls.confirm.dispatch(ConfirmTwoFactor { code: code.get_untracked() });
+    };
+    view! {
+        <ol class="setup-steps stack">
+            <li class="stack tight">
+                <h3>"Scan the QR code"</h3>
+                <p>"Open your authenticator app (for example Google Authenticator, Microsoft Authenticator or 1Password) and scan this code."</p>
+                <img class="qr-code" src=setup.qr_code width="200" height="200"
+                    alt="QR code that adds your Kayse account to an authenticator app"/>
+                <p>"Can't scan it? Enter this key in the app instead:"</p>
+                <p class="secret-row">
+                    <code class="secret" data-testid="totp-secret">{setup.secret.clone()}</code>
+                    <button type="button" class="button secondary small" on:click=move |_| copy_text(secret_text.clone(), copied, "Key copied.")>
+                        "Copy"
+                    </button>
+                    <span class="hint" role="status">{move || copied.get()}</span>
+                </p>
+            </li>
+            <li class="stack tight">
+                <h3>"Enter the code from the app"</h3>
+                <form class="stack" on:submit=on_submit novalidate=true>
+                    <div class="field narrow">
+                        <label for="totp-code">"Verification code"</label>
+                        <input id="totp-code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="7"
+                            required bind:value=code aria-describedby="totp-code-hint totp-code-error"
+                            aria-invalid=move || code_error().is_some().to_string()/>
+                        <p id="totp-code-hint" class="hint">"The 6-digit code the app shows for Kayse."</p>
+                        <p id="totp-code-error" class="field-error">{code_error}</p>
+                    </div>
+                    <div class="form-actions">
+                        <button type="submit" class="button primary" disabled=move || controls.confirm.pending().get()>
+                            {move || if controls.confirm.pending().get() { "Verifying…" } else { "Verify" }}
+                        </button>
+                        <button type="button" class="button secondary" on:click=move |_| controls.flow.set(TwoFactorFlow::Idle)>"Cancel"</button>
+                    </div>
+                    <p class="form-error" role="alert">{form_error}</p>
+                </form>
+            </li>
+        </ol>
+    }
+    .into_any()
+}
+
+#[component]
+fn BackupCodesPanel(codes: Vec<String>, on_done: Callback<()>) -> impl IntoView {
+    let saved = RwSignal::new(false);
+    let copied = RwSignal::new(None::<String>);
+    let text = format!(
+        "Kayse backup codes\nEach code works once. Keep them somewhere safe.\n\n{}\n",
+        codes.join("\n")
+    );
+    let download_href = format!("data:text/plain;charset=utf-8,{}", encode_uri_component(&text));
+    let copy_source = codes.join("\n");
+    view! {
+        <div class="backup-codes stack" data-testid="backup-codes">
+            <h3>"Save your backup codes"</h3>
+            <p class="notice warning">
+                "Keep these codes somewhere safe, such as a password manager. They are the way back into your account if you lose your authenticator app. Each code works once, and they will not be shown again."
+            </p>
+            <ul class="code-list" aria-label="Backup codes">
+                {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+            </ul>
+            <div class="form-actions">
+                <button type="button" class="button secondary" on:click=move |_| copy_text(copy_source.clone(), copied, "Codes copied.")>"Copy"</button>
+                <a class="button secondary" href=download_href download="kayse-backup-codes.txt">"Download"</a>
+                <button type="button" class="button secondary" on:click=move |_| { let _ = window().print(); }>"Print"</button>
+                <span class="hint" role="status">{move || copied.get()}</span>
+            </div>
+            <label class="checkbox">
+                <input type="checkbox" bind:checked=saved/>
+                "I have saved my backup codes"
+            </label>
+            <div class="form-actions">
+                <button type="button" class="button primary" disabled=move || !saved.get() on:click=move |_| on_done.run(())>"Done"</button>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ConfirmRegenerate(controls: TwoFactorControls, password_fresh: bool) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let last_error = move || controls.regenerate.value().get().and_then(Result::err);
+    let needs_password = move || !password_fresh || matches!(last_error(), Some(AppError::ReauthRequired)) || last_error().and_then(|e| e.message_for("password")).is_some();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let password = Some(password.get_untracked()).filter(|p| !p.is_empty());
+        controls.regenerate.dispatch(RegenerateBackupCodes { password });
+    };
+    view! {
+        <form class="stack inset" on:submit=on_submit aria-labelledby="regenerate-heading">
+            <h3 id="regenerate-heading">"Replace your backup codes?"</h3>
+            <p>"You get 10 new codes. Your current codes, used or not, stop working at once."</p>
+            <Show when=needs_password>
+                <div class="field">
+                    <label for="regenerate-password">"Your password"</label>
+                    <input id="regenerate-password" type="password" autocomplete="current-password" required bind:value=password
+                        aria-describedby="regenerate-password-hint regenerate-error"/>
+                    <p id="regenerate-password-hint" class="hint">"For your security, confirm it's you."</p>
+                </div>
+            </Show>
+            <p id="regenerate-error" class="form-error" role="alert">
+                {move || last_error().filter(|e| !matches!(e, AppError::ReauthRequired)).map(|e| e.message_for("password").unwrap_or_else(|| e.to_string()))}
+            </p>
+            <div class="form-actions">
+                <button type="submit" class="button danger" disabled=move || controls.regenerate.pending().get()>"Regenerate backup codes"</button>
+                <button type="button" class="button secondary" on:click=move |_| controls.flow.set(TwoFactorFlow::Idle)>"Cancel"</button>
+            </div>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn ConfirmDisable(controls: TwoFactorControls) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let field_error = move |field: &'static str| move || controls.disable.value().with(|v| server_field_error(v, field));
+    let form_error = move || {
+        controls.disable.value().with(|v| match v {
+            Some(Err(AppError::Invalid { .. })) => None,
+            other => server_form_error(other),
+        })
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        controls.disable.dispatch(DisableTwoFactor { password: password.get_untracked(), code: code.get_untracked() });
+    };
+    view! {
+        <form class="stack inset" on:submit=on_submit novalidate=true aria-labelledby="disable-heading">
+            <h3 id="disable-heading">"Turn off two-factor authentication?"</h3>
+            <p>"Signing in will need only your password again, and your backup codes stop working."</p>
+            <div class="field">
+                <label for="disable-password">"Your password"</label>
+                <input id="disable-password" type="password" autocomplete="current-password" required bind:value=password
+                    aria-describedby="disable-password-error" aria-invalid=move || field_error("password")().is_some().to_string()/>
+                <p id="disable-password-error" class="field-error">{field_error("password")}</p>
+            </div>
+            <div class="field narrow">
+                <label for="disable-code">"Code from your app, or a backup code"</label>
+                <input id="disable-code" type="text" autocomplete="one-time-code" required bind:value=code
+                    aria-describedby="disable-code-error" aria-invalid=move || field_error("code")().is_some().to_string()/>
+                <p id="disable-code-error" class="field-error">{field_error("code")}</p>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="button danger" disabled=move || controls.disable.pending().get()>"Disable 2FA"</button>
+                <button type="button" class="button secondary" on:click=move |_| controls.flow.set(TwoFactorFlow::Idle)>"Cancel"</button>
+            </div>
+            <p class="form-error" role="alert">{form_error}</p>
+        </form>
+    }
+    .into_any()
+}
+
+/// Copies text to the clipboard and says whether it worked.
+fn copy_text(text: String, status: RwSignal<Option<String>>, done: &'static str) {
+    let clipboard = window().navigator().clipboard();
+    let promise = clipboard.write_text(&text);
+    leptos::task::spawn_local(async move {
+        let copied = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        status.set(Some(if copied { done.to_owned() } else { "Could not copy. Select the text and copy it instead.".to_owned() }));
+    });
+}
+
+/// As JavaScript's `encodeURIComponent`, for the download link's `data:` URL.
+fn encode_uri_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
