@@ -5,7 +5,8 @@ import { defineConfig } from "@playwright/test";
 export const BASE_URL = "http://127.0.0.1:3100";
 export const DATA_DIR = ".data";
 export const DEMO_EMAIL = "demo@kayse.test";
-export const DEMO_PASSWORD = "e2e-demo-password-4821";
+// Not derived from the email or name: the security spec changes the password and back.
+export const DEMO_PASSWORD = "e2e-sample-password-4821";
 const profile = process.env.KAYSE_E2E_PROFILE ?? "debug";
 
 export default defineConfig({

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO_EMAIL, signIn, signOut, waitForHydration } from "./helpers";
+import { DEMO_EMAIL, DEMO_PASSWORD, signIn, signOut, waitForHydration } from "./helpers";
 
 test("wrong credentials get one message that names neither part", async ({ page }) => {
   await page.goto("/sign-in");
@@ -36,7 +36,7 @@ test("after sign-in the visitor lands where they were going", async ({ page }) =
   await page.goto("/settings/profile");
   await waitForHydration(page);
   await page.getByLabel("Email").fill(DEMO_EMAIL);
-  await page.getByLabel("Password").fill(process.env.KAYSE_DEMO_PASSWORD ?? "e2e-demo-password-4821");
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/settings\/profile$/);
 });

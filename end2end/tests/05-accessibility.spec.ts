@@ -1,12 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { signIn, waitForHydration } from "./helpers";
-
-async function expectNoViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(summary).toEqual([]);
-}
+import { expect, test } from "@playwright/test";
+import { expectNoViolations, signIn, waitForHydration } from "./helpers";
 
 test("the sign-in page has no accessibility violations", async ({ page }) => {
   await page.goto("/sign-in");
@@ -46,4 +39,15 @@ test("the Sessions tab has no accessibility violations, with its dialog open too
     await expect(page.getByRole("dialog")).toBeVisible();
     await expectNoViolations(page);
   }
+});
+
+test("the Security tab has no accessibility violations, with the password form open too", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/settings/security");
+  await waitForHydration(page);
+  await expect(page.getByRole("button", { name: "Enable 2FA" })).toBeVisible();
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: "Change Password" }).click();
+  await expect(page.getByLabel("Current password")).toBeFocused();
+  await expectNoViolations(page);
 });

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -55,4 +56,11 @@ export async function nextMessageTo(to: string, seen: number, subject?: string) 
     })
     .toBe(true);
   return found!;
+}
+
+/** Runs axe-core (WCAG 2.1 A and AA, and best practice) and expects no violations. */
+export async function expectNoViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  expect(summary).toEqual([]);
 }

@@ -1,0 +1,173 @@
+import { expect, test, type Page } from "@playwright/test";
+import * as fs from "node:fs";
+import { Secret, TOTP } from "otpauth";
+import { DEMO_EMAIL, DEMO_PASSWORD, expectNoViolations, signIn, signOut, waitForHydration } from "./helpers";
+
+// These tests change the demo account (its password, then 2FA) and put it back as it was,
+// so they run in order.
+test.describe.configure({ mode: "serial" });
+
+const NEW_PASSWORD = "gravel lantern otter 77";
+
+async function openSecurity(page: Page) {
+  await page.goto("/settings/security");
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
+}
+
+async function changePassword(page: Page, from: string, to: string) {
+  await page.getByRole("button", { name: "Change Password" }).click();
+  await page.getByLabel("Current password").fill(from);
+  await page.getByLabel("New password", { exact: true }).fill(to);
+  await page.getByLabel("Confirm new password").fill(to);
+  await page.getByRole("button", { name: "Update Password" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Your password was changed" })).toBeVisible();
+}
+
+/** The code an authenticator app shows, `stepsAhead` steps from now. */
+function appCode(secret: string, stepsAhead = 0): string {
+  const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
+  return totp.generate({ timestamp: Date.now() + stepsAhead * 30_000 });
+}
+
+/** Email and password, up to the second step. */
+async function passwordStep(page: Page) {
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(DEMO_EMAIL);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/sign-in\/verify$/);
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
+}
+
+test("change the password: rules are explained, the old one stops working and other browsers are signed out", async ({ browser }) => {
+  const mine = await (await browser.newContext()).newPage();
+  const other = await (await browser.newContext()).newPage();
+  await signIn(mine);
+  await signIn(other);
+  await other.goto("/settings/profile");
+  await waitForHydration(other);
+
+  await openSecurity(mine);
+  await mine.getByRole("button", { name: "Change Password" }).click();
+  await mine.getByLabel("Current password").fill(DEMO_PASSWORD);
+  const newField = mine.getByLabel("New password", { exact: true });
+  await newField.fill("password123");
+  await expect(mine.getByText(/^Fair\.|^Weak\./)).toBeVisible();
+  await mine.getByLabel("Confirm new password").fill("password123");
+  await mine.getByRole("button", { name: "Update Password" }).click();
+  await expect(mine.getByText("This password is too common")).toBeVisible();
+  await expect(newField).toBeFocused();
+  await expect(newField).toHaveAttribute("aria-invalid", "true");
+
+  await newField.fill(NEW_PASSWORD);
+  await expect(mine.getByText(/^Strong\./)).toBeVisible();
+  await mine.getByLabel("Confirm new password").fill(NEW_PASSWORD);
+  await expect(mine.getByLabel("Sign out of all other devices")).toBeChecked();
+  await mine.getByRole("button", { name: "Update Password" }).click();
+  await expect(mine.getByRole("status").filter({ hasText: "Your password was changed" })).toBeVisible();
+  await expect(mine.getByRole("status").filter({ hasText: "signed out" })).toBeVisible();
+
+  // The other browser is sent to the sign-in page by itself.
+  await expect(other).toHaveURL(/\/sign-in/, { timeout: 10_000 });
+  await waitForHydration(other);
+  await other.getByLabel("Email").fill(DEMO_EMAIL);
+  await other.getByLabel("Password").fill(DEMO_PASSWORD);
+  await other.getByRole("button", { name: "Sign in" }).click();
+  await expect(other.getByRole("alert")).toHaveText("Email or password is incorrect.");
+  await other.getByLabel("Password").fill(NEW_PASSWORD);
+  await other.getByRole("button", { name: "Sign in" }).click();
+  await expect(other.getByRole("button", { name: /Account menu for/ })).toBeVisible();
+
+  // This browser stayed signed in (under a fresh token); put the password back.
+  await openSecurity(mine);
+  await changePassword(mine, NEW_PASSWORD, DEMO_PASSWORD);
+  await expect(mine.getByTestId("security-activity")).toContainText("Password changed");
+  await mine.context().close();
+  await other.context().close();
+});
+
+test("turn on 2FA, sign in with a code and with a backup code, never the same backup code twice", async ({ page }) => {
+  await signIn(page);
+  await openSecurity(page);
+  await expect(page.getByTestId("two-factor-state")).toContainText("Off");
+  await page.getByRole("button", { name: "Enable 2FA" }).click();
+
+  // The secret as text, read the way someone without a camera would.
+  const secretText = page.getByTestId("totp-secret");
+  await expect(secretText).toBeVisible();
+  await expect(page.getByRole("img", { name: /QR code/ })).toBeVisible();
+  const secret = ((await secretText.textContent()) ?? "").replace(/\s/g, "");
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  await expect(page.getByLabel("Verification code")).toBeFocused();
+  await expectNoViolations(page);
+
+  await page.getByLabel("Verification code").fill("000000");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText("That code is not correct")).toBeVisible();
+  await page.getByLabel("Verification code").fill(appCode(secret));
+  await page.getByRole("button", { name: "Verify" }).click();
+
+  // The backup codes, shown once.
+  const panel = page.getByTestId("backup-codes");
+  await expect(panel).toBeVisible();
+  await expect(panel).toContainText("They are the way back into your account if you lose your authenticator app");
+  const codes = (await panel.getByRole("listitem").allTextContents()).map((c) => c.trim());
+  expect(codes).toHaveLength(10);
+  for (const code of codes) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{5}-[0-9a-hjkmnp-tv-z]{5}$/);
+  const downloadPromise = page.waitForEvent("download");
+  await panel.getByRole("link", { name: "Download" }).click();
+  const download = await downloadPromise;
+  expect(download.suggestedFilename()).toBe("kayse-backup-codes.txt");
+  const saved = fs.readFileSync(await download.path(), "utf8");
+  for (const code of codes) expect(saved).toContain(code);
+  await expectNoViolations(page);
+  const done = page.getByRole("button", { name: "Done" });
+  await expect(done).toBeDisabled();
+  await page.getByLabel("I have saved my backup codes").check();
+  await done.click();
+  await expect(page.getByTestId("two-factor-state")).toContainText("On");
+  await expect(page.getByTestId("backup-codes-left")).toContainText("10 of 10");
+
+  // Signing in now takes a code from the app (the next one: this one was just used).
+  await signOut(page);
+  await passwordStep(page);
+  await expectNoViolations(page);
+  await page.getByLabel("Authentication code").fill(appCode(secret, 1));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("button", { name: /Account menu for/ })).toBeVisible();
+
+  // Or a backup code, which says how many are left.
+  await signOut(page);
+  await passwordStep(page);
+  await page.getByRole("button", { name: "Use a backup code instead" }).click();
+  await page.getByLabel("Backup code").fill(codes[0]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText("You have 9 backup codes left.")).toBeVisible();
+  await page.getByRole("link", { name: "Continue" }).click();
+  await expect(page.getByRole("button", { name: /Account menu for/ })).toBeVisible();
+
+  // The same backup code does not work twice.
+  await signOut(page);
+  await passwordStep(page);
+  await page.getByRole("button", { name: "Use a backup code instead" }).click();
+  await page.getByLabel("Backup code").fill(codes[0]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("alert")).toContainText("That code is not correct");
+  await page.getByLabel("Backup code").fill(codes[1]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText("You have 8 backup codes left.")).toBeVisible();
+  await page.getByRole("link", { name: "Continue" }).click();
+
+  // Turn 2FA off again (password and a backup code), leaving the account as it was.
+  await openSecurity(page);
+  await expect(page.getByTestId("backup-codes-left")).toContainText("8 of 10");
+  await page.getByRole("button", { name: "Disable 2FA" }).click();
+  await page.getByLabel("Your password").fill(DEMO_PASSWORD);
+  await page.getByLabel("Code from your app, or a backup code").fill(codes[2]);
+  await page.getByRole("button", { name: "Disable 2FA" }).click();
+  await expect(page.getByTestId("two-factor-state")).toContainText("Off");
+  await expect(page.getByTestId("security-activity")).toContainText("Two-factor authentication turned off");
+});
