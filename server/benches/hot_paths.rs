@@ -74,6 +74,31 @@ async fn main() {
     })
     .await;
 
+    // The checks a password change and a 2FA sign-in add.
+    let started = Instant::now();
+    let _ = app::security::password_policy::is_common("warm up the list");
+    report("common-password list: first use (parse 150,000 lines)", 1, started.elapsed());
+    time("common-password lookup + name/email check", 10_000, || async {
+        let _ = app::security::password_policy::problem("gravel lantern otter", "demo@kayse.test", "Alex Morgan");
+    })
+    .await;
+    let secret = app::security::totp::new_secret();
+    let code = app::security::totp::code_at(&secret, app::security::totp::now_unix()).expect("code");
+    time("TOTP check over the 3-step window", 10_000, || {
+        let (secret, code) = (secret.clone(), code.clone());
+        async move {
+            let _ = app::security::totp::matching_step(&secret, &code, app::security::totp::now_unix());
+        }
+    })
+    .await;
+    time("QR code of an otpauth URI, as SVG", 100, || {
+        let uri = app::security::totp::otpauth_uri(&secret, "demo@kayse.test");
+        async move {
+            app::security::totp::qr_code_data_url(&uri).expect("qr");
+        }
+    })
+    .await;
+
     for (w, h) in [(1200, 900), (4000, 3000)] {
         let bytes = photo(w, h);
         time(&format!("photo {w}x{h} JPEG -> 256x256 JPEG"), 5, || {
