@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod cases;
 pub mod companies;
+pub mod company;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
@@ -28,6 +29,7 @@ use leptos_router::path;
 
 use auth::SignInPage;
 use cases::{CaseDetailPage, CasesPage, MyTasksPage};
+use company::CompanySettingsPage;
 use notifications::NotificationsPage;
 use profile::{ConfirmEmailPage, ProfilePage};
 use security::{SecurityPage, SignInVerifyPage};
@@ -81,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=CasesPage/>
                     <Route path=path!("/cases/:id") view=CaseDetailPage/>
                     <Route path=path!("/tasks") view=MyTasksPage/>
+                    <Route path=path!("/company") view=CompanySettingsPage/>
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/profile"/> }/>
                         <Route path=path!("/profile") view=ProfilePage/>

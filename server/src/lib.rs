@@ -5,6 +5,7 @@
 
 pub mod avatars;
 pub mod db;
+pub mod integrations;
 pub mod live;
 pub mod middleware;
 pub mod migrations;
@@ -13,7 +14,7 @@ pub mod settings;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -60,6 +61,8 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
         .leptos_routes_with_context(&state, routes, || {}, move || shell(shell_options.clone()))
         .route("/avatars/{file}", get(avatars::serve_avatar))
         .route("/live", get(live::live_events))
+        .route("/integrations/v1/messages", post(integrations::report_message))
+        .route("/integrations/v1/calls", post(integrations::report_call))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),

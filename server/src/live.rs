@@ -1,5 +1,6 @@
-//! `/live`: the server-sent events channel of open pages. For now it carries one event,
-//! `signed-out`, sent the moment the page's session ends; notifications will share it.
+//! `/live`: the server-sent events channel of open pages. It carries `signed-out`, sent
+//! the moment the page's session ends, and `notifications`, sent when the person's
+//! notifications changed (the page then reloads its bell).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -29,13 +30,18 @@ pub async fn live_events(State(state): State<AppState>, signed_in: Option<Extens
         // No live session: say so at once, so the page goes to sign-in.
         return Sse::new(stream::once(async { Ok::<_, Infallible>(signed_out()) })).into_response();
     };
-    Sse::new(watch_session(state, me.session_id))
+    Sse::new(watch_session(state, me.session_id, me.user_id))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
         .into_response()
 }
 
-/// Yields one `signed-out` event when the session ends, then finishes.
-fn watch_session(state: AppState, session_id: i32) -> impl Stream<Item = Result<Event, Infallible>> {
+fn notifications_changed() -> Event {
+    Event::default().event("notifications").data("changed")
+}
+
+/// Yields `notifications` events for this person while the session lives, then one
+/// `signed-out` event when it ends, and finishes.
+fn watch_session(state: AppState, session_id: i32, user_id: i32) -> impl Stream<Item = Result<Event, Infallible>> {
     let receiver = state.live.subscribe();
     let ticker = tokio::time::interval(RECHECK_EVERY);
     stream::unfold(Some((state, receiver, ticker)), move |watch| async move {
@@ -44,8 +50,18 @@ fn watch_session(state: AppState, session_id: i32) -> impl Stream<Item = Result<
             let ended = tokio::select! {
                 message = receiver.recv() => match message {
                     Ok(LiveEvent::SessionsEnded(ids)) => ids.contains(&session_id),
-                    // Missed events: ask the database instead.
-                    Err(RecvError::Lagged(_)) => !sessions::is_live(&state.db, &state.config, session_id).await.unwrap_or(true),
+                    Ok(LiveEvent::NotificationsChanged { user_id: changed }) if changed == user_id => {
+                        return Some((Ok(notifications_changed()), Some((state, receiver, ticker))));
+                    }
+                    Ok(LiveEvent::NotificationsChanged { .. }) => false,
+                    // Missed events: ask the database about the session, and have the page
+                    // reload its notifications in case one of the missed was for it.
+                    Err(RecvError::Lagged(_)) => {
+                        if sessions::is_live(&state.db, &state.config, session_id).await.unwrap_or(true) {
+                            return Some((Ok(notifications_changed()), Some((state, receiver, ticker))));
+                        }
+                        true
+                    }
                     Err(RecvError::Closed) => return None,
                 },
                 _ = ticker.tick() => !sessions::is_live(&state.db, &state.config, session_id).await.unwrap_or(true),

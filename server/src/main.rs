@@ -43,6 +43,7 @@ async fn run() -> Result<(), String> {
         tracing::info!("Demo account created. Sign in with email {email} and password {password}");
     }
     server::live::spawn_session_cleanup(state.clone());
+    app::notifications::scheduler::spawn(state.clone());
     let app = build_router(state, settings.max_upload_bytes);
     let listener = tokio::net::TcpListener::bind(settings.address)
         .await

@@ -16,6 +16,8 @@ pub struct AccountSummary {
     pub company_name: Option<String>,
     /// Every company the user belongs to, the current one marked.
     pub companies: Vec<crate::companies::api::CompanyChoice>,
+    /// An Admin of the current company (sees Company settings).
+    pub is_admin: bool,
 }
 
 #[server]
@@ -61,7 +63,7 @@ pub async fn current_account() -> Result<AccountSummary, AppError> {
     let state = request::state()?;
     let session = request::signed_in()?;
     let user = load_user(&state.db, session.user_id).await?;
-    let (companies, _) = crate::companies::server::choices(&state.db, &session).await?;
+    let (companies, scope) = crate::companies::server::choices(&state.db, &session).await?;
     let company_name = companies.iter().find(|c| c.current).map(|c| c.name.clone());
     Ok(AccountSummary {
         initials: rules::initials(&user.full_name),
@@ -71,5 +73,6 @@ pub async fn current_account() -> Result<AccountSummary, AppError> {
         email: user.email,
         company_name,
         companies,
+        is_admin: scope.is_some_and(|s| s.is_admin()),
     })
 }

@@ -7,6 +7,9 @@ use tokio::sync::broadcast;
 pub enum LiveEvent {
     /// These sessions were ended: their open pages go to the sign-in page.
     SessionsEnded(Vec<i32>),
+    /// This person's notifications changed (a new one, or some were read): their open
+    /// pages refresh the bell and the unread counts.
+    NotificationsChanged { user_id: i32 },
 }
 
 #[derive(Clone)]

@@ -78,7 +78,7 @@ impl CompanyScope {
         let memberships = membership::Entity::find().filter(membership::Column::CompanyId.eq(self.company_id)).all(db).await?;
         let ids: Vec<i32> = memberships.iter().map(|m| m.user_id).collect();
         let mut users = user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?;
-        users.sort_by(|a, b| a.full_name.to_lowercase().cmp(&b.full_name.to_lowercase()));
+        users.sort_by_cached_key(|u| u.full_name.to_lowercase());
         Ok(users
             .into_iter()
             .map(|u| {
@@ -90,6 +90,15 @@ impl CompanyScope {
 }
 
 pub async fn find_membership(db: &DatabaseConnection, user_id: i32, company_id: i32) -> Result<Option<membership::Model>, AppError> {
+    find_membership_in(db, user_id, company_id).await
+}
+
+/// The same, inside a transaction.
+pub async fn find_membership_in(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i32,
+    company_id: i32,
+) -> Result<Option<membership::Model>, AppError> {
     Ok(membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .filter(membership::Column::CompanyId.eq(company_id))

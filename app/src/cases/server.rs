@@ -1,13 +1,15 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait};
 
 use super::api::{CaseDetail, CaseSummary, MemberView, TaskView};
 use crate::backend::AppState;
 use crate::backend::entities::{case, task, user};
 use crate::backend::scope::CompanyScope;
 use crate::error::AppError;
+use crate::notifications::dispatcher::{self, Occurrence};
+use crate::notifications::events::Event;
 use crate::profile::server::{format_in_timezone, load_user};
 
 async fn names(state: &AppState, ids: impl IntoIterator<Item = i32>) -> Result<HashMap<i32, String>, AppError> {
@@ -81,9 +83,28 @@ pub async fn assign(state: &AppState, scope: &CompanyScope, case_id: i32, assign
     let case = scope.case(&state.db, case_id).await?;
     scope.require_admin()?;
     let assignee = scope.member(&state.db, assignee_id).await?;
+    if case.assignee_id == Some(assignee.id) {
+        return detail(state, scope, case_id).await;
+    }
+    let assigner = load_user(&state.db, scope.user_id).await?;
+    let occurrence = Occurrence {
+        company_id: scope.company_id,
+        event: Event::CaseAssigned,
+        case_id: case.id,
+        task_id: None,
+        recipient_id: assignee.id,
+        actor_id: Some(scope.user_id),
+        title: format!("Case assigned: {} · {}", case.number, case.name),
+        body: format!("{} assigned this case to you.", assigner.full_name),
+    };
+    // The assignment and its notification are recorded together, or neither is.
+    let txn = state.db.begin().await?;
     let mut active = case.into_active_model();
     active.assignee_id = Set(Some(assignee.id));
-    active.update(&state.db).await?;
+    active.update(&txn).await?;
+    let dispatched = dispatcher::dispatch(&txn, &occurrence).await?;
+    txn.commit().await?;
+    dispatcher::publish(&state.live, dispatched.as_slice());
     tracing::info!(case_id, assignee_id, by = scope.user_id, "case assigned");
     detail(state, scope, case_id).await
 }

@@ -20,3 +20,14 @@ pub async fn switch_company(company_id: i32) -> Result<(), AppError> {
     let me = request::signed_in()?;
     super::server::switch(&state, &me, company_id).await
 }
+
+/// Unread in-app notifications per company (by company id), for Switch Company. Per
+/// person: counts of the user's own notifications only.
+#[server]
+pub async fn company_unread_counts() -> Result<Vec<(i32, usize)>, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    let counts = crate::notifications::inbox::unread_by_company(&state.db, me.user_id).await?;
+    Ok(counts.into_iter().collect())
+}

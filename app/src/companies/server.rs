@@ -29,7 +29,7 @@ pub async fn choices(db: &DatabaseConnection, me: &SignedIn) -> Result<(Vec<Comp
     let current = scope.as_ref().map(|s| s.company_id);
     let mut list: Vec<CompanyChoice> =
         names.into_iter().map(|(id, name)| CompanyChoice { id, name, current: Some(id) == current }).collect();
-    list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    list.sort_by_cached_key(|c| c.name.to_lowercase());
     Ok((list, scope))
 }
 

@@ -38,3 +38,55 @@ pub async fn set_task_due_lead(minutes: i32) -> Result<i32, AppError> {
     let me = request::signed_in()?;
     super::server::set_lead(&state.db, me.user_id, minutes).await
 }
+
+/// One notification in the bell's panel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i32,
+    /// "Case assigned", "New message", …
+    pub event: String,
+    pub title: String,
+    pub body: String,
+    pub case_id: i32,
+    /// "HL-2026-014 · Smith v. Ridgeway Logistics".
+    pub case_label: String,
+    /// "5 minutes ago".
+    pub when: String,
+    /// The exact time, in the user's timezone.
+    pub when_exact: String,
+    pub read: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationCenter {
+    /// Unread in the current company.
+    pub unread: usize,
+    /// The latest, newest first.
+    pub items: Vec<NotificationView>,
+}
+
+/// The bell: this person's notifications in the current company.
+#[server]
+pub async fn get_notification_center() -> Result<NotificationCenter, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::inbox::center(&state, &scope).await
+}
+
+/// Marks one notification read; returns its case, to go to.
+#[server]
+pub async fn mark_notification_read(id: i32) -> Result<i32, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::inbox::mark_read(&state, &scope, id).await
+}
+
+#[server]
+pub async fn mark_all_notifications_read() -> Result<u64, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::inbox::mark_all_read(&state, &scope).await
+}

@@ -2,9 +2,22 @@
 //! once with a quiet confirmation; a failed save puts the switch back and says why.
 
 pub mod api;
+mod center;
+#[cfg(feature = "ssr")]
+pub mod dispatcher;
 pub mod events;
 #[cfg(feature = "ssr")]
+pub mod inbox;
+#[cfg(feature = "ssr")]
+pub mod ingest;
+#[cfg(feature = "ssr")]
+pub mod scheduler;
+#[cfg(feature = "ssr")]
+pub mod sentiment;
+#[cfg(feature = "ssr")]
 pub mod server;
+
+pub use center::{NotificationBell, NotificationsChanged};
 
 use leptos::prelude::*;
 use leptos_meta::Title;

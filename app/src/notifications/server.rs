@@ -1,6 +1,6 @@
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::api::Preferences;
 use super::events::{DEFAULT_TASK_DUE_LEAD_MINUTES, Delivery, Event, Method, TASK_DUE_LEAD_TIMES};
@@ -8,7 +8,7 @@ use crate::backend::entities::{notification_preference as preference, notificati
 use crate::error::AppError;
 
 /// How each event reaches the person: stored choices, else the event's defaults.
-pub async fn deliveries(db: &DatabaseConnection, user_id: i32) -> Result<Vec<(Event, Delivery)>, AppError> {
+pub async fn deliveries(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<(Event, Delivery)>, AppError> {
     let stored = preference::Entity::find().filter(preference::Column::UserId.eq(user_id)).all(db).await?;
     Ok(Event::ALL
         .into_iter()
@@ -23,7 +23,7 @@ pub async fn deliveries(db: &DatabaseConnection, user_id: i32) -> Result<Vec<(Ev
         .collect())
 }
 
-pub async fn task_due_lead_minutes(db: &DatabaseConnection, user_id: i32) -> Result<i32, AppError> {
+pub async fn task_due_lead_minutes(db: &impl ConnectionTrait, user_id: i32) -> Result<i32, AppError> {
     Ok(settings::Entity::find_by_id(user_id).one(db).await?.map_or(DEFAULT_TASK_DUE_LEAD_MINUTES, |s| s.task_due_lead_minutes))
 }
 

@@ -16,6 +16,7 @@ mod two_factor;
 mod verify_page;
 
 pub use verify_page::SignInVerifyPage;
+pub(crate) use two_factor::copy_text;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -369,7 +369,7 @@ fn ConfirmDisable(controls: TwoFactorControls) -> impl IntoView {
 }
 
 /// Copies text to the clipboard and says whether it worked.
-fn copy_text(text: String, status: RwSignal<Option<String>>, done: &'static str) {
+pub(crate) fn copy_text(text: String, status: RwSignal<Option<String>>, done: &'static str) {
     let clipboard = window().navigator().clipboard();
     let promise = clipboard.write_text(&text);
     leptos::task::spawn_local(async move {

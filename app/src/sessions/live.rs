@@ -1,9 +1,12 @@
 use leptos::prelude::*;
 
-/// Listens on the live channel (server-sent events at `/live`) and, when the server says
-/// this session has ended, goes to the sign-in page without waiting for a click.
+/// Listens on the live channel (server-sent events at `/live`): when the server says this
+/// session has ended, goes to the sign-in page without waiting for a click; when this
+/// person's notifications changed, the bell and the unread counts reload.
 #[component]
-pub fn LiveSignOut() -> impl IntoView {
+pub fn LiveChannel() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    let notifications = crate::notifications::NotificationsChanged::from_context();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::JsCast;
@@ -14,8 +17,11 @@ pub fn LiveSignOut() -> impl IntoView {
             let _ = window().location().set_href("/sign-in");
         });
         let _ = source.add_event_listener_with_callback("signed-out", on_signed_out.as_ref().unchecked_ref());
-        // The listener lives as long as the event source, which lives as long as the page.
+        let on_notifications = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| notifications.bump());
+        let _ = source.add_event_listener_with_callback("notifications", on_notifications.as_ref().unchecked_ref());
+        // The listeners live as long as the event source, which lives as long as the page.
         on_signed_out.forget();
+        on_notifications.forget();
         let source = StoredValue::new_local(source);
         on_cleanup(move || source.with_value(|s| s.close()));
     });

@@ -6,7 +6,7 @@ mod live;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use live::LiveSignOut;
+pub use live::LiveChannel;
 
 use leptos::html;
 use leptos::prelude::*;

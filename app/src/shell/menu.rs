@@ -5,7 +5,8 @@ use wasm_bindgen::JsCast;
 
 use super::avatar::Avatar;
 use crate::auth::api::{AccountSummary, SignOut};
-use crate::companies::api::{CompanyChoice, SwitchCompany};
+use crate::companies::api::{CompanyChoice, SwitchCompany, company_unread_counts};
+use crate::notifications::NotificationsChanged;
 
 /// The avatar in the top-right corner and its menu. A disclosure (button + panel): Enter
 /// or Space opens it, Tab moves through the items, Escape closes it and returns focus.
@@ -112,6 +113,15 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
 fn CompanySwitcher(companies: Vec<CompanyChoice>) -> impl IntoView {
     let switch = ServerAction::<SwitchCompany>::new();
     let filter = RwSignal::new(String::new());
+    let changed = NotificationsChanged::from_context();
+    // Loaded when the list opens, and again whenever a notification arrives.
+    let unread = LocalResource::new(move || {
+        changed.0.track();
+        company_unread_counts()
+    });
+    let unread_in = move |id: i32| {
+        unread.get().and_then(Result::ok).and_then(|counts| counts.iter().find(|(c, _)| *c == id).map(|(_, n)| *n)).unwrap_or(0)
+    };
     let searchable = companies.len() > 8;
     Effect::new(move |_| {
         if let Some(Ok(())) = switch.value().get() {
@@ -144,6 +154,11 @@ fn CompanySwitcher(companies: Vec<CompanyChoice>) -> impl IntoView {
                                     <button type="button" disabled=move || switch.pending().get()
                                         on:click=move |_| { switch.dispatch(SwitchCompany { company_id: id }); }>
                                         {name.clone()}
+                                        {move || (unread_in(id) > 0).then(|| view! {
+                                            <span class="badge count" data-testid="company-unread">
+                                                {unread_in(id)}<span class="visually-hidden">" unread"</span>
+                                            </span>
+                                        })}
                                     </button>
                                 }.into_any()
                             }}

@@ -11,7 +11,8 @@ use leptos_router::components::{A, Outlet, Redirect};
 
 use crate::auth::api::{AccountSummary, current_account};
 use crate::error::AppError;
-use crate::sessions::LiveSignOut;
+use crate::notifications::{NotificationBell, NotificationsChanged};
+use crate::sessions::LiveChannel;
 use menu::AvatarMenu;
 
 /// Bumped after anything that changes what the top bar shows (name, photo), so the shell
@@ -39,6 +40,7 @@ pub fn page_content<T>(result: Result<T, AppError>, render: impl FnOnce(T) -> An
 pub fn AppLayout() -> impl IntoView {
     let refresh = AccountRefresh(RwSignal::new(0));
     provide_context(refresh);
+    provide_context(NotificationsChanged(RwSignal::new(0)));
     let account = Resource::new(move || refresh.0.get(), |_| current_account());
 
     view! {
@@ -48,6 +50,11 @@ pub fn AppLayout() -> impl IntoView {
             <nav class="main-nav" aria-label="Main">
                 <A href="/" exact=true>"Cases"</A>
                 <A href="/tasks">"My tasks"</A>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        account.await.ok().filter(|a| a.is_admin).map(|_| view! { <A href="/company">"Company settings"</A> })
+                    })}
+                </Transition>
             </nav>
             <Transition fallback=|| view! { <span class="company-name muted">"Loading…"</span> }>
                 {move || Suspend::new(async move {
@@ -60,7 +67,7 @@ pub fn AppLayout() -> impl IntoView {
                 })}
             </Transition>
         </header>
-        <LiveSignOut/>
+        <LiveChannel/>
         <main id="main" class="page">
             <Outlet/>
         </main>
@@ -73,6 +80,7 @@ fn TopBarAccount(account: AccountSummary) -> impl IntoView {
     let company = account.company_name.clone().unwrap_or_else(|| "No company".to_owned());
     view! {
         <span class="company-name" data-testid="company-name">{company}</span>
+        <NotificationBell/>
         <AvatarMenu account/>
     }
     .into_any()

@@ -7,6 +7,7 @@ mod m20261128_000001_initial;
 mod m20261128_000002_cases_and_tasks;
 mod m20261128_000003_notification_preferences;
 mod m20261129_000004_security;
+mod m20261129_000005_notification_center;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_cases_and_tasks::Migration),
             Box::new(m20261128_000003_notification_preferences::Migration),
             Box::new(m20261129_000004_security::Migration),
+            Box::new(m20261129_000005_notification_center::Migration),
         ]
     }
 }

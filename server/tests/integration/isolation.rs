@@ -6,11 +6,15 @@
 use std::collections::BTreeSet;
 
 use app::auth::api::{CurrentAccount, SignIn, SignOut};
-use app::backend::entities::{case, company, task, user};
+use app::backend::entities::{api_token, case, company, notification, task, user};
 use app::cases::api::{AssignCase, CaseDetail, CaseSummary, GetCase, ListCases, MyTasks, TaskView};
-use app::companies::api::SwitchCompany;
+use app::companies::api::{CompanyUnreadCounts, SwitchCompany};
+use app::company::api::{CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, RevokeApiToken};
 use app::error::AppError;
-use app::notifications::api::{GetNotificationPreferences, SetNotificationPreference, SetTaskDueLead};
+use app::notifications::api::{
+    GetNotificationCenter, GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
+    SetNotificationPreference, SetTaskDueLead,
+};
 use app::profile::api::{
     CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
 };
@@ -19,7 +23,7 @@ use app::security::api::{
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use leptos::server_fn::ServerFn;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::harness::{TestApp, spawn};
 
@@ -52,11 +56,24 @@ fn not_company_scoped() -> Vec<&'static str> {
         VerifySignIn::PATH,
         // Checks the membership itself; covered by the companies tests.
         SwitchCompany::PATH,
+        // The person's own unread counts across their companies (notifications tests).
+        CompanyUnreadCounts::PATH,
     ]
 }
 
 fn company_scoped() -> Vec<&'static str> {
-    vec![ListCases::PATH, GetCase::PATH, AssignCase::PATH, MyTasks::PATH]
+    vec![
+        ListCases::PATH,
+        GetCase::PATH,
+        AssignCase::PATH,
+        MyTasks::PATH,
+        GetNotificationCenter::PATH,
+        MarkNotificationRead::PATH,
+        MarkAllNotificationsRead::PATH,
+        ListApiTokens::PATH,
+        CreateApiToken::PATH,
+        RevokeApiToken::PATH,
+    ]
 }
 
 #[test]
@@ -104,6 +121,38 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
     assert!(!other.case_ids.is_empty() && !other.task_titles.is_empty());
     let harper_case = case::Entity::find().filter(case::Column::Number.eq("HL-2026-030")).one(&app.state.db).await.unwrap().unwrap();
     let before = case_rows(&app).await;
+    // The demo person's notification and an API token, both of the other company.
+    let reyes = company::Entity::find().filter(company::Column::Name.eq("Reyes Legal Group")).one(&app.state.db).await.unwrap().unwrap();
+    let theirs = notification::ActiveModel {
+        company_id: Set(reyes.id),
+        user_id: Set(1),
+        event: Set("new_message".into()),
+        case_id: Set(other.case_ids[0]),
+        task_id: Set(None),
+        title: Set("Reyes secret title".into()),
+        body: Set("Reyes secret body".into()),
+        in_app: Set(true),
+        read_at: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let their_token = api_token::ActiveModel {
+        company_id: Set(reyes.id),
+        name: Set("Reyes phones".into()),
+        token_prefix: Set("kayse_000000".into()),
+        token_hash: Set("0".repeat(64)),
+        created_by: Set(other.member_id),
+        created_at: Set(chrono::Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
 
     for path in company_scoped() {
         match path {
@@ -140,10 +189,38 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                 assert!(!tasks.is_empty(), "the demo person has tasks here");
                 assert!(tasks.iter().all(|t| !other.task_titles.contains(&t.title)), "my_tasks leaked");
             }
+            p if p == GetNotificationCenter::PATH => {
+                let center: NotificationCenter = app.call::<GetNotificationCenter>(&[], Some(&token)).await.json();
+                assert!(center.items.iter().all(|n| n.id != theirs.id && !n.title.contains("Reyes")), "the bell leaked");
+            }
+            p if p == MarkNotificationRead::PATH => {
+                let reply = app.call::<MarkNotificationRead>(&[("id", &theirs.id.to_string())], Some(&token)).await;
+                assert_eq!(reply.app_error(), AppError::NotFound);
+            }
+            p if p == MarkAllNotificationsRead::PATH => {
+                assert!(app.call::<MarkAllNotificationsRead>(&[], Some(&token)).await.status.is_success());
+            }
+            p if p == ListApiTokens::PATH => {
+                let tokens: CompanyTokens = app.call::<ListApiTokens>(&[], Some(&token)).await.json();
+                assert!(tokens.tokens.iter().all(|t| t.id != their_token.id), "another company's token listed");
+            }
+            p if p == CreateApiToken::PATH => {
+                let created: CreatedApiToken = app.call::<CreateApiToken>(&[("name", "Front desk")], Some(&token)).await.json();
+                let row = api_token::Entity::find_by_id(created.view.id).one(&app.state.db).await.unwrap().unwrap();
+                assert_ne!(row.company_id, reyes.id, "a token belongs to the session's company");
+            }
+            p if p == RevokeApiToken::PATH => {
+                let reply = app.call::<RevokeApiToken>(&[("id", &their_token.id.to_string())], Some(&token)).await;
+                assert_eq!(reply.app_error(), AppError::NotFound);
+            }
             other_path => panic!("no isolation check for the company-scoped function {other_path}"),
         }
     }
     assert_eq!(case_rows(&app).await, before, "nothing of any company changed");
+    let theirs_after = notification::Entity::find_by_id(theirs.id).one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(theirs_after.read_at, None, "another company's notification stayed unread");
+    let token_after = api_token::Entity::find_by_id(their_token.id).one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(token_after.revoked_at, None, "another company's token stayed live");
 }
 
 #[tokio::test]

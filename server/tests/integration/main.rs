@@ -7,6 +7,7 @@ mod companies;
 mod harness;
 mod isolation;
 mod logs;
+mod notification_center;
 mod notifications;
 mod profile;
 mod security;

@@ -1,18 +1,23 @@
 //! sea-orm entities. Server-only: nothing here is `Serialize`, so a password hash or token
 //! hash cannot be sent to the browser by accident; the wire types live in the features.
 
+pub mod api_token;
 pub mod avatar;
 pub mod backup_code;
 pub mod case;
+pub mod client_communication;
 pub mod company;
 pub mod email_change;
 pub mod known_device;
 pub mod membership;
+pub mod notification;
+pub mod notification_delivery;
 pub mod notification_preference;
 pub mod notification_settings;
 pub mod pending_sign_in;
 pub mod security_event;
 pub mod session;
 pub mod task;
+pub mod task_due_notice;
 pub mod totp_credential;
 pub mod user;

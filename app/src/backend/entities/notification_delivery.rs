@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// An email or push delivery of a notification, recorded in the same transaction as the
+/// notification and sent by the delivery worker. One per notification and method.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notification_deliveries")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub notification_id: i32,
+    /// `email` or `push`.
+    pub method: String,
+    /// `pending` until a worker sends it.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: chrono::DateTime<chrono::Utc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub const STATUS_PENDING: &str = "pending";
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

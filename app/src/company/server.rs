@@ -1,0 +1,92 @@
+//! API tokens: 256 random bits after a `kayse_` prefix; only the SHA-256 is stored.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::api::{ApiTokenView, CompanyTokens, CreatedApiToken};
+use crate::backend::AppState;
+use crate::backend::entities::{api_token, company, user};
+use crate::backend::scope::CompanyScope;
+use crate::backend::tokens::{hash_token, new_token};
+use crate::error::AppError;
+use crate::notifications::ingest::TOKEN_PREFIX;
+use crate::profile::server::{format_in_timezone, load_user};
+
+const PREFIX_SHOWN: usize = 12;
+
+fn view(token: &api_token::Model, names: &HashMap<i32, String>, timezone: &str) -> ApiTokenView {
+    ApiTokenView {
+        id: token.id,
+        name: token.name.clone(),
+        prefix: format!("{}…", token.token_prefix),
+        created: format_in_timezone(token.created_at, timezone),
+        created_by: names.get(&token.created_by).cloned().unwrap_or_else(|| "a former member".to_owned()),
+        last_used: token.last_used_at.map(|at| format_in_timezone(at, timezone)),
+    }
+}
+
+pub async fn list(state: &AppState, scope: &CompanyScope) -> Result<CompanyTokens, AppError> {
+    let company_name = company::Entity::find_by_id(scope.company_id).one(&state.db).await?.map(|c| c.name).unwrap_or_default();
+    if !scope.is_admin() {
+        return Ok(CompanyTokens { company_name, is_admin: false, tokens: Vec::new() });
+    }
+    let me = load_user(&state.db, scope.user_id).await?;
+    let tokens = api_token::Entity::find()
+        .filter(api_token::Column::CompanyId.eq(scope.company_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .order_by_desc(api_token::Column::Id)
+        .all(&state.db)
+        .await?;
+    let creators: Vec<i32> = tokens.iter().map(|t| t.created_by).collect();
+    let names: HashMap<i32, String> =
+        user::Entity::find().filter(user::Column::Id.is_in(creators)).all(&state.db).await?.into_iter().map(|u| (u.id, u.full_name)).collect();
+    Ok(CompanyTokens { company_name, is_admin: true, tokens: tokens.iter().map(|t| view(t, &names, &me.timezone)).collect() })
+}
+
+pub async fn create(state: &AppState, scope: &CompanyScope, name: &str) -> Result<CreatedApiToken, AppError> {
+    scope.require_admin()?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::field("name", "Name the token after the system that will use it."));
+    }
+    if name.chars().count() > 80 {
+        return Err(AppError::field("name", "Use at most 80 characters."));
+    }
+    let me = load_user(&state.db, scope.user_id).await?;
+    let token = format!("{TOKEN_PREFIX}{}", new_token());
+    let stored = api_token::ActiveModel {
+        company_id: Set(scope.company_id),
+        name: Set(name.to_owned()),
+        token_prefix: Set(token.chars().take(PREFIX_SHOWN).collect()),
+        token_hash: Set(hash_token(&token)),
+        created_by: Set(me.id),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    tracing::info!(company_id = scope.company_id, token_id = stored.id, by = me.id, "API token created");
+    let names = HashMap::from([(me.id, me.full_name.clone())]);
+    Ok(CreatedApiToken { token, view: view(&stored, &names, &me.timezone) })
+}
+
+/// Revokes a token of this company; another company's token is not found.
+pub async fn revoke(state: &AppState, scope: &CompanyScope, id: i32) -> Result<(), AppError> {
+    scope.require_admin()?;
+    let revoked = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(api_token::Column::Id.eq(id))
+        .filter(api_token::Column::CompanyId.eq(scope.company_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&state.db)
+        .await?;
+    if revoked.rows_affected == 0 {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(company_id = scope.company_id, token_id = id, by = scope.user_id, "API token revoked");
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The bell in the top bar: the unread count of the current company, and a panel of the
+//! latest notifications. Opening one marks it read and goes to its case; "Mark all as read"
+//! clears the count. The live channel says when something changed, and the bell reloads.
+
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter, NotificationView, get_notification_center};
+
+/// Bumped whenever this person's notifications may have changed (a live event, a read).
+#[derive(Clone, Copy)]
+pub struct NotificationsChanged(pub RwSignal<u32>);
+
+impl NotificationsChanged {
+    pub fn bump(self) {
+        self.0.update(|n| *n = n.wrapping_add(1));
+    }
+
+    /// The one the app layout provides (or a private one, outside it).
+    pub fn from_context() -> Self {
+        use_context::<NotificationsChanged>().unwrap_or_else(|| NotificationsChanged(RwSignal::new(0)))
+    }
+}
+
+#[component]
+pub fn NotificationBell() -> impl IntoView {
+    let changed = NotificationsChanged::from_context();
+    let center = Resource::new(move || changed.0.get(), |_| get_notification_center());
+    let open = RwSignal::new(false);
+    let mark_one = ServerAction::<MarkNotificationRead>::new();
+    let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
+    let container = NodeRef::<html::Div>::new();
+    let toggle = NodeRef::<html::Button>::new();
+
+    Effect::new(move |_| {
+        if mark_one.version().get() > 0 || mark_all.version().get() > 0 {
+            changed.bump();
+        }
+    });
+    let close = move |return_focus: bool| {
+        open.set(false);
+        if return_focus && let Some(button) = toggle.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    let on_keydown = move |ev: ev::KeyboardEvent| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            ev.prevent_default();
+            close(true);
+        }
+    };
+    let on_focusout = move |ev: ev::FocusEvent| {
+        let still_inside = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            .zip(container.get_untracked())
+            .is_some_and(|(target, panel)| panel.contains(Some(&target)));
+        if !still_inside {
+            open.set(false);
+        }
+    };
+
+    view! {
+        <div class="bell" node_ref=container on:keydown=on_keydown on:focusout=on_focusout>
+            <Transition fallback=|| view! { <BellButton unread=0 open=RwSignal::new(false) toggle=NodeRef::new()/> }>
+                {move || Suspend::new(async move {
+                    let loaded: NotificationCenter = center.await.unwrap_or(NotificationCenter { unread: 0, items: Vec::new() });
+                    let unread = loaded.unread;
+                    view! {
+                        <BellButton unread open toggle/>
+                        <div id="notification-panel" class="menu-panel notification-panel" hidden=move || !open.get()
+                            role="region" aria-label="Notifications">
+                            <div class="notification-panel-header">
+                                <h2>"Notifications"</h2>
+                                <button type="button" class="button link" disabled=move || unread == 0 || mark_all.pending().get()
+                                    on:click=move |_| { mark_all.dispatch(MarkAllNotificationsRead {}); }>
+                                    "Mark all as read"
+                                </button>
+                            </div>
+                            <NotificationList items=loaded.items mark_one on_open=move || close(false)/>
+                        </div>
+                    }
+                    .into_any()
+                })}
+            </Transition>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn BellButton(unread: usize, open: RwSignal<bool>, toggle: NodeRef<html::Button>) -> impl IntoView {
+    view! {
+        <button type="button" class="bell-button" node_ref=toggle aria-controls="notification-panel"
+            aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+            <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/>
+            </svg>
+            <span class="visually-hidden">"Notifications"</span>
+            {(unread > 0).then(|| view! {
+                <span class="bell-count" data-testid="notification-count">
+                    {if unread > 99 { "99+".to_owned() } else { unread.to_string() }}
+                    <span class="visually-hidden">" unread"</span>
+                </span>
+            })}
+        </button>
+    }
+    .into_any()
+}
+
+#[component]
+fn NotificationList(items: Vec<NotificationView>, mark_one: ServerAction<MarkNotificationRead>, on_open: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="muted notification-empty">"No notifications yet. They appear here as things happen on your cases."</p> }.into_any();
+    }
+    view! {
+        <ul class="notification-list" data-testid="notification-list">
+            {items.into_iter().map(|item| {
+                let id = item.id;
+                view! {
+                    <li class:unread=!item.read>
+                        <a href=format!("/cases/{}", item.case_id) on:click=move |_| {
+                            if !item.read {
+                                mark_one.dispatch(MarkNotificationRead { id });
+                            }
+                            on_open();
+                        }>
+                            <span class="notification-event">{item.event}{(!item.read).then(|| view! { <span class="visually-hidden">" (unread)"</span> })}</span>
+                            <strong>{item.title}</strong>
+                            <span class="notification-body">{item.body}</span>
+                            <span class="muted" title=item.when_exact>{item.when}</span>
+                        </a>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}

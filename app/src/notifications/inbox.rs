@@ -1,0 +1,112 @@
+//! The notification center's server side: the bell's list and count for the current
+//! company, marking read, and the unread counts per company for Switch Company.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::api::{NotificationCenter, NotificationView};
+use super::events::Event;
+use crate::backend::AppState;
+use crate::backend::entities::{case, notification};
+use crate::backend::live::LiveEvent;
+use crate::backend::scope::CompanyScope;
+use crate::error::AppError;
+use crate::profile::server::{format_in_timezone, load_user};
+use crate::sessions::server::relative_time;
+
+/// The bell shows this many of the latest notifications.
+const SHOWN: u64 = 30;
+
+/// This person's in-app notifications in this company: `scope` fixes both.
+fn mine(scope: &CompanyScope) -> sea_orm::Select<notification::Entity> {
+    notification::Entity::find()
+        .filter(notification::Column::UserId.eq(scope.user_id))
+        .filter(notification::Column::CompanyId.eq(scope.company_id))
+        .filter(notification::Column::InApp.eq(true))
+}
+
+pub async fn center(state: &AppState, scope: &CompanyScope) -> Result<NotificationCenter, AppError> {
+    let me = load_user(&state.db, scope.user_id).await?;
+    let unread = mine(scope).filter(notification::Column::ReadAt.is_null()).count(&state.db).await?;
+    let rows = mine(scope)
+        .order_by_desc(notification::Column::CreatedAt)
+        .order_by_desc(notification::Column::Id)
+        .limit(SHOWN)
+        .all(&state.db)
+        .await?;
+    let case_ids: Vec<i32> = rows.iter().map(|n| n.case_id).collect();
+    let cases: HashMap<i32, case::Model> = scope
+        .cases()
+        .filter(case::Column::Id.is_in(case_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let now = Utc::now();
+    let items = rows
+        .into_iter()
+        .map(|n| NotificationView {
+            id: n.id,
+            event: Event::from_key(&n.event).map_or_else(|| n.event.clone(), |e| e.label().to_owned()),
+            title: n.title,
+            body: n.body,
+            case_id: n.case_id,
+            case_label: cases.get(&n.case_id).map(|c| format!("{} · {}", c.number, c.name)).unwrap_or_default(),
+            when: relative_time(now, n.created_at),
+            when_exact: format_in_timezone(n.created_at, &me.timezone),
+            read: n.read_at.is_some(),
+        })
+        .collect();
+    Ok(NotificationCenter { unread: unread as usize, items })
+}
+
+/// Marks one of this person's notifications in this company read; returns its case.
+pub async fn mark_read(state: &AppState, scope: &CompanyScope, id: i32) -> Result<i32, AppError> {
+    let found = mine(scope).filter(notification::Column::Id.eq(id)).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    if found.read_at.is_none() {
+        notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .filter(notification::Column::Id.eq(found.id))
+            .exec(&state.db)
+            .await?;
+        state.live.publish(LiveEvent::NotificationsChanged { user_id: scope.user_id });
+    }
+    Ok(found.case_id)
+}
+
+/// Marks all of this person's notifications in this company read; returns how many.
+pub async fn mark_all_read(state: &AppState, scope: &CompanyScope) -> Result<u64, AppError> {
+    let updated = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(notification::Column::UserId.eq(scope.user_id))
+        .filter(notification::Column::CompanyId.eq(scope.company_id))
+        .filter(notification::Column::ReadAt.is_null())
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    if updated > 0 {
+        state.live.publish(LiveEvent::NotificationsChanged { user_id: scope.user_id });
+    }
+    Ok(updated)
+}
+
+/// Unread in-app notifications per company, for Switch Company.
+pub async fn unread_by_company(db: &impl ConnectionTrait, user_id: i32) -> Result<HashMap<i32, usize>, AppError> {
+    let company_ids: Vec<i32> = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::CompanyId)
+        .filter(notification::Column::UserId.eq(user_id))
+        .filter(notification::Column::InApp.eq(true))
+        .filter(notification::Column::ReadAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts = HashMap::new();
+    for id in company_ids {
+        *counts.entry(id).or_insert(0) += 1;
+    }
+    Ok(counts)
+}

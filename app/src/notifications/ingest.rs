@@ -1,0 +1,251 @@
+//! Client messages and calls reported by the communication systems outside Kayse, through
+//! the integrations API (`/integrations/v1/…`, see the README). Each request names a case by
+//! its number; the company comes from the API token, never from the request, so another
+//! company's case is "not found". A report is stored with its notifications in one
+//! transaction, or not at all.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::Deserialize;
+
+use super::dispatcher::{self, Dispatched, Occurrence};
+use super::events::Event;
+use super::sentiment;
+use crate::backend::AppState;
+use crate::backend::entities::{api_token, case, client_communication};
+use crate::backend::tokens::hash_token;
+use crate::error::AppError;
+
+const MAX_SENDER_CHARS: usize = 200;
+const MAX_TEXT_CHARS: usize = 20_000;
+
+/// Why a report was refused; the HTTP layer turns each into its status code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum IngestError {
+    /// No token, a malformed one, an unknown one or a revoked one: 401.
+    Unauthorized,
+    /// Bad JSON or a missing or invalid field: 400, with the reason.
+    Invalid(String),
+    /// No case with that number in the token's company: 404.
+    CaseNotFound(String),
+    /// A server-side failure: 500, logged.
+    Internal,
+}
+
+impl From<AppError> for IngestError {
+    fn from(_: AppError) -> Self {
+        IngestError::Internal
+    }
+}
+
+impl From<sea_orm::DbErr> for IngestError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(%err, "database error in the integrations API");
+        IngestError::Internal
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageReport {
+    /// The case number, e.g. `HL-2026-014`.
+    pub case: String,
+    pub from: String,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CallStatus {
+    Missed,
+    Answered,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallReport {
+    pub case: String,
+    pub from: String,
+    pub status: CallStatus,
+    #[serde(default)]
+    pub duration_seconds: Option<u32>,
+    /// What was said, when the phone system transcribes calls.
+    #[serde(default)]
+    pub transcript: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Ingested {
+    pub id: i32,
+    /// The notifications created (0 when the case has no assignee, or they want none).
+    pub notifications: usize,
+    pub negative_sentiment: bool,
+}
+
+/// The company of a bearer token; records its use.
+pub async fn authenticate(state: &AppState, bearer: Option<&str>) -> Result<api_token::Model, IngestError> {
+    let token = bearer.map(str::trim).filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() == TOKEN_PREFIX.len() + 64).ok_or(IngestError::Unauthorized)?;
+    let found = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash_token(token)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(&state.db)
+        .await?
+        .ok_or(IngestError::Unauthorized)?;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(api_token::Column::Id.eq(found.id))
+        .exec(&state.db)
+        .await?;
+    Ok(found)
+}
+
+/// Every API token starts with this, so a leaked one is easy to recognise.
+pub const TOKEN_PREFIX: &str = "kayse_";
+
+fn required(value: &str, field: &str, max: usize) -> Result<String, IngestError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(IngestError::Invalid(format!("\"{field}\" must not be empty.")));
+    }
+    if trimmed.chars().count() > max {
+        return Err(IngestError::Invalid(format!("\"{field}\" is longer than {max} characters.")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+async fn find_case(state: &AppState, company_id: i32, number: &str) -> Result<case::Model, IngestError> {
+    let number = required(number, "case", 64)?;
+    case::Entity::find()
+        .filter(case::Column::CompanyId.eq(company_id))
+        .filter(case::Column::Number.eq(number.as_str()))
+        .one(&state.db)
+        .await?
+        .ok_or(IngestError::CaseNotFound(number))
+}
+
+fn label(case: &case::Model) -> String {
+    format!("{} · {}", case.number, case.name)
+}
+
+pub async fn ingest_message(state: &AppState, company_id: i32, report: MessageReport) -> Result<Ingested, IngestError> {
+    let sender = required(&report.from, "from", MAX_SENDER_CHARS)?;
+    let text = required(&report.text, "text", MAX_TEXT_CHARS)?;
+    let case = find_case(state, company_id, &report.case).await?;
+    let score = sentiment::score(&text);
+    let mut occurrences = Vec::new();
+    if let Some(assignee) = case.assignee_id {
+        occurrences.push(Occurrence {
+            company_id,
+            event: Event::NewMessage,
+            case_id: case.id,
+            task_id: None,
+            recipient_id: assignee,
+            actor_id: None,
+            title: format!("New message on {}", label(&case)),
+            body: format!("{sender}: {}", sentiment::quote(&text)),
+        });
+        if sentiment::is_negative(score) {
+            occurrences.push(Occurrence {
+                company_id,
+                event: Event::NegativeSentiment,
+                case_id: case.id,
+                task_id: None,
+                recipient_id: assignee,
+                actor_id: None,
+                title: format!("Negative sentiment on {}", label(&case)),
+                body: format!("{sender} wrote: {}", sentiment::quote(&text)),
+            });
+        }
+    }
+    let record = communication(company_id, &case, "message", sender, Some(text), None, None, score);
+    store(state, record, occurrences, sentiment::is_negative(score)).await
+}
+
+pub async fn ingest_call(state: &AppState, company_id: i32, report: CallReport) -> Result<Ingested, IngestError> {
+    let sender = required(&report.from, "from", MAX_SENDER_CHARS)?;
+    let transcript = match report.transcript.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(required(text, "transcript", MAX_TEXT_CHARS)?),
+    };
+    let duration = report.duration_seconds.map(|d| i32::try_from(d).unwrap_or(i32::MAX));
+    let case = find_case(state, company_id, &report.case).await?;
+    let score = transcript.as_deref().and_then(sentiment::score);
+    let mut occurrences = Vec::new();
+    if let Some(assignee) = case.assignee_id {
+        if report.status == CallStatus::Missed {
+            occurrences.push(Occurrence {
+                company_id,
+                event: Event::MissedCall,
+                case_id: case.id,
+                task_id: None,
+                recipient_id: assignee,
+                actor_id: None,
+                title: format!("Missed call on {}", label(&case)),
+                body: format!("{sender} called and could not reach anyone."),
+            });
+        }
+        if let Some(text) = transcript.as_deref().filter(|_| sentiment::is_negative(score)) {
+            occurrences.push(Occurrence {
+                company_id,
+                event: Event::NegativeSentiment,
+                case_id: case.id,
+                task_id: None,
+                recipient_id: assignee,
+                actor_id: None,
+                title: format!("Negative sentiment on {}", label(&case)),
+                body: format!("In a call, {sender} said: {}", sentiment::quote(text)),
+            });
+        }
+    }
+    let status = match report.status {
+        CallStatus::Missed => "missed",
+        CallStatus::Answered => "answered",
+    };
+    let record = communication(company_id, &case, "call", sender, transcript, Some(status), duration, score);
+    store(state, record, occurrences, sentiment::is_negative(score)).await
+}
+
+#[allow(clippy::too_many_arguments)]
+fn communication(
+    company_id: i32,
+    case: &case::Model,
+    kind: &str,
+    sender: String,
+    text: Option<String>,
+    call_status: Option<&str>,
+    duration_seconds: Option<i32>,
+    sentiment: Option<f64>,
+) -> client_communication::ActiveModel {
+    client_communication::ActiveModel {
+        company_id: Set(company_id),
+        case_id: Set(case.id),
+        kind: Set(kind.to_owned()),
+        sender: Set(sender),
+        text: Set(text),
+        call_status: Set(call_status.map(str::to_owned)),
+        duration_seconds: Set(duration_seconds),
+        sentiment: Set(sentiment),
+        received_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
+/// The report and its notifications, in one transaction; then the live refresh.
+async fn store(
+    state: &AppState,
+    record: client_communication::ActiveModel,
+    occurrences: Vec<Occurrence>,
+    negative_sentiment: bool,
+) -> Result<Ingested, IngestError> {
+    let txn = state.db.begin().await?;
+    let stored = record.insert(&txn).await?;
+    let mut dispatched: Vec<Dispatched> = Vec::new();
+    for occurrence in &occurrences {
+        if let Some(done) = dispatcher::dispatch(&txn, occurrence).await? {
+            dispatched.push(done);
+        }
+    }
+    txn.commit().await?;
+    dispatcher::publish(&state.live, &dispatched);
+    Ok(Ingested { id: stored.id, notifications: dispatched.len(), negative_sentiment })
+}

@@ -1,0 +1,111 @@
+//! The integrations API: the firms' phone and messaging systems report client messages
+//! and calls here, authenticated by a company API token (see the README for the format and
+//! a curl example). Every refusal is a 4xx with a JSON `{"error": "…"}` saying why, and
+//! stores nothing.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::ConnectInfo;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use app::backend::AppState;
+use app::backend::throttle::Key;
+use app::notifications::ingest::{self, CallReport, IngestError, Ingested, MessageReport};
+
+fn reply(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    reply(status, serde_json::json!({ "error": message }))
+}
+
+fn refusal(err: IngestError) -> Response {
+    match err {
+        IngestError::Unauthorized => error(StatusCode::UNAUTHORIZED, "Missing, unknown or revoked API token. Send it as: Authorization: Bearer kayse_…"),
+        IngestError::Invalid(reason) => error(StatusCode::BAD_REQUEST, &reason),
+        IngestError::CaseNotFound(number) => error(StatusCode::NOT_FOUND, &format!("No case numbered \"{number}\" in this company.")),
+        IngestError::Internal => error(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please retry later."),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")
+}
+
+/// The parts every endpoint shares: the guess limit, the token, JSON parsing.
+async fn accept<T: DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    address: &str,
+    body: &Bytes,
+) -> Result<(i32, T), Response> {
+    // Tokens are 256 random bits, but wrong ones still count towards the address's limit.
+    let keys = [Key::Address(address.to_owned())];
+    if let Err(retry_after_seconds) = state.password_throttle.check(&keys) {
+        return Err(error(StatusCode::TOO_MANY_REQUESTS, &format!("Too many failed attempts. Retry in {retry_after_seconds} seconds.")));
+    }
+    let token = match ingest::authenticate(state, bearer(headers)).await {
+        Ok(token) => token,
+        Err(err) => {
+            if err == IngestError::Unauthorized {
+                state.password_throttle.record_failure(&keys);
+            }
+            return Err(refusal(err));
+        }
+    };
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+    if !is_json {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send JSON, with Content-Type: application/json."));
+    }
+    let report = serde_json::from_slice::<T>(body).map_err(|e| error(StatusCode::BAD_REQUEST, &format!("The body is not valid for this endpoint: {e}.")))?;
+    Ok((token.company_id, report))
+}
+
+fn created(done: Ingested) -> Response {
+    reply(
+        StatusCode::CREATED,
+        serde_json::json!({ "id": done.id, "notifications": done.notifications, "negative_sentiment": done.negative_sentiment }),
+    )
+}
+
+pub async fn report_message(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // The peer address: forwarding headers are not trusted, as everywhere in the app.
+    let address = peer.ip().to_string();
+    match accept::<MessageReport>(&state, &headers, &address, &body).await {
+        Ok((company_id, report)) => match ingest::ingest_message(&state, company_id, report).await {
+            Ok(done) => created(done),
+            Err(err) => refusal(err),
+        },
+        Err(response) => response,
+    }
+}
+
+pub async fn report_call(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // The peer address: forwarding headers are not trusted, as everywhere in the app.
+    let address = peer.ip().to_string();
+    match accept::<CallReport>(&state, &headers, &address, &body).await {
+        Ok((company_id, report)) => match ingest::ingest_call(&state, company_id, report).await {
+            Ok(done) => created(done),
+            Err(err) => refusal(err),
+        },
+        Err(response) => response,
+    }
+}
