@@ -27,7 +27,20 @@ impl NotificationsChanged {
 #[component]
 pub fn NotificationBell() -> impl IntoView {
     let changed = NotificationsChanged::from_context();
-    let center = Resource::new(move || changed.0.get(), |_| get_notification_center());
+    // Fetched in the browser (the server renders the bell without a count), and again on
+    // every change; the button and panel stay in place while it reloads, so focus and the
+    // open panel survive.
+    let center = LocalResource::new(move || {
+        changed.0.track();
+        get_notification_center()
+    });
+    let loaded = RwSignal::new(NotificationCenter { unread: 0, items: Vec::new() });
+    Effect::new(move |_| {
+        if let Some(Ok(latest)) = center.get() {
+            loaded.set(latest);
+        }
+    });
+    let unread = Memo::new(move |_| loaded.with(|c| c.unread));
     let open = RwSignal::new(false);
     let mark_one = ServerAction::<MarkNotificationRead>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
@@ -35,8 +48,17 @@ pub fn NotificationBell() -> impl IntoView {
     let toggle = NodeRef::<html::Button>::new();
 
     Effect::new(move |_| {
-        if mark_one.version().get() > 0 || mark_all.version().get() > 0 {
+        if mark_one.version().get() > 0 {
             changed.bump();
+        }
+    });
+    Effect::new(move |_| {
+        if mark_all.version().get() > 0 {
+            changed.bump();
+            // The button just used goes away with the unread ones: keep focus in the bell.
+            if let Some(button) = toggle.get_untracked() {
+                let _ = button.focus();
+            }
         }
     });
     let close = move |return_focus: bool| {
@@ -64,48 +86,36 @@ pub fn NotificationBell() -> impl IntoView {
 
     view! {
         <div class="bell" node_ref=container on:keydown=on_keydown on:focusout=on_focusout>
-            <Transition fallback=|| view! { <BellButton unread=0 open=RwSignal::new(false) toggle=NodeRef::new()/> }>
-                {move || Suspend::new(async move {
-                    let loaded: NotificationCenter = center.await.unwrap_or(NotificationCenter { unread: 0, items: Vec::new() });
-                    let unread = loaded.unread;
-                    view! {
-                        <BellButton unread open toggle/>
-                        <div id="notification-panel" class="menu-panel notification-panel" hidden=move || !open.get()
-                            role="region" aria-label="Notifications">
-                            <div class="notification-panel-header">
-                                <h2>"Notifications"</h2>
-                                <button type="button" class="button link" disabled=move || unread == 0 || mark_all.pending().get()
-                                    on:click=move |_| { mark_all.dispatch(MarkAllNotificationsRead {}); }>
-                                    "Mark all as read"
-                                </button>
-                            </div>
-                            <NotificationList items=loaded.items mark_one on_open=move || close(false)/>
-                        </div>
-                    }
-                    .into_any()
+            <button type="button" class="bell-button" node_ref=toggle aria-controls="notification-panel"
+                aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+                <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                    <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/>
+                </svg>
+                <span class="visually-hidden">"Notifications"</span>
+                {move || (unread.get() > 0).then(|| view! {
+                    <span class="bell-count" data-testid="notification-count">
+                        {if unread.get() > 99 { "99+".to_owned() } else { unread.get().to_string() }}
+                        <span class="visually-hidden">" unread"</span>
+                    </span>
                 })}
-            </Transition>
+            </button>
+            <div id="notification-panel" class="menu-panel notification-panel" hidden=move || !open.get()
+                role="region" aria-label="Notifications">
+                <div class="notification-panel-header">
+                    <h2>"Notifications"</h2>
+                    <Show when=move || { unread.get() > 0 }>
+                        <button type="button" class="button link" disabled=move || mark_all.pending().get()
+                            on:click=move |_| { mark_all.dispatch(MarkAllNotificationsRead {}); }>
+                            "Mark all as read"
+                        </button>
+                    </Show>
+                </div>
+                {move || {
+                    let items = loaded.with(|c| c.items.clone());
+                    view! { <NotificationList items mark_one on_open=move || close(false)/> }
+                }}
+            </div>
         </div>
-    }
-    .into_any()
-}
-
-#[component]
-fn BellButton(unread: usize, open: RwSignal<bool>, toggle: NodeRef<html::Button>) -> impl IntoView {
-    view! {
-        <button type="button" class="bell-button" node_ref=toggle aria-controls="notification-panel"
-            aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
-            <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
-                <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/>
-            </svg>
-            <span class="visually-hidden">"Notifications"</span>
-            {(unread > 0).then(|| view! {
-                <span class="bell-count" data-testid="notification-count">
-                    {if unread > 99 { "99+".to_owned() } else { unread.to_string() }}
-                    <span class="visually-hidden">" unread"</span>
-                </span>
-            })}
-        </button>
     }
     .into_any()
 }
