@@ -44,6 +44,7 @@ async fn run() -> Result<(), String> {
     }
     server::live::spawn_session_cleanup(state.clone());
     app::notifications::scheduler::spawn(state.clone());
+    app::notifications::delivery::spawn(state.clone());
     let app = build_router(state, settings.max_upload_bytes);
     let listener = tokio::net::TcpListener::bind(settings.address)
         .await

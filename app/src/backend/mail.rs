@@ -67,7 +67,8 @@ impl Mailer {
             SmtpSecurity::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)),
         }
         .map_err(|e| format!("SMTP settings: {e}"))?;
-        let mut builder = builder.port(settings.port);
+        // A server that stops answering must not hold a delivery worker for long.
+        let mut builder = builder.port(settings.port).timeout(Some(std::time::Duration::from_secs(30)));
         if let (Some(user), Some(pass)) = (&settings.username, &settings.password) {
             builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
         }
@@ -75,33 +76,52 @@ impl Mailer {
     }
 
     pub async fn send(&self, email: Email) -> Result<(), AppError> {
-        let to: Mailbox = email.to.parse().map_err(|e| AppError::internal("mail recipient", e))?;
+        self.send_checked(email).await.map_err(|failure| AppError::internal("sending mail", failure.message))
+    }
+
+    /// Sends, and on failure says whether trying again could help (an SMTP 5xx answer, or
+    /// a message that cannot be built, will not).
+    pub async fn send_checked(&self, email: Email) -> Result<(), SendFailure> {
+        let permanent = |message: String| SendFailure { message, permanent: true };
+        let to: Mailbox = email.to.parse().map_err(|e| permanent(format!("mail recipient: {e}")))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
             .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
-            .map_err(|e| AppError::internal("building a message", e))?;
+            .map_err(|e| permanent(format!("building a message: {e}")))?;
         match self.transport.as_ref() {
             Transport::Smtp(smtp) => {
-                smtp.send(message).await.map_err(|e| AppError::internal("sending mail over SMTP", e))?;
+                smtp.send(message)
+                    .await
+                    .map_err(|e| SendFailure { permanent: e.is_permanent(), message: format!("SMTP: {e}") })?;
+                tracing::info!(to = %email.to, subject = %email.subject, "mail sent over SMTP");
             }
             Transport::Outbox(dir) => {
+                let temporary = |message: String| SendFailure { message, permanent: false };
                 let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%3f");
                 let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
                 let base = dir.join(format!("{stamp}-{seq:04}"));
-                let json = serde_json::to_vec_pretty(&email).map_err(|e| AppError::internal("outbox json", e))?;
+                let json = serde_json::to_vec_pretty(&email).map_err(|e| permanent(format!("outbox json: {e}")))?;
                 tokio::fs::write(base.with_extension("eml"), message.formatted())
                     .await
-                    .map_err(|e| AppError::internal("writing to the outbox", e))?;
+                    .map_err(|e| temporary(format!("writing to the outbox: {e}")))?;
                 tokio::fs::write(base.with_extension("json"), json)
                     .await
-                    .map_err(|e| AppError::internal("writing to the outbox", e))?;
+                    .map_err(|e| temporary(format!("writing to the outbox: {e}")))?;
                 tracing::info!(to = %email.to, subject = %email.subject, links = ?email.links, "mail written to the outbox");
             }
         }
         Ok(())
     }
+}
+
+/// Why a message was not sent.
+#[derive(Debug, Clone)]
+pub struct SendFailure {
+    pub message: String,
+    /// Retrying cannot help.
+    pub permanent: bool,
 }
 
 fn parse_from(from: &str) -> Result<Mailbox, String> {

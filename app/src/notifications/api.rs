@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::events::{Delivery, Event, Method};
+use super::events::{Delivery, Digest, Event, Method};
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,6 +12,9 @@ pub struct Preferences {
     /// Every event, in the product's order, with how it is delivered.
     pub matrix: Vec<(Event, Delivery)>,
     pub task_due_lead_minutes: i32,
+    /// Start and end, in minutes after local midnight; `None` when off.
+    pub quiet_hours: Option<(i32, i32)>,
+    pub email_digest: Digest,
 }
 
 #[server]
@@ -37,6 +40,23 @@ pub async fn set_task_due_lead(minutes: i32) -> Result<i32, AppError> {
     let state = request::state()?;
     let me = request::signed_in()?;
     super::server::set_lead(&state.db, me.user_id, minutes).await
+}
+
+/// Turns quiet hours on (with their start and end, minutes after local midnight) or off.
+#[server]
+pub async fn set_quiet_hours(enabled: bool, start_minutes: i32, end_minutes: i32) -> Result<Option<(i32, i32)>, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::set_quiet_hours(&state.db, me.user_id, enabled.then_some((start_minutes, end_minutes))).await
+}
+
+#[server]
+pub async fn set_email_digest(digest: Digest) -> Result<Digest, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::set_email_digest(&state.db, me.user_id, digest).await
 }
 
 /// One notification in the bell's panel.

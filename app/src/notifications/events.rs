@@ -102,6 +102,44 @@ impl Delivery {
     }
 }
 
+/// How notification emails are bundled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Digest {
+    /// One email per notification.
+    Off,
+    Hourly,
+    /// Every morning at 08:00, local time.
+    Daily,
+    /// Monday mornings at 08:00, local time.
+    Weekly,
+}
+
+impl Digest {
+    pub const ALL: [Digest; 4] = [Digest::Off, Digest::Hourly, Digest::Daily, Digest::Weekly];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Digest::Off => "off",
+            Digest::Hourly => "hourly",
+            Digest::Daily => "daily",
+            Digest::Weekly => "weekly",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Digest> {
+        Digest::ALL.into_iter().find(|d| d.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Digest::Off => "Off: one email per notification",
+            Digest::Hourly => "Hourly",
+            Digest::Daily => "Daily, at 08:00",
+            Digest::Weekly => "Weekly, on Monday at 08:00",
+        }
+    }
+}
+
 /// The lead times offered for "Task due", in minutes, with their words.
 pub const TASK_DUE_LEAD_TIMES: [(i32, &str); 6] =
     [(15, "15 minutes before"), (60, "1 hour before"), (180, "3 hours before"), (1440, "1 day before"), (2880, "2 days before"), (10080, "1 week before")];

@@ -4,6 +4,8 @@
 pub mod api;
 mod center;
 #[cfg(feature = "ssr")]
+pub mod delivery;
+#[cfg(feature = "ssr")]
 pub mod dispatcher;
 pub mod events;
 #[cfg(feature = "ssr")]
@@ -16,6 +18,8 @@ pub mod scheduler;
 pub mod sentiment;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod timing;
 
 pub use center::{NotificationBell, NotificationsChanged};
 
@@ -23,8 +27,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::shell::page_content;
-use api::{Preferences, SetNotificationPreference, SetTaskDueLead, get_notification_preferences};
-use events::{Delivery, Event, Method, TASK_DUE_LEAD_TIMES};
+use api::{Preferences, SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead, get_notification_preferences};
+use events::{Delivery, Digest, Event, Method, TASK_DUE_LEAD_TIMES};
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
@@ -47,7 +51,7 @@ struct SaveStatus(RwSignal<Option<Result<(), String>>>);
 #[component]
 fn PreferencesForm(preferences: Preferences) -> impl IntoView {
     let status = SaveStatus(RwSignal::new(None));
-    let Preferences { matrix, task_due_lead_minutes } = preferences;
+    let Preferences { matrix, task_due_lead_minutes, quiet_hours, email_digest } = preferences;
     let lead = RwSignal::new(task_due_lead_minutes);
     let set_lead = ServerAction::<SetTaskDueLead>::new();
     Effect::new(move |_| match set_lead.value().get() {
@@ -97,6 +101,95 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
             <p class="form-status" role="status">
                 {move || matches!(status.0.get(), Some(Ok(()))).then_some("Saved.")}
             </p>
+            <p class="form-error" role="alert">{move || status.0.get().and_then(Result::err)}</p>
+        </section>
+        <DeliveryTiming quiet_hours email_digest/>
+    }
+    .into_any()
+}
+
+/// "20:00" for 1200 minutes after midnight.
+fn clock(minutes: i32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Quiet hours and the email digest: when email and push may reach the person.
+#[component]
+fn DeliveryTiming(quiet_hours: Option<(i32, i32)>, email_digest: Digest) -> impl IntoView {
+    let status = SaveStatus(RwSignal::new(None));
+    let (initial_start, initial_end) = quiet_hours.unwrap_or((20 * 60, 7 * 60));
+    let quiet_on = RwSignal::new(quiet_hours.is_some());
+    let start = RwSignal::new(initial_start);
+    let end = RwSignal::new(initial_end);
+    let digest = RwSignal::new(email_digest);
+    let save_quiet = ServerAction::<SetQuietHours>::new();
+    let save_digest = ServerAction::<SetEmailDigest>::new();
+    Effect::new(move |_| match save_quiet.value().get() {
+        Some(Ok(_)) => status.0.set(Some(Ok(()))),
+        Some(Err(err)) => status.0.set(Some(Err(err.message_for("quiet_hours").unwrap_or_else(|| err.to_string())))),
+        None => {}
+    });
+    Effect::new(move |_| match save_digest.value().get() {
+        Some(Ok(saved)) => {
+            digest.set(saved);
+            status.0.set(Some(Ok(())));
+        }
+        Some(Err(err)) => status.0.set(Some(Err(err.to_string()))),
+        None => {}
+    });
+    let save = move || {
+        status.0.set(None);
+        save_quiet.dispatch(SetQuietHours {
+            enabled: quiet_on.get_untracked(),
+            start_minutes: start.get_untracked(),
+            end_minutes: end.get_untracked(),
+        });
+    };
+    let times = || (0..48).map(|i| i * 30).collect::<Vec<i32>>();
+    view! {
+        <section class="card stack" aria-labelledby="delivery-timing-heading">
+            <h2 id="delivery-timing-heading">"Quiet hours and digest"</h2>
+            <p class="muted">"In-app notifications always arrive at once. Email and push can wait for a better time."</p>
+            <label class="checkbox">
+                <input type="checkbox" prop:checked=move || quiet_on.get()
+                    on:change=move |ev| { quiet_on.set(event_target_checked(&ev)); save(); }/>
+                "Hold email and push during quiet hours"
+            </label>
+            <div class="inline-fields">
+                <div class="field">
+                    <label for="quiet-start">"From"</label>
+                    <select id="quiet-start" disabled=move || !quiet_on.get() prop:value=move || start.get().to_string()
+                        on:change=move |ev| {
+                            if let Ok(m) = event_target_value(&ev).parse() { start.set(m); save(); }
+                        }>
+                        {times().into_iter().map(|m| view! { <option value=m.to_string() selected=m == initial_start>{clock(m)}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="quiet-end">"Until"</label>
+                    <select id="quiet-end" disabled=move || !quiet_on.get() prop:value=move || end.get().to_string()
+                        on:change=move |ev| {
+                            if let Ok(m) = event_target_value(&ev).parse() { end.set(m); save(); }
+                        }>
+                        {times().into_iter().map(|m| view! { <option value=m.to_string() selected=m == initial_end>{clock(m)}</option> }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <p class="hint">"In your timezone. What arrives during quiet hours is sent when they end, never dropped."</p>
+            <div class="field">
+                <label for="email-digest">"Email digest"</label>
+                <select id="email-digest" prop:value=move || digest.get().key()
+                    on:change=move |ev| {
+                        if let Some(chosen) = Digest::from_key(&event_target_value(&ev)) {
+                            status.0.set(None);
+                            save_digest.dispatch(SetEmailDigest { digest: chosen });
+                        }
+                    }>
+                    {Digest::ALL.into_iter().map(|d| view! { <option value=d.key() selected=d == email_digest>{d.label()}</option> }).collect_view()}
+                </select>
+                <p class="hint">"With a digest, notification emails are gathered into one message per period, grouped by company and case."</p>
+            </div>
+            <p class="form-status" role="status">{move || matches!(status.0.get(), Some(Ok(()))).then_some("Saved.")}</p>
             <p class="form-error" role="alert">{move || status.0.get().and_then(Result::err)}</p>
         </section>
     }

@@ -3,7 +3,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::api::Preferences;
-use super::events::{DEFAULT_TASK_DUE_LEAD_MINUTES, Delivery, Event, Method, TASK_DUE_LEAD_TIMES};
+use super::events::{DEFAULT_TASK_DUE_LEAD_MINUTES, Delivery, Digest, Event, Method, TASK_DUE_LEAD_TIMES};
 use crate::backend::entities::{notification_preference as preference, notification_settings as settings};
 use crate::error::AppError;
 
@@ -28,7 +28,61 @@ pub async fn task_due_lead_minutes(db: &impl ConnectionTrait, user_id: i32) -> R
 }
 
 pub async fn load(db: &DatabaseConnection, user_id: i32) -> Result<Preferences, AppError> {
-    Ok(Preferences { matrix: deliveries(db, user_id).await?, task_due_lead_minutes: task_due_lead_minutes(db, user_id).await? })
+    let stored = settings::Entity::find_by_id(user_id).one(db).await?;
+    Ok(Preferences {
+        matrix: deliveries(db, user_id).await?,
+        task_due_lead_minutes: stored.as_ref().map_or(DEFAULT_TASK_DUE_LEAD_MINUTES, |s| s.task_due_lead_minutes),
+        quiet_hours: stored.as_ref().and_then(|s| s.quiet_start_minutes.zip(s.quiet_end_minutes)),
+        email_digest: stored.as_ref().and_then(|s| Digest::from_key(&s.email_digest)).unwrap_or(Digest::Off),
+    })
+}
+
+/// Creates the person's settings row with the defaults if there is none, so the setters
+/// below can update one column each.
+async fn ensure_settings(db: &DatabaseConnection, user_id: i32) -> Result<(), AppError> {
+    settings::Entity::insert(settings::ActiveModel {
+        user_id: Set(user_id),
+        task_due_lead_minutes: Set(DEFAULT_TASK_DUE_LEAD_MINUTES),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::column(settings::Column::UserId).do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Sets or clears the quiet hours (minutes after local midnight, on the half hour).
+pub async fn set_quiet_hours(db: &DatabaseConnection, user_id: i32, hours: Option<(i32, i32)>) -> Result<Option<(i32, i32)>, AppError> {
+    if let Some((start, end)) = hours {
+        let valid = |m: i32| (0..24 * 60).contains(&m) && m % 30 == 0;
+        if !valid(start) || !valid(end) {
+            return Err(AppError::field("quiet_hours", "Choose the times from the lists."));
+        }
+        if start == end {
+            return Err(AppError::field("quiet_hours", "Quiet hours need to end at another time than they start."));
+        }
+    }
+    ensure_settings(db, user_id).await?;
+    settings::Entity::update_many()
+        .col_expr(settings::Column::QuietStartMinutes, sea_orm::sea_query::Expr::value(hours.map(|h| h.0)))
+        .col_expr(settings::Column::QuietEndMinutes, sea_orm::sea_query::Expr::value(hours.map(|h| h.1)))
+        .col_expr(settings::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(settings::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(hours)
+}
+
+pub async fn set_email_digest(db: &DatabaseConnection, user_id: i32, digest: Digest) -> Result<Digest, AppError> {
+    ensure_settings(db, user_id).await?;
+    settings::Entity::update_many()
+        .col_expr(settings::Column::EmailDigest, sea_orm::sea_query::Expr::value(digest.key()))
+        .col_expr(settings::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(settings::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(digest)
 }
 
 /// Stores one switch; the event's other methods keep their current values. An upsert, so
@@ -64,7 +118,12 @@ pub async fn set_lead(db: &DatabaseConnection, user_id: i32, minutes: i32) -> Re
     if !TASK_DUE_LEAD_TIMES.iter().any(|(m, _)| *m == minutes) {
         return Err(AppError::field("task_due_lead", "Choose one of the listed times."));
     }
-    settings::Entity::insert(settings::ActiveModel { user_id: Set(user_id), task_due_lead_minutes: Set(minutes), updated_at: Set(Utc::now()) })
+    settings::Entity::insert(settings::ActiveModel {
+        user_id: Set(user_id),
+        task_due_lead_minutes: Set(minutes),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
         .on_conflict(
             OnConflict::column(settings::Column::UserId)
                 .update_columns([settings::Column::TaskDueLeadMinutes, settings::Column::UpdatedAt])

@@ -8,6 +8,7 @@ mod m20261128_000002_cases_and_tasks;
 mod m20261128_000003_notification_preferences;
 mod m20261129_000004_security;
 mod m20261129_000005_notification_center;
+mod m20261129_000006_delivery_timing;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_notification_preferences::Migration),
             Box::new(m20261129_000004_security::Migration),
             Box::new(m20261129_000005_notification_center::Migration),
+            Box::new(m20261129_000006_delivery_timing::Migration),
         ]
     }
 }

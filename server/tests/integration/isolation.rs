@@ -13,7 +13,7 @@ use app::company::api::{CompanyTokens, CreateApiToken, CreatedApiToken, ListApiT
 use app::error::AppError;
 use app::notifications::api::{
     GetNotificationCenter, GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
-    SetNotificationPreference, SetTaskDueLead,
+    SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
 };
 use app::profile::api::{
     CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
@@ -46,6 +46,8 @@ fn not_company_scoped() -> Vec<&'static str> {
         GetNotificationPreferences::PATH,
         SetNotificationPreference::PATH,
         SetTaskDueLead::PATH,
+        SetQuietHours::PATH,
+        SetEmailDigest::PATH,
         // The account's own security: per person, the same in every company.
         GetSecurityOverview::PATH,
         ChangePassword::PATH,

@@ -4,6 +4,7 @@
 mod account_security;
 mod auth;
 mod companies;
+mod delivery;
 mod harness;
 mod isolation;
 mod logs;

@@ -18,9 +18,14 @@ pub struct Model {
     pub last_error: Option<String>,
     pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When a worker claimed it (status `sending`); a claim older than the lease is void.
+    pub claimed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub const STATUS_PENDING: &str = "pending";
+pub const STATUS_SENDING: &str = "sending";
+pub const STATUS_SENT: &str = "sent";
+pub const STATUS_FAILED: &str = "failed";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

@@ -8,6 +8,12 @@ pub struct Model {
     pub user_id: i32,
     /// How long before a task's deadline "Task due" fires.
     pub task_due_lead_minutes: i32,
+    /// Quiet hours, as minutes after local midnight (both set, or neither): email and push
+    /// wait from start until end, which may be on the next day.
+    pub quiet_start_minutes: Option<i32>,
+    pub quiet_end_minutes: Option<i32>,
+    /// `off`, `hourly`, `daily` or `weekly`.
+    pub email_digest: String,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 

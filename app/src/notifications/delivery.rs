@@ -1,0 +1,363 @@
+//! The delivery worker: sends the email deliveries the dispatcher queued. Each row is
+//! claimed with one conditional update (`pending` → `sending`), so two workers, in one
+//! process or on several servers sharing a database, never both send it; a claim not
+//! finished within the lease (the worker died between claim and send) is given back and
+//! sent again. A delivery sent is marked `sent` and never sent again; temporary failures
+//! are retried with exponential backoff, permanent ones (and the 8th failure) end `failed`,
+//! logged. Quiet hours hold a delivery until they end; a digest gathers a person's emails
+//! into one per period, grouped by company and case. Push deliveries stay pending here
+//! until Web Push is configured (they are never faked).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::dispatcher::method_key;
+use super::events::{Digest, Event, Method};
+use super::timing::{digest_period_end, quiet_until};
+use crate::backend::AppState;
+use crate::backend::entities::notification_delivery::{self as delivery, STATUS_FAILED, STATUS_PENDING, STATUS_SENDING, STATUS_SENT};
+use crate::backend::entities::{case, company, notification, notification_settings, user};
+use crate::backend::mail::{Email, simple_html};
+use crate::error::AppError;
+
+/// A claim older than this is void: its worker is presumed dead.
+pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How many deliveries one pass looks at.
+const BATCH: u64 = 50;
+/// How often the server runs a pass.
+pub const PASS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// 30 s, 1 min, 2 min, … up to an hour, after the given number of failed attempts.
+pub fn backoff(attempts: i32) -> chrono::Duration {
+    let doublings = (attempts.max(1) - 1).min(7) as u32;
+    (chrono::Duration::seconds(30) * 2i32.pow(doublings)).min(chrono::Duration::hours(1))
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub held: usize,
+}
+
+/// Claims one pending delivery for this pass. `false` when another worker got it first.
+pub async fn claim(state: &AppState, id: i32, now: DateTime<Utc>) -> Result<bool, AppError> {
+    let claimed = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, sea_orm::sea_query::Expr::value(STATUS_SENDING))
+        .col_expr(delivery::Column::ClaimedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::Status.eq(STATUS_PENDING))
+        .exec(&state.db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+async fn set_status(state: &AppState, id: i32, changes: Vec<(delivery::Column, sea_orm::Value)>) -> Result<(), AppError> {
+    let mut update = delivery::Entity::update_many().filter(delivery::Column::Id.eq(id));
+    for (column, value) in changes {
+        update = update.col_expr(column, sea_orm::sea_query::Expr::value(value));
+    }
+    update.exec(&state.db).await?;
+    Ok(())
+}
+
+/// Back to the queue, due at `at`, without counting an attempt (quiet hours, digest).
+async fn hold(state: &AppState, id: i32, at: DateTime<Utc>) -> Result<(), AppError> {
+    set_status(
+        state,
+        id,
+        vec![
+            (delivery::Column::Status, STATUS_PENDING.into()),
+            (delivery::Column::NextAttemptAt, at.into()),
+            (delivery::Column::ClaimedAt, Option::<DateTime<Utc>>::None.into()),
+        ],
+    )
+    .await
+}
+
+async fn mark_sent(state: &AppState, id: i32, now: DateTime<Utc>) -> Result<(), AppError> {
+    set_status(
+        state,
+        id,
+        vec![(delivery::Column::Status, STATUS_SENT.into()), (delivery::Column::SentAt, now.into())],
+    )
+    .await
+}
+
+/// Records a failed attempt: retried later, or `failed` for good.
+async fn mark_failed_attempt(state: &AppState, row: &delivery::Model, now: DateTime<Utc>, error: &str, permanent: bool) -> Result<bool, AppError> {
+    let attempts = row.attempts + 1;
+    let gives_up = permanent || attempts >= MAX_ATTEMPTS;
+    set_status(
+        state,
+        row.id,
+        vec![
+            (delivery::Column::Status, if gives_up { STATUS_FAILED } else { STATUS_PENDING }.into()),
+            (delivery::Column::Attempts, attempts.into()),
+            (delivery::Column::NextAttemptAt, (now + backoff(attempts)).into()),
+            (delivery::Column::LastError, Some(error.chars().take(500).collect::<String>()).into()),
+            (delivery::Column::ClaimedAt, Option::<DateTime<Utc>>::None.into()),
+        ],
+    )
+    .await?;
+    if gives_up {
+        tracing::error!(delivery_id = row.id, attempts, error, "notification email failed for good");
+    } else {
+        tracing::warn!(delivery_id = row.id, attempts, error, "notification email failed; will retry");
+    }
+    Ok(gives_up)
+}
+
+/// Gives back claims whose worker died (older than the lease).
+async fn release_stale_claims(state: &AppState, now: DateTime<Utc>) -> Result<u64, AppError> {
+    Ok(delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, sea_orm::sea_query::Expr::value(STATUS_PENDING))
+        .col_expr(delivery::Column::ClaimedAt, sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(delivery::Column::Status.eq(STATUS_SENDING))
+        .filter(delivery::Column::ClaimedAt.lt(now - LEASE))
+        .exec(&state.db)
+        .await?
+        .rows_affected)
+}
+
+struct Recipient {
+    user: user::Model,
+    tz: chrono_tz::Tz,
+    quiet: Option<(i32, i32)>,
+    digest: Digest,
+}
+
+async fn recipient(state: &AppState, user_id: i32) -> Result<Option<Recipient>, AppError> {
+    let Some(user) = user::Entity::find_by_id(user_id).one(&state.db).await? else { return Ok(None) };
+    let settings = notification_settings::Entity::find_by_id(user_id).one(&state.db).await?;
+    let tz = user.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let quiet = settings.as_ref().and_then(|s| s.quiet_start_minutes.zip(s.quiet_end_minutes));
+    let digest = settings.as_ref().and_then(|s| Digest::from_key(&s.email_digest)).unwrap_or(Digest::Off);
+    Ok(Some(Recipient { user, tz, quiet, digest }))
+}
+
+/// One pass at `now`: sends what is due. Safe to run in several workers at once.
+pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<PassReport, AppError> {
+    let released = release_stale_claims(state, now).await?;
+    if released > 0 {
+        tracing::warn!(released, "gave back deliveries claimed by a worker that stopped");
+    }
+    let due = delivery::Entity::find()
+        .filter(delivery::Column::Status.eq(STATUS_PENDING))
+        .filter(delivery::Column::Method.eq(method_key(Method::Email)))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .order_by_asc(delivery::Column::Id)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    let mut report = PassReport::default();
+    for row in due {
+        if !claim(state, row.id, now).await? {
+            continue;
+        }
+        if let Err(err) = deliver(state, &row, now, &mut report).await {
+            // Leave it to the lease: the next pass after it runs out tries again.
+            tracing::warn!(?err, delivery_id = row.id, "delivery pass error");
+        }
+    }
+    Ok(report)
+}
+
+async fn deliver(state: &AppState, row: &delivery::Model, now: DateTime<Utc>, report: &mut PassReport) -> Result<(), AppError> {
+    let Some(item) = notification::Entity::find_by_id(row.notification_id).one(&state.db).await? else {
+        return mark_sent(state, row.id, now).await;
+    };
+    let Some(person) = recipient(state, item.user_id).await? else {
+        return mark_sent(state, row.id, now).await;
+    };
+    if let Some((start, end)) = person.quiet
+        && let Some(until) = quiet_until(now, person.tz, start, end)
+    {
+        report.held += 1;
+        return hold(state, row.id, until).await;
+    }
+    if person.digest != Digest::Off {
+        let period_end = digest_period_end(item.created_at, person.tz, person.digest).unwrap_or(now);
+        if now < period_end {
+            report.held += 1;
+            return hold(state, row.id, period_end).await;
+        }
+        return send_digest(state, row, &person, now, report).await;
+    }
+    let email = single_email(state, &person.user, &item).await?;
+    match state.mailer.send_checked(email).await {
+        Ok(()) => {
+            mark_sent(state, row.id, now).await?;
+            report.sent += 1;
+        }
+        Err(failure) => {
+            if mark_failed_attempt(state, row, now, &failure.message, failure.permanent).await? {
+                report.failed += 1;
+            } else {
+                report.retried += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn case_link(state: &AppState, case_id: i32) -> String {
+    format!("{}/cases/{case_id}", state.config.public_url)
+}
+
+fn preferences_link(state: &AppState) -> String {
+    format!("{}/settings/notifications", state.config.public_url)
+}
+
+async fn single_email(state: &AppState, person: &user::Model, item: &notification::Model) -> Result<Email, AppError> {
+    let company = company::Entity::find_by_id(item.company_id).one(&state.db).await?.map(|c| c.name).unwrap_or_default();
+    let case_link = case_link(state, item.case_id);
+    let preferences = preferences_link(state);
+    let event = Event::from_key(&item.event).map_or("Notification", |e| e.label());
+    let paragraphs = vec![
+        format!("Hello {},", person.full_name),
+        format!("{event} at {company}: {}.", item.title),
+        item.body.clone(),
+    ];
+    let text = format!(
+        "{}\n\nOpen the case: {case_link}\n\nChoose which notifications you get: {preferences}\n",
+        paragraphs.join("\n\n")
+    );
+    let mut html = simple_html(&paragraphs, Some(("Open the case", &case_link)));
+    html = html.replace(
+        "</body>",
+        &format!("<p style=\"color:#6b7280;font-size:13px\"><a href=\"{preferences}\">Choose which notifications you get</a></p></body>"),
+    );
+    Ok(Email { to: person.email.clone(), subject: item.title.clone(), text, html, links: vec![case_link, preferences] })
+}
+
+/// Sends one email with every due email delivery of the person, grouped by company and
+/// case, and marks them all sent.
+async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipient, now: DateTime<Utc>, report: &mut PassReport) -> Result<(), AppError> {
+    // Every other due email delivery of this person's notifications joins this one.
+    let theirs: Vec<i32> = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Id)
+        .filter(notification::Column::UserId.eq(person.user.id))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let others = delivery::Entity::find()
+        .filter(delivery::Column::Status.eq(STATUS_PENDING))
+        .filter(delivery::Column::Method.eq(method_key(Method::Email)))
+        .filter(delivery::Column::NotificationId.is_in(theirs))
+        .filter(Condition::any().add(delivery::Column::NextAttemptAt.lte(now)))
+        .all(&state.db)
+        .await?;
+    let mut rows = vec![first.clone()];
+    for other in others {
+        if claim(state, other.id, now).await? {
+            rows.push(other);
+        }
+    }
+    let items = notification::Entity::find()
+        .filter(notification::Column::Id.is_in(rows.iter().map(|r| r.notification_id).collect::<Vec<_>>()))
+        .all(&state.db)
+        .await?;
+    let email = digest_email(state, &person.user, &items).await?;
+    match state.mailer.send_checked(email).await {
+        Ok(()) => {
+            for row in &rows {
+                mark_sent(state, row.id, now).await?;
+            }
+            report.sent += rows.len();
+        }
+        Err(failure) => {
+            for row in &rows {
+                if mark_failed_attempt(state, row, now, &failure.message, failure.permanent).await? {
+                    report.failed += 1;
+                } else {
+                    report.retried += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn digest_email(state: &AppState, person: &user::Model, items: &[notification::Model]) -> Result<Email, AppError> {
+    let companies: BTreeMap<i32, String> = company::Entity::find().all(&state.db).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let case_ids: Vec<i32> = items.iter().map(|n| n.case_id).collect();
+    let cases: BTreeMap<i32, case::Model> =
+        case::Entity::find().filter(case::Column::Id.is_in(case_ids)).all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
+    // Company name → case label → the notifications, oldest first.
+    let mut grouped: BTreeMap<String, BTreeMap<(String, i32), Vec<&notification::Model>>> = BTreeMap::new();
+    let mut sorted: Vec<&notification::Model> = items.iter().collect();
+    sorted.sort_by_key(|n| (n.created_at, n.id));
+    for item in sorted {
+        let company = companies.get(&item.company_id).cloned().unwrap_or_default();
+        let case = cases.get(&item.case_id).map(|c| format!("{} · {}", c.number, c.name)).unwrap_or_default();
+        grouped.entry(company).or_default().entry((case, item.case_id)).or_default().push(item);
+    }
+    let count = items.len();
+    let subject = format!("Your Kayse digest: {count} notification{}", if count == 1 { "" } else { "s" });
+    let mut text = format!("Hello {},\n\n", person.full_name);
+    let mut html = String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1f2937\">");
+    html.push_str(&format!("<p>Hello {},</p>", escape(&person.full_name)));
+    let mut links = Vec::new();
+    for (company, cases) in &grouped {
+        text.push_str(&format!("{company}\n"));
+        html.push_str(&format!("<h2 style=\"font-size:18px\">{}</h2>", escape(company)));
+        for ((case, case_id), entries) in cases {
+            let link = case_link(state, *case_id);
+            text.push_str(&format!("  {case} ({link})\n"));
+            html.push_str(&format!("<h3 style=\"font-size:16px\"><a href=\"{link}\">{}</a></h3><ul>", escape(case)));
+            for entry in entries {
+                text.push_str(&format!("    - {}: {}\n", entry.title, entry.body));
+                html.push_str(&format!("<li><strong>{}</strong><br>{}</li>", escape(&entry.title), escape(&entry.body)));
+            }
+            html.push_str("</ul>");
+            links.push(link);
+        }
+        text.push('\n');
+    }
+    let preferences = preferences_link(state);
+    text.push_str(&format!("Choose which notifications you get, and how often: {preferences}\n"));
+    html.push_str(&format!("<p style=\"color:#6b7280;font-size:13px\"><a href=\"{preferences}\">Choose which notifications you get, and how often</a></p></body></html>"));
+    links.push(preferences);
+    Ok(Email { to: person.email.clone(), subject, text, html, links })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Runs a pass every 10 seconds for as long as the server runs.
+pub fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(PASS_INTERVAL);
+        loop {
+            ticker.tick().await;
+            match run_pass(&state, Utc::now()).await {
+                Ok(report) if report != PassReport::default() => tracing::info!(?report, "notification emails"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(?err, "the delivery pass failed"),
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), chrono::Duration::seconds(30));
+        assert_eq!(backoff(2), chrono::Duration::seconds(60));
+        assert_eq!(backoff(3), chrono::Duration::seconds(120));
+        assert_eq!(backoff(7), chrono::Duration::seconds(1920));
+        assert_eq!(backoff(8), chrono::Duration::hours(1));
+        assert_eq!(backoff(50), chrono::Duration::hours(1));
+    }
+}
