@@ -40,3 +40,35 @@ test("switch notification preferences, reload, and find them stored", async ({ p
   await expect(page.getByRole("switch", { name: "Missed call In-app" })).toBeChecked();
   await expect(page.getByLabel("Notify me of a task due")).toHaveValue("60");
 });
+
+test("turn on quiet hours and a daily digest, reload, and find them stored", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/settings/notifications");
+  await waitForHydration(page);
+  const quiet = page.getByLabel("Hold email and push during quiet hours");
+  const saved = page.getByRole("status").filter({ hasText: "Saved." }).last();
+  await expect(page.getByLabel("From")).toBeDisabled();
+  await quiet.check();
+  await expect(saved).toBeVisible();
+  await page.getByLabel("From").selectOption({ label: "21:00" });
+  await page.getByLabel("Until").selectOption({ label: "06:30" });
+  await page.getByLabel("Email digest").selectOption({ label: "Daily, at 08:00" });
+  await expect(saved).toBeVisible();
+  await expectNoViolations(page);
+
+  await page.reload();
+  await waitForHydration(page);
+  await expect(quiet).toBeChecked();
+  await expect(page.getByLabel("From")).toHaveValue(String(21 * 60));
+  await expect(page.getByLabel("Until")).toHaveValue(String(6 * 60 + 30));
+  await expect(page.getByLabel("Email digest")).toHaveValue("daily");
+
+  // Back to the defaults, for the specs that follow.
+  await quiet.uncheck();
+  await page.getByLabel("Email digest").selectOption({ label: "Off: one email per notification" });
+  await expect(saved).toBeVisible();
+  await page.reload();
+  await waitForHydration(page);
+  await expect(quiet).not.toBeChecked();
+  await expect(page.getByLabel("Email digest")).toHaveValue("off");
+});
