@@ -13,7 +13,7 @@ use app::notifications::delivery::{self as worker, LEASE};
 use app::notifications::dispatcher::{self, Occurrence};
 use app::notifications::events::{Digest, Event, Method};
 use app::notifications::server as preferences;
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, SubsecRound, Timelike, Utc};
 use chrono_tz::Tz;
 use mailin_embedded::{Handler, Response, Server, response};
 use mail_parser::MessageParser;
@@ -182,7 +182,8 @@ async fn temporary_failures_are_retried_with_backoff_and_permanent_ones_fail() {
     let chen = case_numbered(&app, "HL-2026-030").await;
     let id = notify(&app, &priya, &chen, Event::CaseAssigned, "Case assigned: HL-2026-030").await;
     inbox.refuse_temporarily.store(2, Ordering::SeqCst);
-    let t0 = Utc::now();
+    // PostgreSQL keeps microseconds: compare at that precision.
+    let t0 = Utc::now().trunc_subsecs(6);
 
     assert_eq!(worker::run_pass(&state, t0).await.unwrap().retried, 1);
     let row = delivery_of(&app, id).await;
