@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use app::backend::AppState;
 use app::backend::throttle::Key;
-use app::notifications::ingest::{self, CallReport, IngestError, Ingested, MessageReport};
+use app::notifications::ingest::{self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport};
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
@@ -104,6 +104,17 @@ pub async fn report_call(
     match accept::<CallReport>(&state, &headers, &address, &body).await {
         Ok((company_id, report)) => match ingest::ingest_call(&state, company_id, report).await {
             Ok(done) => created(done),
+            Err(err) => refusal(err),
+        },
+        Err(response) => response,
+    }
+}
+
+pub async fn report_assignment(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+    let address = peer.ip().to_string();
+    match accept::<AssignmentReport>(&state, &headers, &address, &body).await {
+        Ok((company_id, report)) => match ingest::assign_case(&state, company_id, report).await {
+            Ok(notifications) => reply(StatusCode::OK, serde_json::json!({ "notifications": notifications })),
             Err(err) => refusal(err),
         },
         Err(response) => response,

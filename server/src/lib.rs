@@ -63,6 +63,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
         .route("/live", get(live::live_events))
         .route("/integrations/v1/messages", post(integrations::report_message))
         .route("/integrations/v1/calls", post(integrations::report_call))
+        .route("/integrations/v1/assignments", post(integrations::report_assignment))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),

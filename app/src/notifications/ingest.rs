@@ -12,7 +12,8 @@ use super::dispatcher::{self, Dispatched, Occurrence};
 use super::events::Event;
 use super::sentiment;
 use crate::backend::AppState;
-use crate::backend::entities::{api_token, case, client_communication};
+use crate::backend::entities::{api_token, case, client_communication, user};
+use crate::backend::scope::find_membership;
 use crate::backend::tokens::hash_token;
 use crate::error::AppError;
 
@@ -72,6 +73,15 @@ pub struct CallReport {
     /// What was said, when the phone system transcribes calls.
     #[serde(default)]
     pub transcript: Option<String>,
+}
+
+/// A case assigned by another system (for example the firm's intake tool).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentReport {
+    pub case: String,
+    /// The login email of the member who takes the case.
+    pub assignee: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -203,6 +213,45 @@ pub async fn ingest_call(state: &AppState, company_id: i32, report: CallReport) 
     };
     let record = communication(company_id, &case, "call", sender, transcript, Some(status), duration, score);
     store(state, record, occurrences, sentiment::is_negative(score)).await
+}
+
+/// Assigns a case to a member of the token's company; the new assignee is notified
+/// ("Case assigned"), in the same transaction as the assignment.
+pub async fn assign_case(state: &AppState, company_id: i32, report: AssignmentReport) -> Result<usize, IngestError> {
+    let email = required(&report.assignee, "assignee", 254)?.to_lowercase();
+    let case = find_case(state, company_id, &report.case).await?;
+    let assignee = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
+    let member = match &assignee {
+        Some(person) => find_membership(&state.db, person.id, company_id).await?.is_some(),
+        None => false,
+    };
+    let Some(assignee) = assignee.filter(|_| member) else {
+        return Err(IngestError::Invalid(format!("\"{email}\" is not a member of this company.")));
+    };
+    if case.assignee_id == Some(assignee.id) {
+        return Ok(0);
+    }
+    let occurrence = Occurrence {
+        company_id,
+        event: Event::CaseAssigned,
+        case_id: case.id,
+        task_id: None,
+        recipient_id: assignee.id,
+        actor_id: None,
+        title: format!("Case assigned: {}", label(&case)),
+        body: "This case was assigned to you by your firm's systems.".to_owned(),
+    };
+    let txn = state.db.begin().await?;
+    case::Entity::update_many()
+        .col_expr(case::Column::AssigneeId, sea_orm::sea_query::Expr::value(Some(assignee.id)))
+        .filter(case::Column::Id.eq(case.id))
+        .exec(&txn)
+        .await?;
+    let dispatched: Vec<Dispatched> = dispatcher::dispatch(&txn, &occurrence).await?.into_iter().collect();
+    txn.commit().await?;
+    dispatcher::publish(&state.live, &dispatched);
+    tracing::info!(case_id = case.id, assignee_id = assignee.id, "case assigned through the API");
+    Ok(dispatched.len())
 }
 
 #[allow(clippy::too_many_arguments)]

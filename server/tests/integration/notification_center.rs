@@ -307,6 +307,30 @@ async fn messages_and_calls_notify_the_assignee_and_unhappy_ones_raise_negative_
 }
 
 #[tokio::test]
+async fn a_case_assigned_through_the_api_notifies_the_member_who_takes_it() {
+    let app = spawn().await;
+    let session = app.sign_in_demo().await;
+    let token = api_token(&app, &session).await;
+    let json = "application/json";
+    let priya = user_named(&app, "Priya Shah").await;
+    let chen = case_by_number(&app, "HL-2026-030").await;
+
+    // A member of another company is refused, and nothing changes.
+    let outsider = post_report(&app, "/integrations/v1/assignments", Some(&token), json,
+        r#"{"case": "HL-2026-030", "assignee": "dana.reyes@reyeslegal.example"}"#).await;
+    assert_eq!(outsider.status, StatusCode::BAD_REQUEST, "{}", outsider.text());
+    assert_eq!(case_by_number(&app, "HL-2026-030").await.assignee_id, None);
+
+    let reply = post_report(&app, "/integrations/v1/assignments", Some(&token), json,
+        r#"{"case": "HL-2026-030", "assignee": "Priya.Shah@harperlowe.example"}"#).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(case_by_number(&app, "HL-2026-030").await.assignee_id, Some(priya.id));
+    let hers = notifications_of(&app, priya.id).await;
+    assert_eq!(hers.len(), 1);
+    assert_eq!((hers[0].event.as_str(), hers[0].case_id), ("case_assigned", chen.id));
+}
+
+#[tokio::test]
 async fn the_bell_counts_lists_marks_read_and_is_told_live() {
     let app = spawn().await;
     let session = app.sign_in_demo().await;
