@@ -50,11 +50,6 @@ pub fn AppLayout() -> impl IntoView {
             <nav class="main-nav" aria-label="Main">
                 <A href="/" exact=true>"Cases"</A>
                 <A href="/tasks">"My tasks"</A>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        account.await.ok().filter(|a| a.is_admin).map(|_| view! { <A href="/company">"Company settings"</A> })
-                    })}
-                </Transition>
             </nav>
             <Transition fallback=|| view! { <span class="company-name muted">"Loading…"</span> }>
                 {move || Suspend::new(async move {
@@ -78,8 +73,16 @@ pub fn AppLayout() -> impl IntoView {
 #[component]
 fn TopBarAccount(account: AccountSummary) -> impl IntoView {
     let company = account.company_name.clone().unwrap_or_else(|| "No company".to_owned());
+    let is_admin = account.is_admin;
     view! {
         <span class="company-name" data-testid="company-name">{company}</span>
+        // Rendered here, under the one boundary that awaits the account: reading a resource
+        // under two Suspense boundaries can stall server rendering (leptos issue #4851).
+        {is_admin.then(|| view! {
+            <nav class="main-nav admin-nav" aria-label="Company">
+                <A href="/company">"Company settings"</A>
+            </nav>
+        })}
         <NotificationBell/>
         <AvatarMenu account/>
     }
