@@ -108,10 +108,19 @@ impl TestApp {
         if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
             request.extensions_mut().insert(from_address("127.0.0.1"));
         }
-        let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
+        // A response that never finishes (a stalled server render) fails its test instead of
+        // holding the whole run.
+        let limit = std::time::Duration::from_secs(60);
+        let response: Response<Body> =
+            tokio::time::timeout(limit, self.router.clone().oneshot(request)).await.expect("no response within 60 s").unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let body = tokio::time::timeout(limit, response.into_body().collect())
+            .await
+            .expect("the response body did not finish within 60 s")
+            .unwrap()
+            .to_bytes()
+            .to_vec();
         Reply { status, headers, body }
     }
 
