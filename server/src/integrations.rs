@@ -76,47 +76,41 @@ fn created(done: Ingested) -> Response {
     )
 }
 
-pub async fn report_message(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+/// Accepts a report (guess limit, token, JSON) and runs it for the token's company. The
+/// peer address is the connection's: forwarding headers are not trusted, as everywhere.
+async fn handle<T, R, Fut>(
+    state: AppState,
+    peer: SocketAddr,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    // The peer address: forwarding headers are not trusted, as everywhere in the app.
-    let address = peer.ip().to_string();
-    match accept::<MessageReport>(&state, &headers, &address, &body).await {
-        Ok((company_id, report)) => match ingest::ingest_message(&state, company_id, report).await {
-            Ok(done) => created(done),
+    run: impl FnOnce(AppState, i32, T) -> Fut,
+    answer: fn(R) -> Response,
+) -> Response
+where
+    T: DeserializeOwned,
+    Fut: std::future::Future<Output = Result<R, IngestError>>,
+{
+    match accept::<T>(&state, &headers, &peer.ip().to_string(), &body).await {
+        Ok((company_id, report)) => match run(state.clone(), company_id, report).await {
+            Ok(done) => answer(done),
             Err(err) => refusal(err),
         },
         Err(response) => response,
     }
 }
 
-pub async fn report_call(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    // The peer address: forwarding headers are not trusted, as everywhere in the app.
-    let address = peer.ip().to_string();
-    match accept::<CallReport>(&state, &headers, &address, &body).await {
-        Ok((company_id, report)) => match ingest::ingest_call(&state, company_id, report).await {
-            Ok(done) => created(done),
-            Err(err) => refusal(err),
-        },
-        Err(response) => response,
-    }
+pub async fn report_message(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+    let run = |state: AppState, company_id, report: MessageReport| async move { ingest::ingest_message(&state, company_id, report).await };
+    handle(state, peer, headers, body, run, created).await
+}
+
+pub async fn report_call(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+    let run = |state: AppState, company_id, report: CallReport| async move { ingest::ingest_call(&state, company_id, report).await };
+    handle(state, peer, headers, body, run, created).await
 }
 
 pub async fn report_assignment(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
-    let address = peer.ip().to_string();
-    match accept::<AssignmentReport>(&state, &headers, &address, &body).await {
-        Ok((company_id, report)) => match ingest::assign_case(&state, company_id, report).await {
-            Ok(notifications) => reply(StatusCode::OK, serde_json::json!({ "notifications": notifications })),
-            Err(err) => refusal(err),
-        },
-        Err(response) => response,
-    }
+    let run = |state: AppState, company_id, report: AssignmentReport| async move { ingest::assign_case(&state, company_id, report).await };
+    let answer: fn(usize) -> Response = |notifications| reply(StatusCode::OK, serde_json::json!({ "notifications": notifications }));
+    handle(state, peer, headers, body, run, answer).await
 }

@@ -5,7 +5,7 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use crate::shell::focus::focus_left;
 
 use super::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter, NotificationView, get_notification_center};
 
@@ -74,12 +74,7 @@ pub fn NotificationBell() -> impl IntoView {
         }
     };
     let on_focusout = move |ev: ev::FocusEvent| {
-        let still_inside = ev
-            .related_target()
-            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
-            .zip(container.get_untracked())
-            .is_some_and(|(target, panel)| panel.contains(Some(&target)));
-        if !still_inside {
+        if focus_left(&ev, container) {
             open.set(false);
         }
     };

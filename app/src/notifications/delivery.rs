@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::dispatcher::method_key;
 use super::events::{Digest, Event, Method};
@@ -239,19 +239,18 @@ async fn single_email(state: &AppState, person: &user::Model, item: &notificatio
 /// Sends one email with every due email delivery of the person, grouped by company and
 /// case, and marks them all sent.
 async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipient, now: DateTime<Utc>, report: &mut PassReport) -> Result<(), AppError> {
-    // Every other due email delivery of this person's notifications joins this one.
-    let theirs: Vec<i32> = notification::Entity::find()
-        .select_only()
+    // Every other due email delivery of this person's notifications joins this one (the
+    // person is picked in the database: their whole history is never loaded).
+    let theirs = sea_orm::sea_query::Query::select()
         .column(notification::Column::Id)
-        .filter(notification::Column::UserId.eq(person.user.id))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+        .from(notification::Entity)
+        .and_where(notification::Column::UserId.eq(person.user.id))
+        .to_owned();
     let others = delivery::Entity::find()
         .filter(delivery::Column::Status.eq(STATUS_PENDING))
         .filter(delivery::Column::Method.eq(method_key(Method::Email)))
-        .filter(delivery::Column::NotificationId.is_in(theirs))
-        .filter(Condition::any().add(delivery::Column::NextAttemptAt.lte(now)))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(delivery::Column::NotificationId.in_subquery(theirs))
         .all(&state.db)
         .await?;
     let mut rows = vec![first.clone()];
@@ -286,7 +285,14 @@ async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipie
 }
 
 async fn digest_email(state: &AppState, person: &user::Model, items: &[notification::Model]) -> Result<Email, AppError> {
-    let companies: BTreeMap<i32, String> = company::Entity::find().all(&state.db).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let company_ids: Vec<i32> = items.iter().map(|n| n.company_id).collect();
+    let companies: BTreeMap<i32, String> = company::Entity::find()
+        .filter(company::Column::Id.is_in(company_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
     let case_ids: Vec<i32> = items.iter().map(|n| n.case_id).collect();
     let cases: BTreeMap<i32, case::Model> =
         case::Entity::find().filter(case::Column::Id.is_in(case_ids)).all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();

@@ -93,20 +93,18 @@ pub async fn mark_all_read(state: &AppState, scope: &CompanyScope) -> Result<u64
     Ok(updated)
 }
 
-/// Unread in-app notifications per company, for Switch Company.
+/// Unread in-app notifications per company, for Switch Company (counted by the database).
 pub async fn unread_by_company(db: &impl ConnectionTrait, user_id: i32) -> Result<HashMap<i32, usize>, AppError> {
-    let company_ids: Vec<i32> = notification::Entity::find()
+    let counts: Vec<(i32, i64)> = notification::Entity::find()
         .select_only()
         .column(notification::Column::CompanyId)
+        .column_as(notification::Column::Id.count(), "unread")
         .filter(notification::Column::UserId.eq(user_id))
         .filter(notification::Column::InApp.eq(true))
         .filter(notification::Column::ReadAt.is_null())
+        .group_by(notification::Column::CompanyId)
         .into_tuple()
         .all(db)
         .await?;
-    let mut counts = HashMap::new();
-    for id in company_ids {
-        *counts.entry(id).or_insert(0) += 1;
-    }
-    Ok(counts)
+    Ok(counts.into_iter().map(|(company_id, n)| (company_id, n.max(0) as usize)).collect())
 }

@@ -133,6 +133,11 @@ async fn find_case(state: &AppState, company_id: i32, number: &str) -> Result<ca
         .ok_or(IngestError::CaseNotFound(number))
 }
 
+/// An event on `case` for the member it is (now) assigned to, caused by no person.
+fn for_assignee(company_id: i32, case: &case::Model, assignee: i32, event: Event, title: String, body: String) -> Occurrence {
+    Occurrence { company_id, event, case_id: case.id, task_id: None, recipient_id: assignee, actor_id: None, title, body }
+}
+
 fn label(case: &case::Model) -> String {
     format!("{} · {}", case.number, case.name)
 }
@@ -144,27 +149,9 @@ pub async fn ingest_message(state: &AppState, company_id: i32, report: MessageRe
     let score = sentiment::score(&text);
     let mut occurrences = Vec::new();
     if let Some(assignee) = case.assignee_id {
-        occurrences.push(Occurrence {
-            company_id,
-            event: Event::NewMessage,
-            case_id: case.id,
-            task_id: None,
-            recipient_id: assignee,
-            actor_id: None,
-            title: format!("New message on {}", label(&case)),
-            body: format!("{sender}: {}", sentiment::quote(&text)),
-        });
+        occurrences.push(for_assignee(company_id, &case, assignee, Event::NewMessage, format!("New message on {}", label(&case)), format!("{sender}: {}", sentiment::quote(&text))));
         if sentiment::is_negative(score) {
-            occurrences.push(Occurrence {
-                company_id,
-                event: Event::NegativeSentiment,
-                case_id: case.id,
-                task_id: None,
-                recipient_id: assignee,
-                actor_id: None,
-                title: format!("Negative sentiment on {}", label(&case)),
-                body: format!("{sender} wrote: {}", sentiment::quote(&text)),
-            });
+            occurrences.push(for_assignee(company_id, &case, assignee, Event::NegativeSentiment, format!("Negative sentiment on {}", label(&case)), format!("{sender} wrote: {}", sentiment::quote(&text))));
         }
     }
     let record = communication(company_id, &case, "message", sender, Some(text), None, None, score);
@@ -183,28 +170,10 @@ pub async fn ingest_call(state: &AppState, company_id: i32, report: CallReport) 
     let mut occurrences = Vec::new();
     if let Some(assignee) = case.assignee_id {
         if report.status == CallStatus::Missed {
-            occurrences.push(Occurrence {
-                company_id,
-                event: Event::MissedCall,
-                case_id: case.id,
-                task_id: None,
-                recipient_id: assignee,
-                actor_id: None,
-                title: format!("Missed call on {}", label(&case)),
-                body: format!("{sender} called and could not reach anyone."),
-            });
+            occurrences.push(for_assignee(company_id, &case, assignee, Event::MissedCall, format!("Missed call on {}", label(&case)), format!("{sender} called and could not reach anyone.")));
         }
         if let Some(text) = transcript.as_deref().filter(|_| sentiment::is_negative(score)) {
-            occurrences.push(Occurrence {
-                company_id,
-                event: Event::NegativeSentiment,
-                case_id: case.id,
-                task_id: None,
-                recipient_id: assignee,
-                actor_id: None,
-                title: format!("Negative sentiment on {}", label(&case)),
-                body: format!("In a call, {sender} said: {}", sentiment::quote(text)),
-            });
+            occurrences.push(for_assignee(company_id, &case, assignee, Event::NegativeSentiment, format!("Negative sentiment on {}", label(&case)), format!("In a call, {sender} said: {}", sentiment::quote(text))));
         }
     }
     let status = match report.status {
@@ -231,16 +200,7 @@ pub async fn assign_case(state: &AppState, company_id: i32, report: AssignmentRe
     if case.assignee_id == Some(assignee.id) {
         return Ok(0);
     }
-    let occurrence = Occurrence {
-        company_id,
-        event: Event::CaseAssigned,
-        case_id: case.id,
-        task_id: None,
-        recipient_id: assignee.id,
-        actor_id: None,
-        title: format!("Case assigned: {}", label(&case)),
-        body: "This case was assigned to you by your firm's systems.".to_owned(),
-    };
+    let occurrence = for_assignee(company_id, &case, assignee.id, Event::CaseAssigned, format!("Case assigned: {}", label(&case)), "This case was assigned to you by your firm's systems.".to_owned());
     let txn = state.db.begin().await?;
     case::Entity::update_many()
         .col_expr(case::Column::AssigneeId, sea_orm::sea_query::Expr::value(Some(assignee.id)))

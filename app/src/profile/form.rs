@@ -7,6 +7,7 @@ use web_sys::{FormData, HtmlFormElement};
 use super::api::{ProfileView, save_profile};
 use super::rules;
 use super::{server_field_error, server_form_error};
+use crate::shell::focus::focus_first_invalid;
 use crate::shell::{AccountRefresh, Avatar};
 
 /// Full name, phone number, timezone and photo, saved together with "Save".
@@ -212,18 +213,4 @@ pub fn ProfileForm(current: RwSignal<ProfileView>, timezones: Vec<String>) -> im
         </form>
     }
     .into_any()
-}
-
-/// Moves focus to the first field marked invalid, once the DOM shows the marks.
-fn focus_first_invalid() {
-    request_animation_frame(|| {
-        let field = document()
-            .query_selector("[aria-invalid=\"true\"]")
-            .ok()
-            .flatten()
-            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(field) = field {
-            let _ = field.focus();
-        }
-    });
 }

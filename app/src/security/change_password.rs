@@ -7,6 +7,7 @@ use super::api::ChangePassword;
 use super::rules::{self, Strength};
 use crate::error::AppError;
 use crate::profile::{server_field_error, server_form_error};
+use crate::shell::focus::{focus_after_render, focus_first_invalid};
 
 #[component]
 pub fn ChangePasswordSection(on_changed: Callback<()>) -> impl IntoView {
@@ -90,7 +91,7 @@ pub fn ChangePasswordSection(on_changed: Callback<()>) -> impl IntoView {
                         notice.set(None);
                         client_errors.set(Vec::new());
                         open.set(true);
-                        request_animation_frame(|| focus_by_id("current-password"));
+                        focus_after_render("current-password");
                     }>"Change Password"</button>
                     <span class="hint">"Use a long password you don't use anywhere else."</span>
                 </div>
@@ -143,25 +144,4 @@ pub fn ChangePasswordSection(on_changed: Callback<()>) -> impl IntoView {
         </section>
     }
     .into_any()
-}
-
-pub(crate) fn focus_by_id(id: &str) {
-    use wasm_bindgen::JsCast;
-    if let Some(element) = document().get_element_by_id(id).and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = element.focus();
-    }
-}
-
-fn focus_first_invalid() {
-    use wasm_bindgen::JsCast;
-    request_animation_frame(|| {
-        let field = document()
-            .query_selector("[aria-invalid=\"true\"]")
-            .ok()
-            .flatten()
-            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(field) = field {
-            let _ = field.focus();
-        }
-    });
 }

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::api::{BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, RegenerateBackupCodes, SecurityOverview, TwoFactorSetup};
-use super::change_password::focus_by_id;
+use crate::shell::focus::focus_after_render;
 use crate::error::AppError;
 use crate::profile::{server_field_error, server_form_error};
 
@@ -48,11 +48,11 @@ impl TwoFactorControls {
         Effect::new(move |_| match controls.begin.value().get() {
             Some(Ok(setup)) => {
                 flow.set(TwoFactorFlow::Setup(setup));
-                request_animation_frame(|| focus_by_id("totp-code"));
+                focus_after_render("totp-code");
             }
             Some(Err(AppError::ReauthRequired)) => {
                 flow.set(TwoFactorFlow::PasswordForEnable);
-                request_animation_frame(|| focus_by_id("enable-password"));
+                focus_after_render("enable-password");
             }
             _ => {}
         });
@@ -108,7 +108,7 @@ pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls,
             controls.begin.dispatch(BeginTwoFactor { password: None });
         } else {
             flow.set(TwoFactorFlow::PasswordForEnable);
-            request_animation_frame(|| focus_by_id("enable-password"));
+            focus_after_render("enable-password");
         }
     };
 
@@ -150,7 +150,7 @@ fn idle_actions(enabled: bool, controls: TwoFactorControls, start_enable: impl F
                 <button type="button" class="button danger" on:click=move |_| {
                     controls.disable.value().set(None);
                     flow.set(TwoFactorFlow::ConfirmDisable);
-                    request_animation_frame(|| focus_by_id("disable-password"));
+                    focus_after_render("disable-password");
                 }>"Disable 2FA"</button>
             </div>
         }

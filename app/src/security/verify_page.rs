@@ -28,7 +28,7 @@ pub fn SignInVerifyPage() -> impl IntoView {
     let toggle = move |_| {
         use_backup.update(|b| *b = !*b);
         verify.value().set(None);
-        request_animation_frame(|| super::change_password::focus_by_id("second-factor-code"));
+        crate::shell::focus::focus_after_render("second-factor-code");
     };
 
     view! {

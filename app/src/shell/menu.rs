@@ -1,9 +1,9 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::avatar::Avatar;
+use super::focus::focus_left;
 use crate::auth::api::{AccountSummary, SignOut};
 use crate::companies::api::{CompanyChoice, SwitchCompany, company_unread_counts};
 use crate::notifications::NotificationsChanged;
@@ -45,12 +45,7 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
     };
     // Focus leaving the menu (a click elsewhere, Tab past the end) closes it.
     let on_focusout = move |ev: ev::FocusEvent| {
-        let still_inside = ev
-            .related_target()
-            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
-            .zip(container.get_untracked())
-            .is_some_and(|(target, menu)| menu.contains(Some(&target)));
-        if !still_inside {
+        if focus_left(&ev, container) {
             open.set(false);
         }
     };

@@ -2,6 +2,7 @@
 //! signed-in page.
 
 mod avatar;
+pub mod focus;
 mod menu;
 
 pub use avatar::Avatar;
