@@ -23,6 +23,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use app::backend::live::LiveHub;
 use app::backend::mail::Mailer;
 use app::backend::throttle::Throttle;
+use app::notifications::push::sender::PushSender;
 use app::backend::{AppState, RuntimeConfig};
 use app::{App, shell};
 use settings::{MailSettings, Settings};
@@ -34,6 +35,9 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         MailSettings::Outbox(dir) => Mailer::outbox(dir.clone(), &settings.mail_from)?,
         MailSettings::Smtp(smtp) => Mailer::smtp(smtp, &settings.mail_from)?,
     };
+    let push_key = app::notifications::push::sender::load_or_create_key(&db).await.map_err(|err| format!("Web Push key: {err}"))?;
+    let push = PushSender::new(push_key, settings.push_contact.clone(), settings.push_allow_loopback_endpoints)
+        .map_err(|err| format!("Web Push client: {err}"))?;
     Ok(AppState {
         leptos_options,
         db,
@@ -48,6 +52,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         password_throttle: Arc::new(Throttle::default()),
         second_factor_throttle: Arc::new(Throttle::default()),
         live: LiveHub::default(),
+        push,
     })
 }
 

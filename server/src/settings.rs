@@ -22,6 +22,8 @@ struct FileSettings {
     profile: ProfileSection,
     #[serde(default)]
     demo: DemoSection,
+    #[serde(default)]
+    push: PushSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -67,6 +69,13 @@ struct ProfileSection {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PushSection {
+    contact: Option<String>,
+    allow_loopback_endpoints: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DemoSection {
     seed: Option<bool>,
     password: Option<String>,
@@ -95,6 +104,12 @@ pub struct Settings {
     pub default_phone_region: String,
     pub demo_seed: bool,
     pub demo_password: Option<String>,
+    /// The VAPID `sub` claim (a `mailto:` or `https:` URI): how push services reach the
+    /// people running this server. Defaults to the public URL.
+    pub push_contact: String,
+    /// Accept push endpoints on loopback over http: only for the tests' push-service
+    /// stand-in, never in production.
+    pub push_allow_loopback_endpoints: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -185,6 +200,10 @@ impl Settings {
                 .unwrap_or_else(|| "US".into()),
             demo_seed: parse_env::<bool>("KAYSE_DEMO_SEED")?.or(file.demo.seed).unwrap_or(true),
             demo_password: env("KAYSE_DEMO_PASSWORD").or(file.demo.password.filter(|p| !p.is_empty())),
+            push_contact: env("KAYSE_PUSH_CONTACT").or(file.push.contact).unwrap_or_else(|| public_url.trim_end_matches('/').to_owned()),
+            push_allow_loopback_endpoints: parse_env::<bool>("KAYSE_PUSH_ALLOW_LOOPBACK_ENDPOINTS")?
+                .or(file.push.allow_loopback_endpoints)
+                .unwrap_or(false),
         })
     }
 }

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use super::live::LiveHub;
 use super::mail::Mailer;
 use super::throttle::Throttle;
+use crate::notifications::push::sender::PushSender;
 
 /// What the server functions need to know of the settings (the rest stays in `server`).
 #[derive(Clone, Debug)]
@@ -36,6 +37,8 @@ pub struct AppState {
     pub second_factor_throttle: Arc<Throttle>,
     /// Pushes events to open pages.
     pub live: LiveHub,
+    /// Sends Web Push messages with the server's VAPID key.
+    pub push: PushSender,
 }
 
 impl FromRef<AppState> for LeptosOptions {

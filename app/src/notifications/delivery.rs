@@ -1,24 +1,28 @@
-//! The delivery worker: sends the email deliveries the dispatcher queued. Each row is
+//! The delivery worker: sends the email and push deliveries the dispatcher queued. Each row is
 //! claimed with one conditional update (`pending` → `sending`), so two workers, in one
 //! process or on several servers sharing a database, never both send it; a claim not
 //! finished within the lease (the worker died between claim and send) is given back and
 //! sent again. A delivery sent is marked `sent` and never sent again; temporary failures
 //! are retried with exponential backoff, permanent ones (and the 8th failure) end `failed`,
 //! logged. Quiet hours hold a delivery until they end; a digest gathers a person's emails
-//! into one per period, grouped by company and case. Push deliveries stay pending here
-//! until Web Push is configured (they are never faked).
+//! into one per period, grouped by company and case. A push goes to each of the person's
+//! devices; a device that took it gets a receipt, so a retry (for a device that failed)
+//! never pushes twice to the same device, and a device its push service calls gone is
+//! removed.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::dispatcher::method_key;
 use super::events::{Digest, Event, Method};
 use super::timing::{digest_period_end, quiet_until};
 use crate::backend::AppState;
-use crate::backend::entities::notification_delivery::{self as delivery, STATUS_FAILED, STATUS_PENDING, STATUS_SENDING, STATUS_SENT};
-use crate::backend::entities::{case, company, notification, notification_settings, user};
+use crate::backend::entities::notification_delivery::{
+    self as delivery, STATUS_FAILED, STATUS_PENDING, STATUS_SENDING, STATUS_SENT, STATUS_SKIPPED,
+};
+use crate::backend::entities::{case, company, notification, notification_settings, push_receipt, push_subscription, user};
 use crate::backend::mail::{Email, simple_html};
 use crate::error::AppError;
 
@@ -42,6 +46,8 @@ pub struct PassReport {
     pub retried: usize,
     pub failed: usize,
     pub held: usize,
+    /// Push deliveries for people without a push device.
+    pub skipped: usize,
 }
 
 /// Claims one pending delivery for this pass. `false` when another worker got it first.
@@ -104,10 +110,11 @@ async fn mark_failed_attempt(state: &AppState, row: &delivery::Model, now: DateT
         ],
     )
     .await?;
+    let method = row.method.as_str();
     if gives_up {
-        tracing::error!(delivery_id = row.id, attempts, error, "notification email failed for good");
+        tracing::error!(delivery_id = row.id, method, attempts, error, "notification delivery failed for good");
     } else {
-        tracing::warn!(delivery_id = row.id, attempts, error, "notification email failed; will retry");
+        tracing::warn!(delivery_id = row.id, method, attempts, error, "notification delivery failed; will retry");
     }
     Ok(gives_up)
 }
@@ -148,7 +155,7 @@ pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<PassReport
     }
     let due = delivery::Entity::find()
         .filter(delivery::Column::Status.eq(STATUS_PENDING))
-        .filter(delivery::Column::Method.eq(method_key(Method::Email)))
+        .filter(delivery::Column::Method.is_in([method_key(Method::Email), method_key(Method::Push)]))
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .order_by_asc(delivery::Column::Id)
@@ -181,6 +188,9 @@ async fn deliver(state: &AppState, row: &delivery::Model, now: DateTime<Utc>, re
         report.held += 1;
         return hold(state, row.id, until).await;
     }
+    if row.method == method_key(Method::Push) {
+        return deliver_push(state, row, &item, now, report).await;
+    }
     if person.digest != Digest::Off {
         let period_end = digest_period_end(item.created_at, person.tz, person.digest).unwrap_or(now);
         if now < period_end {
@@ -202,6 +212,109 @@ async fn deliver(state: &AppState, row: &delivery::Model, now: DateTime<Utc>, re
                 report.retried += 1;
             }
         }
+    }
+    Ok(())
+}
+
+/// What a push carries (encrypted end to end to the device): the service worker shows
+/// `title` and `body`, and opens `url` on a click. `tag` makes a repeated push replace,
+/// not add to, the one already shown.
+fn push_message(item: &notification::Model, company: &str) -> Vec<u8> {
+    let mut body: String = format!("{company}: {}", item.body);
+    loop {
+        let message = serde_json::json!({
+            "title": item.title,
+            "body": body,
+            "url": format!("/cases/{}", item.case_id),
+            "tag": format!("kayse-notification-{}", item.id),
+        })
+        .to_string()
+        .into_bytes();
+        if message.len() <= super::push::crypto::MAX_PLAINTEXT || body.is_empty() {
+            return message;
+        }
+        // Too long for one push: shorten the quoted text, keep the title and link.
+        let keep = body.chars().count().saturating_sub(200);
+        body = body.chars().take(keep).collect::<String>();
+        if keep > 0 {
+            body.push('…');
+        }
+    }
+}
+
+/// Sends a push delivery to each of the person's devices that has not had it yet.
+async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notification::Model, now: DateTime<Utc>, report: &mut PassReport) -> Result<(), AppError> {
+    use super::push::sender::PushOutcome;
+    let devices = push_subscription::Entity::find()
+        .filter(push_subscription::Column::UserId.eq(item.user_id))
+        .order_by_asc(push_subscription::Column::Id)
+        .all(&state.db)
+        .await?;
+    let already: Vec<i32> = push_receipt::Entity::find()
+        .filter(push_receipt::Column::DeliveryId.eq(row.id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| r.subscription_id)
+        .collect();
+    let company = company::Entity::find_by_id(item.company_id).one(&state.db).await?.map(|c| c.name).unwrap_or_default();
+    let message = push_message(item, &company);
+    let mut accepted = already.iter().filter(|id| devices.iter().any(|d| d.id == **id)).count();
+    let mut temporary = Vec::new();
+    let mut permanent = Vec::new();
+    for device in devices.iter().filter(|d| !already.contains(&d.id)) {
+        match state.push.send(device, &message, now).await {
+            PushOutcome::Accepted => {
+                accepted += 1;
+                push_receipt::ActiveModel {
+                    delivery_id: sea_orm::Set(row.id),
+                    subscription_id: sea_orm::Set(device.id),
+                    created_at: sea_orm::Set(now),
+                    ..Default::default()
+                }
+                .insert(&state.db)
+                .await?;
+                push_subscription::Entity::update_many()
+                    .col_expr(push_subscription::Column::LastSuccessAt, sea_orm::sea_query::Expr::value(now))
+                    .filter(push_subscription::Column::Id.eq(device.id))
+                    .exec(&state.db)
+                    .await?;
+            }
+            PushOutcome::Gone => {
+                tracing::info!(subscription_id = device.id, "the push service says this device is gone; removing it");
+                push_subscription::Entity::delete_by_id(device.id).exec(&state.db).await?;
+            }
+            PushOutcome::Retry(error) => temporary.push(format!("{}: {error}", device.device_name)),
+            PushOutcome::Refused(error) => {
+                tracing::warn!(subscription_id = device.id, error, "a push service refused a push");
+                permanent.push(format!("{}: {error}", device.device_name));
+            }
+        }
+    }
+    if !temporary.is_empty() {
+        // The devices that took it have receipts; the retry goes only to the others.
+        if mark_failed_attempt(state, row, now, &temporary.join("; "), false).await? {
+            report.failed += 1;
+        } else {
+            report.retried += 1;
+        }
+    } else if accepted > 0 {
+        mark_sent(state, row.id, now).await?;
+        report.sent += 1;
+    } else if !permanent.is_empty() {
+        mark_failed_attempt(state, row, now, &permanent.join("; "), true).await?;
+        report.failed += 1;
+    } else {
+        set_status(
+            state,
+            row.id,
+            vec![
+                (delivery::Column::Status, STATUS_SKIPPED.into()),
+                (delivery::Column::LastError, Some("no device has push turned on".to_owned()).into()),
+            ],
+        )
+        .await?;
+        report.skipped += 1;
     }
     Ok(())
 }
@@ -345,7 +458,7 @@ pub fn spawn(state: AppState) {
         loop {
             ticker.tick().await;
             match run_pass(&state, Utc::now()).await {
-                Ok(report) if report != PassReport::default() => tracing::info!(?report, "notification emails"),
+                Ok(report) if report != PassReport::default() => tracing::info!(?report, "notification deliveries"),
                 Ok(_) => {}
                 Err(err) => tracing::warn!(?err, "the delivery pass failed"),
             }

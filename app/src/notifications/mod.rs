@@ -10,6 +10,7 @@ pub mod dispatcher;
 pub mod events;
 #[cfg(feature = "ssr")]
 pub mod inbox;
+pub mod push;
 #[cfg(feature = "ssr")]
 pub mod ingest;
 #[cfg(feature = "ssr")]
@@ -104,6 +105,7 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
             <p class="form-error" role="alert">{move || status.0.get().and_then(Result::err)}</p>
         </section>
         <DeliveryTiming quiet_hours email_digest/>
+        <push::PushDevicesSection/>
     }
     .into_any()
 }

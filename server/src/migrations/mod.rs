@@ -9,6 +9,7 @@ mod m20261128_000003_notification_preferences;
 mod m20261129_000004_security;
 mod m20261129_000005_notification_center;
 mod m20261129_000006_delivery_timing;
+mod m20261129_000007_web_push;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_security::Migration),
             Box::new(m20261129_000005_notification_center::Migration),
             Box::new(m20261129_000006_delivery_timing::Migration),
+            Box::new(m20261129_000007_web_push::Migration),
         ]
     }
 }

@@ -85,7 +85,7 @@ async fn database_url(dir: &std::path::Path) -> String {
 pub async fn spawn() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
-        "[server]\ndata_dir = {:?}\npublic_url = \"http://kayse.test:3000\"\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n",
+        "[server]\ndata_dir = {:?}\npublic_url = \"http://kayse.test:3000\"\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n[push]\ncontact = \"mailto:ops@kayse.test\"\nallow_loopback_endpoints = true\n",
         dir.path().display().to_string(),
         database_url(dir.path()).await,
         DEMO_PASSWORD
@@ -228,7 +228,7 @@ impl TestApp {
 }
 
 /// A POST to a server function with the headers a same-origin browser fetch sends.
-fn browser_post<F: ServerFn>(content_type: &str, token: Option<&str>) -> axum::http::request::Builder {
+pub fn browser_post<F: ServerFn>(content_type: &str, token: Option<&str>) -> axum::http::request::Builder {
     let builder = Request::post(F::PATH)
         .header(header::CONTENT_TYPE, content_type)
         .header(header::ACCEPT, "application/json")

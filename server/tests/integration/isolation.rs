@@ -15,6 +15,7 @@ use app::notifications::api::{
     GetNotificationCenter, GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
     SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
 };
+use app::notifications::push::api::{GetPushSetup, RemovePushDevice, SavePushSubscription};
 use app::profile::api::{
     CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
 };
@@ -48,6 +49,10 @@ fn not_company_scoped() -> Vec<&'static str> {
         SetTaskDueLead::PATH,
         SetQuietHours::PATH,
         SetEmailDigest::PATH,
+        // The person's own push devices (push tests: another person's device is not found).
+        GetPushSetup::PATH,
+        SavePushSubscription::PATH,
+        RemovePushDevice::PATH,
         // The account's own security: per person, the same in every company.
         GetSecurityOverview::PATH,
         ChangePassword::PATH,

@@ -11,5 +11,6 @@ mod logs;
 mod notification_center;
 mod notifications;
 mod profile;
+mod push;
 mod security;
 mod sessions;

@@ -26,6 +26,8 @@ pub const STATUS_PENDING: &str = "pending";
 pub const STATUS_SENDING: &str = "sending";
 pub const STATUS_SENT: &str = "sent";
 pub const STATUS_FAILED: &str = "failed";
+/// Nothing to send it to: a push for someone with no push device.
+pub const STATUS_SKIPPED: &str = "skipped";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

@@ -1,0 +1,154 @@
+//! Web Push: "Enable push on this device" on the Notifications tab, the devices that have
+//! it, and (on the server) the keys, encryption and sending.
+
+pub mod api;
+mod browser;
+#[cfg(feature = "ssr")]
+pub mod crypto;
+#[cfg(feature = "ssr")]
+pub mod devices;
+#[cfg(feature = "ssr")]
+pub mod sender;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::shell::focus::focus_after_render;
+use api::{PushDevice, PushSetup, get_push_setup, remove_push_device, save_push_subscription};
+
+#[component]
+pub fn PushDevicesSection() -> impl IntoView {
+    let setup = Resource::new(|| (), |_| get_push_setup());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading your push devices…"</p> }>
+            {move || Suspend::new(async move {
+                match setup.await {
+                    Ok(setup) => view! { <PushDevices setup/> }.into_any(),
+                    Err(err) => view! {
+                        <section class="card stack" aria-labelledby="push-heading">
+                            <h2 id="push-heading">"Push notifications"</h2>
+                            <p class="form-error" role="alert">{err.to_string()}</p>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn PushDevices(setup: PushSetup) -> impl IntoView {
+    let public_key = StoredValue::new(setup.public_key.clone());
+    let devices = RwSignal::new(setup.devices);
+    let busy = RwSignal::new(false);
+    // What the last action said: a quiet success, or why it did not work.
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let confirming = RwSignal::new(None::<i32>);
+    let this_device_on = move || devices.with(|list| list.iter().any(|d| d.this_device));
+
+    let enable = move |_| {
+        busy.set(true);
+        outcome.set(None);
+        spawn_local(async move {
+            let result = match browser::subscribe(&public_key.get_value()).await {
+                Ok(subscription) => match save_push_subscription(subscription).await {
+                    Ok(saved) => {
+                        devices.set(saved.devices);
+                        Ok("Push is on for this device.".to_owned())
+                    }
+                    Err(err) => Err(err.to_string()),
+                },
+                Err(problem) => Err(problem.message()),
+            };
+            outcome.set(Some(result));
+            busy.set(false);
+        });
+    };
+
+    let remove = Callback::new(move |device: PushDevice| {
+        busy.set(true);
+        outcome.set(None);
+        spawn_local(async move {
+            let result = match remove_push_device(device.id).await {
+                Ok(saved) => {
+                    if device.this_device {
+                        browser::unsubscribe().await;
+                    }
+                    devices.set(saved.devices);
+                    confirming.set(None);
+                    focus_after_render("push-heading");
+                    Ok(format!("{} no longer gets push notifications.", device.name))
+                }
+                Err(err) => Err(err.to_string()),
+            };
+            outcome.set(Some(result));
+            busy.set(false);
+        });
+    });
+
+    view! {
+        <section class="card stack" aria-labelledby="push-heading" data-testid="push-devices">
+            <h2 id="push-heading" tabindex="-1">"Push notifications"</h2>
+            <p class="muted">
+                "Push shows notifications on this device even when Kayse is closed. Choose which events use push in the Push column above; quiet hours hold them too."
+            </p>
+            <Show when=move || !this_device_on()
+                fallback=|| view! { <p class="notice">"Push is on for this device."</p> }>
+                <div class="form-actions">
+                    <button type="button" class="button primary" disabled=move || busy.get() on:click=enable>
+                        {move || if busy.get() { "Turning push on…" } else { "Enable push on this device" }}
+                    </button>
+                </div>
+            </Show>
+            <p class="form-status" role="status">{move || outcome.get().and_then(Result::ok)}</p>
+            <p class="form-error" role="alert" data-testid="push-error">{move || outcome.get().and_then(Result::err)}</p>
+            <h3>"Devices with push"</h3>
+            <Show when=move || devices.with(Vec::is_empty)>
+                <p class="muted">"No devices yet."</p>
+            </Show>
+            <ul class="session-list" data-testid="push-device-list">
+                <For each=move || devices.get() key=|device| device.id let:device>
+                    <PushDeviceRow device confirming busy remove/>
+                </For>
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn PushDeviceRow(device: PushDevice, confirming: RwSignal<Option<i32>>, busy: RwSignal<bool>, remove: Callback<PushDevice>) -> impl IntoView {
+    let id = device.id;
+    let name = device.name.clone();
+    let row = StoredValue::new(device.clone());
+    view! {
+        <li class="session-row" data-testid="push-device-row">
+            <div class="session-details">
+                <p class="session-title">
+                    <strong>{device.name.clone()}</strong>
+                    {device.this_device.then(|| view! { " " <span class="badge">"This device"</span> })}
+                </p>
+                <p class="muted">"Added " {device.added.clone()}</p>
+            </div>
+            <Show when=move || confirming.get() != Some(id)
+                fallback=move || {
+                    let name = name.clone();
+                    view! {
+                        <div class="stack tight">
+                            <p>"Stop push notifications on " {name} "?"</p>
+                            <div class="form-actions">
+                                <button type="button" class="button danger" disabled=move || busy.get()
+                                    on:click=move |_| remove.run(row.get_value())>"Remove device"</button>
+                                <button type="button" class="button secondary" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                            </div>
+                        </div>
+                    }
+                }>
+                <button type="button" class="button secondary" aria-label=format!("Remove {}", device.name)
+                    on:click=move |_| confirming.set(Some(id))>"Remove"</button>
+            </Show>
+        </li>
+    }
+    .into_any()
+}

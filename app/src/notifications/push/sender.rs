@@ -1,0 +1,228 @@
+//! Sending one push: the server's VAPID key (made on first start, kept in the database),
+//! the rules for which endpoints a browser may hand us, and one HTTP request per device
+//! with what the push service's answer means for the delivery.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+
+use super::crypto::{self, DeviceKeys, VapidKey};
+use crate::backend::entities::{push_subscription, vapid_key};
+use crate::error::AppError;
+
+/// The row that holds the key pair.
+const KEY_ROW: i32 = 1;
+/// How long a push service keeps a push for a device that is offline. After a day the
+/// notification is stale; the bell and email still have it.
+pub const TIME_TO_LIVE_SECONDS: u32 = 24 * 60 * 60;
+/// Longer endpoints are not from a real push service.
+pub const MAX_ENDPOINT_LEN: usize = 1024;
+
+/// The key pair, generated and stored the first time the server starts. Two servers
+/// starting together both try to insert row 1; the loser reads the winner's key.
+pub async fn load_or_create_key(db: &DatabaseConnection) -> Result<VapidKey, AppError> {
+    if let Some(row) = vapid_key::Entity::find_by_id(KEY_ROW).one(db).await? {
+        return VapidKey::from_private(&row.private_key).map_err(|err| AppError::internal("the stored VAPID key", err));
+    }
+    let key = VapidKey::generate();
+    let inserted = vapid_key::ActiveModel {
+        id: Set(KEY_ROW),
+        private_key: Set(key.private_base64url()),
+        public_key: Set(key.public_base64url().to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await;
+    let insert_error = match inserted {
+        Ok(_) => {
+            tracing::info!("generated the Web Push (VAPID) key pair");
+            return Ok(key);
+        }
+        Err(err) => err,
+    };
+    // Another server inserted it first: use theirs.
+    match vapid_key::Entity::find_by_id(KEY_ROW).one(db).await? {
+        Some(row) => VapidKey::from_private(&row.private_key).map_err(|err| AppError::internal("the stored VAPID key", err)),
+        None => Err(AppError::internal("storing the VAPID key", insert_error)),
+    }
+}
+
+/// Why an endpoint was refused (shown to the person as a generic sentence).
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadEndpoint(pub &'static str);
+
+/// The server will POST to whatever endpoint a browser reports, so only public https
+/// URLs are accepted: no plain http, no `localhost`, no private or loopback addresses
+/// written as IPs. `allow_loopback` admits `http://127.0.0.1:…` for the test stand-in.
+pub fn check_endpoint(endpoint: &str, allow_loopback: bool) -> Result<url::Url, BadEndpoint> {
+    if endpoint.len() > MAX_ENDPOINT_LEN {
+        return Err(BadEndpoint("too long"));
+    }
+    let url = url::Url::parse(endpoint).map_err(|_| BadEndpoint("not a URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(BadEndpoint("credentials in the URL"));
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => return Err(BadEndpoint("no host")),
+    };
+    if allow_loopback && loopback && matches!(url.scheme(), "http" | "https") {
+        return Ok(url);
+    }
+    if url.scheme() != "https" {
+        return Err(BadEndpoint("not https"));
+    }
+    let internal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast() || ip.is_documentation()
+                // 100.64.0.0/10, carrier-grade NAT.
+                || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback() || ip.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some()
+        }
+        Some(url::Host::Domain(name)) => {
+            let name = name.to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local") || name.ends_with(".internal") || !name.contains('.')
+        }
+        None => true,
+    };
+    if internal {
+        return Err(BadEndpoint("an internal address"));
+    }
+    Ok(url)
+}
+
+/// What the push service's answer means.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// 2xx: the service has it.
+    Accepted,
+    /// 404 or 410: the subscription is gone (the person unsubscribed or reinstalled);
+    /// remove it.
+    Gone,
+    /// Try again later: network trouble, 429 or 5xx.
+    Retry(String),
+    /// Will not work if repeated (400, 401, 403, 413…).
+    Refused(String),
+}
+
+/// Sends pushes: the server's VAPID key and one HTTP client for every push service.
+#[derive(Clone, Debug)]
+pub struct PushSender {
+    key: VapidKey,
+    /// The VAPID `sub` claim: how a push service can reach whoever runs this server.
+    contact: String,
+    client: reqwest::Client,
+    allow_loopback: bool,
+}
+
+impl PushSender {
+    pub fn new(key: VapidKey, contact: String, allow_loopback: bool) -> Result<Self, AppError> {
+        let client = reqwest::Client::builder()
+            // A push service that answers with a redirect is not followed anywhere else.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(30))
+            .user_agent("Kayse push")
+            .build()
+            .map_err(|err| AppError::internal("building the push client", err))?;
+        Ok(PushSender { key, contact, client, allow_loopback })
+    }
+
+    /// The key browsers subscribe with (`applicationServerKey`).
+    pub fn public_key(&self) -> &str {
+        self.key.public_base64url()
+    }
+
+    pub fn allows_loopback(&self) -> bool {
+        self.allow_loopback
+    }
+
+    /// Encrypts `message` for the device and posts it to its push service.
+    pub async fn send(&self, device: &push_subscription::Model, message: &[u8], now: DateTime<Utc>) -> PushOutcome {
+        // Checked again at send time: the rules may have tightened since it was stored.
+        let endpoint = match check_endpoint(&device.endpoint, self.allow_loopback) {
+            Ok(url) => url,
+            Err(BadEndpoint(why)) => return PushOutcome::Refused(format!("endpoint refused: {why}")),
+        };
+        let keys = match DeviceKeys::parse(&device.p256dh, &device.auth) {
+            Ok(keys) => keys,
+            Err(err) => return PushOutcome::Refused(err.to_string()),
+        };
+        let body = match crypto::encrypt(message, &keys) {
+            Ok(body) => body,
+            Err(err) => return PushOutcome::Refused(err.to_string()),
+        };
+        let audience = endpoint.origin().ascii_serialization();
+        let response = self
+            .client
+            .post(endpoint)
+            .header("TTL", TIME_TO_LIVE_SECONDS.to_string())
+            .header("Urgency", "normal")
+            .header("Content-Encoding", "aes128gcm")
+            .header("Content-Type", "application/octet-stream")
+            .header("Authorization", self.key.authorization(&audience, &self.contact, now))
+            .body(body)
+            .send()
+            .await;
+        let response = match response {
+            Ok(response) => response,
+            Err(err) => return PushOutcome::Retry(format!("push service unreachable: {err}")),
+        };
+        let status = response.status();
+        if status.is_success() {
+            return PushOutcome::Accepted;
+        }
+        let detail: String = response.text().await.unwrap_or_default().chars().take(200).collect();
+        let text = format!("push service answered {status}: {detail}");
+        match status.as_u16() {
+            404 | 410 => PushOutcome::Gone,
+            429 | 500..=599 => PushOutcome::Retry(text),
+            _ => PushOutcome::Refused(text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_https_endpoints_are_accepted() {
+        for good in [
+            "https://fcm.googleapis.com/fcm/send/abc:def",
+            "https://updates.push.services.mozilla.com/wpush/v2/gAAAA",
+            "https://web.push.apple.com/QGuQyavXutnMH6Ig2uYOJDwA",
+        ] {
+            assert!(check_endpoint(good, false).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://fcm.googleapis.com/fcm/send/abc",
+            "https://localhost/push",
+            "https://127.0.0.1/push",
+            "https://10.0.0.8/push",
+            "https://192.168.1.2/push",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/push",
+            "https://[fd00::1]/push",
+            "https://[::ffff:10.0.0.1]/push",
+            "https://intranet/push",
+            "https://printer.local/push",
+            "https://user:pw@fcm.googleapis.com/x",
+            "javascript:alert(1)",
+            "not a url",
+        ] {
+            assert!(check_endpoint(bad, false).is_err(), "{bad}");
+        }
+        let long = format!("https://fcm.googleapis.com/{}", "a".repeat(MAX_ENDPOINT_LEN));
+        assert!(check_endpoint(&long, false).is_err());
+        // The test stand-in runs on loopback; only when allowed.
+        assert!(check_endpoint("http://127.0.0.1:4000/push/1", true).is_ok());
+        assert!(check_endpoint("http://127.0.0.1:4000/push/1", false).is_err());
+        assert!(check_endpoint("http://10.0.0.8/push", true).is_err());
+    }
+}

@@ -1,0 +1,87 @@
+import { expect, test } from "@playwright/test";
+import { BASE_URL } from "../playwright.config";
+import { expectNoViolations, signIn, waitForHydration } from "./helpers";
+
+test.describe.configure({ mode: "serial" });
+
+test("Enable push on this device says clearly when the browser cannot reach its push service", async ({ page, context }) => {
+  await context.grantPermissions(["notifications"], { origin: BASE_URL });
+  await signIn(page);
+  await page.goto("/settings/notifications");
+  await waitForHydration(page);
+  const push = page.getByTestId("push-devices");
+  await expect(push.getByText("No devices yet.")).toBeVisible();
+  const enable = push.getByRole("button", { name: "Enable push on this device" });
+
+  // Real Chromium, real service worker, real PushManager.subscribe: this machine has no
+  // route to the browser vendor's push service, so subscribing fails (headless Chromium
+  // answers "Registration failed - permission denied").
+  await enable.click();
+  await expect(push.getByRole("alert")).toContainText("This browser could not register with its push service, so push is not on for this device.", {
+    timeout: 40_000,
+  });
+  const scope = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.scope);
+  expect(scope).toBe(`${BASE_URL}/`);
+
+  // Nothing stored, nothing stuck: the button works again and the rest of the tab saves.
+  await expect(enable).toBeEnabled();
+  await expect(push.getByText("No devices yet.")).toBeVisible();
+  const missedCallPush = page.getByRole("switch", { name: "Missed call Push" });
+  await missedCallPush.click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." }).first()).toBeVisible();
+  await missedCallPush.click();
+  await expect(missedCallPush).not.toBeChecked();
+  await expectNoViolations(page);
+});
+
+test("a device with push is listed as this device and removed after confirmation", async ({ page, context }) => {
+  await context.grantPermissions(["notifications"], { origin: BASE_URL });
+  // Stands in for the vendor's push service (unreachable here): subscribe() answers with a
+  // subscription whose keys are a real P-256 key pair made by WebCrypto, as a browser's are.
+  await page.addInitScript(() => {
+    const b64url = (bytes: ArrayBuffer) =>
+      btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    PushManager.prototype.subscribe = async function () {
+      const pair = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
+      const p256dh = b64url(await crypto.subtle.exportKey("raw", pair.publicKey));
+      const auth = b64url(crypto.getRandomValues(new Uint8Array(16)).buffer);
+      const json = { endpoint: "https://push.example.com/send/e2e-device", expirationTime: null, keys: { p256dh, auth } };
+      return { endpoint: json.endpoint, toJSON: () => json, unsubscribe: async () => true } as unknown as PushSubscription;
+    };
+  });
+  await signIn(page);
+  await page.goto("/settings/notifications");
+  await waitForHydration(page);
+  const push = page.getByTestId("push-devices");
+
+  await push.getByRole("button", { name: "Enable push on this device" }).click();
+  await expect(push.getByRole("status")).toHaveText("Push is on for this device.");
+  const row = push.getByTestId("push-device-row");
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText(/Chrom\w* \d+ on Linux/);
+  await expect(row).toContainText("This device");
+  await expect(push.getByRole("button", { name: "Enable push on this device" })).toHaveCount(0);
+  await expectNoViolations(page);
+
+  // Stored on the server: still there after a reload.
+  await page.reload();
+  await waitForHydration(page);
+  await expect(row).toContainText("This device");
+
+  // Removing asks first; Cancel keeps it.
+  await row.getByRole("button", { name: /^Remove / }).click();
+  await expect(row).toContainText("Stop push notifications on");
+  await row.getByRole("button", { name: "Cancel" }).click();
+  await expect(row).toHaveCount(1);
+  await row.getByRole("button", { name: /^Remove / }).click();
+  await row.getByRole("button", { name: "Remove device" }).click();
+  await expect(push.getByRole("status")).toContainText("no longer gets push notifications.");
+  await expect(push.getByTestId("push-device-row")).toHaveCount(0);
+  await expect(push.getByText("No devices yet.")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Push notifications" })).toBeFocused();
+
+  await page.reload();
+  await waitForHydration(page);
+  await expect(push.getByText("No devices yet.")).toBeVisible();
+  await expect(push.getByRole("button", { name: "Enable push on this device" })).toBeVisible();
+});
