@@ -34,15 +34,28 @@ test("switch company from the avatar menu and see that company's cases", async (
   await switchTo(page, "Harper & Lowe LLP");
 });
 
-test("a case of the other company is not found, and My tasks shows this company's tasks", async ({ page }) => {
+test("a link to another company's case offers to switch there, and My tasks shows this company's tasks", async ({ page }) => {
   await signIn(page);
   await switchTo(page, "Reyes Legal Group");
   await page.getByRole("link", { name: "Okafor v. City Transit" }).click();
   await expect(page.getByRole("heading", { name: "Okafor v. City Transit" })).toBeVisible();
   const otherCompanyCase = page.url();
 
+  // As from an email or a push: the link names a case of the firm the session is not in.
   await switchTo(page, "Harper & Lowe LLP");
   await page.goto(otherCompanyCase);
+  await expect(page.getByRole("heading", { name: "This case is in another company" })).toBeVisible();
+  await expect(page.getByText("Okafor v. City Transit")).toHaveCount(0);
+  await expectNoViolations(page);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Switch to Reyes Legal Group" }).click();
+  await expect(page.getByRole("heading", { name: "Okafor v. City Transit" })).toBeVisible();
+  await expect(page.getByTestId("company-name")).toHaveText("Reyes Legal Group");
+  expect(page.url()).toBe(otherCompanyCase);
+  await switchTo(page, "Harper & Lowe LLP");
+
+  // A case that exists nowhere (or in a firm the person is not in) is simply not found.
+  await page.goto("/cases/987654");
   await expect(page.getByRole("heading", { name: "Case not found" })).toBeVisible();
 
   await page.getByRole("link", { name: "My tasks" }).click();

@@ -12,6 +12,27 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::error::AppError;
 use crate::shell::page_content;
 use api::{AssignCase, CaseDetail, TaskView, get_case, list_cases, my_tasks};
+use crate::companies::api::{CompanyRef, SwitchCompany, case_company};
+
+/// A case page's data: the case, or (for a link into another of the person's companies)
+/// that company, or why it cannot be shown.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+enum CaseLoad {
+    Found(CaseDetail),
+    Elsewhere(CompanyRef),
+    Failed(AppError),
+}
+
+async fn load_case(id: i32) -> CaseLoad {
+    match get_case(id).await {
+        Ok(detail) => CaseLoad::Found(detail),
+        Err(AppError::NotFound) => match case_company(id).await {
+            Ok(Some(company)) => CaseLoad::Elsewhere(company),
+            _ => CaseLoad::Failed(AppError::NotFound),
+        },
+        Err(err) => CaseLoad::Failed(err),
+    }
+}
 
 /// What every page shows for an error from a company-scoped function.
 fn scoped_error(err: AppError) -> AnyView {
@@ -19,7 +40,7 @@ fn scoped_error(err: AppError) -> AnyView {
         AppError::NotFound => view! {
             <section class="card stack">
                 <h1>"Case not found"</h1>
-                <p>"There is no such case in this company. It may belong to another company you work for: switch company from your avatar menu."</p>
+                <p>"There is no such case in any company you work for."</p>
                 <p><A href="/">"Back to cases"</A></p>
             </section>
         }
@@ -85,17 +106,47 @@ pub fn CaseDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i32>().ok()).unwrap_or(0);
     let assign = ServerAction::<AssignCase>::new();
-    let detail = Resource::new(move || (id(), assign.version().get()), |(id, _)| get_case(id));
+    let detail = Resource::new(move || (id(), assign.version().get()), |(id, _)| load_case(id));
     view! {
         <Title text="Case · Kayse"/>
         <Transition fallback=|| view! { <p class="muted">"Loading the case…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <CaseDetailView detail assign/> }.into_any(),
-                    Err(err) => scoped_error(err),
+                    CaseLoad::Found(detail) => view! { <CaseDetailView detail assign/> }.into_any(),
+                    CaseLoad::Elsewhere(company) => view! { <CaseInAnotherCompany company/> }.into_any(),
+                    CaseLoad::Failed(err) => scoped_error(err),
                 }
             })}
         </Transition>
+    }
+    .into_any()
+}
+
+/// A link to a case of another of the person's companies (from an email or a push):
+/// offer to switch there, and show the case after the switch.
+#[component]
+fn CaseInAnotherCompany(company: CompanyRef) -> impl IntoView {
+    let switch = ServerAction::<SwitchCompany>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = switch.value().get() {
+            // The whole app follows the session's company: reload this page in the new one.
+            let _ = window().location().reload();
+        }
+    });
+    let CompanyRef { id, name } = company;
+    view! {
+        <section class="card stack" aria-labelledby="case-elsewhere-heading">
+            <h1 id="case-elsewhere-heading">"This case is in another company"</h1>
+            <p>"It belongs to " <strong>{name.clone()}</strong> ", one of the companies you work for. Switch to it to open the case."</p>
+            <div class="form-actions">
+                <button type="button" class="button primary" disabled=move || switch.pending().get()
+                    on:click=move |_| { switch.dispatch(SwitchCompany { company_id: id }); }>
+                    {format!("Switch to {name}")}
+                </button>
+                <A href="/">"Back to cases"</A>
+            </div>
+            <p class="form-error" role="alert">{move || switch.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+        </section>
     }
     .into_any()
 }

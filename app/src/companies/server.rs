@@ -2,9 +2,9 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::api::CompanyChoice;
+use super::api::{CompanyChoice, CompanyRef};
 use crate::backend::AppState;
-use crate::backend::entities::{company, membership};
+use crate::backend::entities::{case, company, membership};
 use crate::backend::scope::{CompanyScope, find_membership, move_session};
 use crate::backend::sessions::SignedIn;
 use crate::error::AppError;
@@ -38,4 +38,15 @@ pub async fn switch(state: &AppState, me: &SignedIn, company_id: i32) -> Result<
     move_session(&state.db, me.session_id, Some(company_id)).await?;
     tracing::info!(user_id = me.user_id, company_id, "switched company");
     Ok(())
+}
+
+/// The other company of the person's that holds `case_id`, if any (see the server
+/// function). Only the company's id and name leave: the case itself is read after the
+/// switch, through the company scope like any other.
+pub async fn case_company(state: &AppState, me: &SignedIn, case_id: i32) -> Result<Option<CompanyRef>, AppError> {
+    let Some(found) = case::Entity::find_by_id(case_id).one(&state.db).await? else { return Ok(None) };
+    if Some(found.company_id) == me.company_id || find_membership(&state.db, me.user_id, found.company_id).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(company::Entity::find_by_id(found.company_id).one(&state.db).await?.map(|c| CompanyRef { id: c.id, name: c.name }))
 }

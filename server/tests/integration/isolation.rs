@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use app::auth::api::{CurrentAccount, SignIn, SignOut};
 use app::backend::entities::{api_token, case, company, notification, task, user};
 use app::cases::api::{AssignCase, CaseDetail, CaseSummary, GetCase, ListCases, MyTasks, TaskView};
-use app::companies::api::{CompanyUnreadCounts, SwitchCompany};
+use app::companies::api::{CaseCompany, CompanyRef, CompanyUnreadCounts, SwitchCompany};
 use app::company::api::{CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, RevokeApiToken};
 use app::error::AppError;
 use app::notifications::api::{
@@ -61,8 +61,9 @@ fn not_company_scoped() -> Vec<&'static str> {
         RegenerateBackupCodes::PATH,
         DisableTwoFactor::PATH,
         VerifySignIn::PATH,
-        // Checks the membership itself; covered by the companies tests.
+        // Check the membership themselves; covered by the companies tests and below.
         SwitchCompany::PATH,
+        CaseCompany::PATH,
         // The person's own unread counts across their companies (notifications tests).
         CompanyUnreadCounts::PATH,
     ]
@@ -252,4 +253,35 @@ async fn an_admin_assigns_within_the_company_and_a_user_cannot() {
     let tom = user::Entity::find().filter(user::Column::FullName.eq("Tom Alvarez")).one(&app.state.db).await.unwrap().unwrap();
     let reply = app.call::<AssignCase>(&[("case_id", &okafor.id.to_string()), ("assignee_id", &tom.id.to_string())], Some(&token)).await;
     assert!(matches!(reply.app_error(), AppError::Rejected(_)));
+}
+
+#[tokio::test]
+async fn a_link_to_a_case_of_another_company_names_that_company_only_to_its_members() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await; // working in Harper & Lowe LLP, a member of Reyes too
+    let other = other_company(&app).await;
+    let ask = |id: i32| {
+        let app = &app;
+        let token = token.clone();
+        async move { app.call::<CaseCompany>(&[("case_id", &id.to_string())], Some(&token)).await.json::<Option<CompanyRef>>() }
+    };
+    let named = ask(other.case_ids[0]).await.expect("a Reyes case, for a Reyes member");
+    assert_eq!(named.name, "Reyes Legal Group");
+
+    // A case of the current company, and one that does not exist: nothing to switch to.
+    let harper_case = case::Entity::find().filter(case::Column::Number.eq("HL-2026-030")).one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(ask(harper_case.id).await, None);
+    assert_eq!(ask(987_654).await, None);
+
+    // No longer a member of Reyes: its cases are as unknown as missing ones.
+    let demo = user::Entity::find().filter(user::Column::Email.eq(crate::harness::DEMO_EMAIL)).one(&app.state.db).await.unwrap().unwrap();
+    app::backend::entities::membership::Entity::delete_many()
+        .filter(app::backend::entities::membership::Column::UserId.eq(demo.id))
+        .filter(app::backend::entities::membership::Column::CompanyId.eq(named.id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(ask(other.case_ids[0]).await, None);
+    let signed_out = app.call::<CaseCompany>(&[("case_id", &other.case_ids[0].to_string())], None).await;
+    assert_eq!(signed_out.app_error(), AppError::Unauthorized);
 }
