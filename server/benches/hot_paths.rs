@@ -99,6 +99,33 @@ async fn main() {
     })
     .await;
 
+    // One push to one device: the worker does this per device per notification.
+    {
+        use app::notifications::push::crypto::{DeviceKeys, VapidKey, encrypt};
+        let device = DeviceKeys::parse(
+            "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+            "BTBZMqHH6r4Tts7J_aSIgg",
+        )
+        .expect("device keys");
+        let message = vec![b'x'; 600];
+        time("Web Push: encrypt 600 bytes for a device (RFC 8291)", 1_000, || {
+            let device = device.clone();
+            let message = message.clone();
+            async move {
+                encrypt(&message, &device).expect("encrypt");
+            }
+        })
+        .await;
+        let key = VapidKey::generate();
+        time("Web Push: sign the VAPID token (ES256)", 1_000, || {
+            let key = key.clone();
+            async move {
+                let _ = key.authorization("https://fcm.googleapis.com", "mailto:ops@kayse.test", chrono::Utc::now());
+            }
+        })
+        .await;
+    }
+
     for (w, h) in [(1200, 900), (4000, 3000)] {
         let bytes = photo(w, h);
         time(&format!("photo {w}x{h} JPEG -> 256x256 JPEG"), 5, || {
