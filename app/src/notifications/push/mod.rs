@@ -108,9 +108,7 @@ fn PushDevices(setup: PushSetup) -> impl IntoView {
                 <p class="muted">"No devices yet."</p>
             </Show>
             <ul class="session-list" data-testid="push-device-list">
-                <For each=move || devices.get() key=|device| device.id let:device>
-                    <PushDeviceRow device confirming busy remove/>
-                </For>
+                {move || devices.get().into_iter().map(|device| view! { <PushDeviceRow device confirming busy remove/> }).collect_view()}
             </ul>
         </section>
     }
