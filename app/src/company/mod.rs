@@ -10,6 +10,7 @@ use leptos_meta::Title;
 
 use crate::error::AppError;
 use crate::profile::{server_field_error, server_form_error};
+use crate::shell::confirm::ConfirmInPlace;
 use crate::shell::page_content;
 use api::{ApiTokenView, CompanyTokens, CreateApiToken, RevokeApiToken, list_api_tokens};
 
@@ -124,23 +125,9 @@ fn TokenRow(token: ApiTokenView, revoke: ServerAction<RevokeApiToken>, confirmin
                 <p class="muted">"Created " {token.created} " by " {token.created_by}</p>
                 <p class="muted">{token.last_used.map_or_else(|| "Never used".to_owned(), |at| format!("Last used {at}"))}</p>
             </div>
-            <Show when=move || confirming.get() != Some(id)
-                fallback=move || {
-                    let name = name.clone();
-                    view! {
-                        <div class="stack tight">
-                            <p>"Revoke " {name} "? Systems using it stop at once."</p>
-                            <div class="form-actions">
-                                <button type="button" class="button danger" disabled=move || revoke.pending().get()
-                                    on:click=move |_| { revoke.dispatch(RevokeApiToken { id }); }>"Revoke token"</button>
-                                <button type="button" class="button secondary" on:click=move |_| confirming.set(None)>"Cancel"</button>
-                            </div>
-                        </div>
-                    }
-                }>
-                <button type="button" class="button secondary" aria-label=format!("Revoke {}", token.name)
-                    on:click=move |_| confirming.set(Some(id))>"Revoke"</button>
-            </Show>
+            <ConfirmInPlace id asking=confirming label="Revoke" accessible_label=format!("Revoke {name}")
+                question=format!("Revoke {name}? Systems using it stop at once.") confirm_label="Revoke token"
+                pending=revoke.pending() on_confirm=Callback::new(move |()| { revoke.dispatch(RevokeApiToken { id }); })/>
         </li>
     }
     .into_any()

@@ -470,6 +470,39 @@ pub fn spawn(state: AppState) {
 mod tests {
     use super::*;
 
+    fn notification(body: &str) -> notification::Model {
+        notification::Model {
+            id: 7,
+            company_id: 1,
+            user_id: 1,
+            event: "new_message".into(),
+            case_id: 12,
+            task_id: None,
+            title: "New message: HL-2026-014 · Smith v. Ridgeway Logistics".into(),
+            body: body.into(),
+            in_app: true,
+            read_at: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_push_message_fits_one_push_keeping_title_and_link() {
+        let short: serde_json::Value = serde_json::from_slice(&push_message(&notification("Can we talk?"), "Harper & Lowe LLP")).unwrap();
+        assert_eq!(short["body"], "Harper & Lowe LLP: Can we talk?");
+        assert_eq!(short["url"], "/cases/12");
+        assert_eq!(short["tag"], "kayse-notification-7");
+
+        // A long transcript, in a script that takes 3 bytes a character in UTF-8.
+        let long = push_message(&notification(&"話".repeat(5_000)), "Harper & Lowe LLP");
+        assert!(long.len() <= crate::notifications::push::crypto::MAX_PLAINTEXT, "{}", long.len());
+        let long: serde_json::Value = serde_json::from_slice(&long).unwrap();
+        assert_eq!(long["title"], "New message: HL-2026-014 · Smith v. Ridgeway Logistics");
+        assert_eq!(long["url"], "/cases/12");
+        let body = long["body"].as_str().unwrap();
+        assert!(body.starts_with("Harper & Lowe LLP: 話") && body.ends_with('…'), "{body}");
+    }
+
     #[test]
     fn backoff_doubles_up_to_an_hour() {
         assert_eq!(backoff(1), chrono::Duration::seconds(30));

@@ -2,6 +2,7 @@
 //! signed-in page.
 
 mod avatar;
+pub mod confirm;
 pub mod focus;
 mod menu;
 

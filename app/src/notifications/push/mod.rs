@@ -13,6 +13,7 @@ pub mod sender;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::shell::confirm::ConfirmInPlace;
 use crate::shell::focus::focus_after_render;
 use api::{PushDevice, PushSetup, get_push_setup, remove_push_device, save_push_subscription};
 
@@ -118,7 +119,6 @@ fn PushDevices(setup: PushSetup) -> impl IntoView {
 #[component]
 fn PushDeviceRow(device: PushDevice, confirming: RwSignal<Option<i32>>, busy: RwSignal<bool>, remove: Callback<PushDevice>) -> impl IntoView {
     let id = device.id;
-    let name = device.name.clone();
     let row = StoredValue::new(device.clone());
     view! {
         <li class="session-row" data-testid="push-device-row">
@@ -129,23 +129,9 @@ fn PushDeviceRow(device: PushDevice, confirming: RwSignal<Option<i32>>, busy: Rw
                 </p>
                 <p class="muted">"Added " {device.added.clone()}</p>
             </div>
-            <Show when=move || confirming.get() != Some(id)
-                fallback=move || {
-                    let name = name.clone();
-                    view! {
-                        <div class="stack tight">
-                            <p>"Stop push notifications on " {name} "?"</p>
-                            <div class="form-actions">
-                                <button type="button" class="button danger" disabled=move || busy.get()
-                                    on:click=move |_| remove.run(row.get_value())>"Remove device"</button>
-                                <button type="button" class="button secondary" on:click=move |_| confirming.set(None)>"Cancel"</button>
-                            </div>
-                        </div>
-                    }
-                }>
-                <button type="button" class="button secondary" aria-label=format!("Remove {}", device.name)
-                    on:click=move |_| confirming.set(Some(id))>"Remove"</button>
-            </Show>
+            <ConfirmInPlace id asking=confirming label="Remove" accessible_label=format!("Remove {}", device.name)
+                question=format!("Stop push notifications on {}?", device.name) confirm_label="Remove device"
+                pending=busy on_confirm=Callback::new(move |()| remove.run(row.get_value()))/>
         </li>
     }
     .into_any()
