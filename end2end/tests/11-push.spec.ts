@@ -34,6 +34,48 @@ test("Enable push on this device says clearly when the browser cannot reach its 
   await expectNoViolations(page);
 });
 
+test("the service worker shows a pushed notification with its case link", async ({ page, context }) => {
+  await context.grantPermissions(["notifications"], { origin: BASE_URL });
+  await signIn(page);
+  await page.goto("/settings/notifications");
+  await waitForHydration(page);
+  // The first spec registered the worker; make sure it is active here.
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.register("/sw.js");
+    await navigator.serviceWorker.ready;
+  });
+  // DevTools' "Push" button: hands the worker a push event with this (already decrypted)
+  // data, as the browser does after decrypting what the push service delivered.
+  const cdp = await context.newCDPSession(page);
+  const registrationId = new Promise<string>((resolve) => {
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+      const ours = registrations.find((r: { scopeURL: string; isDeleted: boolean }) => r.scopeURL === `${BASE_URL}/` && !r.isDeleted);
+      if (ours) resolve(ours.registrationId);
+    });
+  });
+  await cdp.send("ServiceWorker.enable");
+  const message = {
+    title: "New message: HL-2026-014 · Smith v. Ridgeway Logistics",
+    body: "Harper & Lowe LLP: Can we move Thursday's meeting?",
+    url: "/cases/1",
+    tag: "kayse-notification-42",
+  };
+  await cdp.send("ServiceWorker.deliverPushMessage", {
+    origin: BASE_URL,
+    registrationId: await registrationId,
+    data: JSON.stringify(message),
+  });
+  await expect
+    .poll(() =>
+      page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.ready;
+        const list = await registration.getNotifications();
+        return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data?.url }));
+      }),
+    )
+    .toEqual([{ title: message.title, body: message.body, tag: message.tag, url: message.url }]);
+});
+
 test("a device with push is listed as this device and removed after confirmation", async ({ page, context }) => {
   await context.grantPermissions(["notifications"], { origin: BASE_URL });
   // Stands in for the vendor's push service (unreachable here): subscribe() answers with a
@@ -56,6 +98,7 @@ test("a device with push is listed as this device and removed after confirmation
 
   await push.getByRole("button", { name: "Enable push on this device" }).click();
   await expect(push.getByRole("status")).toHaveText("Push is on for this device.");
+  await expect(page.getByRole("heading", { name: "Push notifications" })).toBeFocused();
   const row = push.getByTestId("push-device-row");
   await expect(row).toHaveCount(1);
   await expect(row).toContainText(/Chrom\w* \d+ on Linux/);

@@ -56,6 +56,8 @@ fn PushDevices(setup: PushSetup) -> impl IntoView {
                 Ok(subscription) => match save_push_subscription(subscription).await {
                     Ok(saved) => {
                         devices.set(saved.devices);
+                        // The button goes away with success: keep the keyboard in the card.
+                        focus_after_render("push-heading");
                         Ok("Push is on for this device.".to_owned())
                     }
                     Err(err) => Err(err.to_string()),
@@ -95,7 +97,7 @@ fn PushDevices(setup: PushSetup) -> impl IntoView {
                 "Push shows notifications on this device even when Kayse is closed. Choose which events use push in the Push column above; quiet hours hold them too."
             </p>
             <Show when=move || !this_device_on()
-                fallback=|| view! { <p class="notice">"Push is on for this device."</p> }>
+                fallback=|| view! { <p class="notice">"This device gets push notifications for the events you chose."</p> }>
                 <div class="form-actions">
                     <button type="button" class="button primary" disabled=move || busy.get() on:click=enable>
                         {move || if busy.get() { "Turning push on…" } else { "Enable push on this device" }}
