@@ -74,16 +74,8 @@ pub fn check_endpoint(endpoint: &str, allow_loopback: bool) -> Result<url::Url, 
         return Err(BadEndpoint("not https"));
     }
     let internal = match url.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast() || ip.is_documentation()
-                // 100.64.0.0/10, carrier-grade NAT.
-                || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
-        }
-        Some(url::Host::Ipv6(ip)) => {
-            let first = ip.segments()[0];
-            ip.is_loopback() || ip.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
-                || ip.to_ipv4_mapped().is_some()
-        }
+        Some(url::Host::Ipv4(ip)) => is_internal(std::net::IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => is_internal(std::net::IpAddr::V6(ip)),
         Some(url::Host::Domain(name)) => {
             let name = name.to_ascii_lowercase();
             name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local") || name.ends_with(".internal") || !name.contains('.')
@@ -94,6 +86,54 @@ pub fn check_endpoint(endpoint: &str, allow_loopback: bool) -> Result<url::Url, 
         return Err(BadEndpoint("an internal address"));
     }
     Ok(url)
+}
+
+/// An address no push service lives at: loopback, private, link-local (cloud metadata),
+/// carrier-grade NAT, unspecified, broadcast, documentation, unique-local IPv6, and IPv4
+/// written as IPv6.
+pub fn is_internal(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(ip) => {
+            let [a, b, ..] = ip.octets();
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_documentation()
+                || (a == 100 && (b & 0xc0) == 64)
+        }
+        std::net::IpAddr::V6(ip) => {
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some()
+        }
+    }
+}
+
+/// Resolves push-service host names, dropping internal addresses: a public-looking name
+/// that resolves to 10.0.0.8 (or changes to it later, DNS rebinding) is never reached.
+struct PublicAddressesOnly {
+    allow_loopback: bool,
+}
+
+impl reqwest::dns::Resolve for PublicAddressesOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_loopback = self.allow_loopback;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let usable: Vec<std::net::SocketAddr> =
+                found.filter(|addr| !is_internal(addr.ip()) || (allow_loopback && addr.ip().is_loopback())).collect();
+            if usable.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 /// What the push service's answer means.
@@ -125,6 +165,7 @@ impl PushSender {
         let client = reqwest::Client::builder()
             // A push service that answers with a redirect is not followed anywhere else.
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(std::sync::Arc::new(PublicAddressesOnly { allow_loopback }))
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(std::time::Duration::from_secs(30))
             .user_agent("Kayse push")
@@ -219,10 +260,32 @@ mod tests {
             assert!(check_endpoint(bad, false).is_err(), "{bad}");
         }
         let long = format!("https://fcm.googleapis.com/{}", "a".repeat(MAX_ENDPOINT_LEN));
+        // What a public name resolves to is checked as well.
+        for ip in ["10.1.2.3", "172.16.0.1", "192.168.0.1", "127.0.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:10.0.0.1"] {
+            assert!(is_internal(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["142.250.74.106", "2a00:1450:4001:80b::200a", "100.128.0.1"] {
+            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
+        }
         assert!(check_endpoint(&long, false).is_err());
         // The test stand-in runs on loopback; only when allowed.
         assert!(check_endpoint("http://127.0.0.1:4000/push/1", true).is_ok());
         assert!(check_endpoint("http://127.0.0.1:4000/push/1", false).is_err());
         assert!(check_endpoint("http://10.0.0.8/push", true).is_err());
+    }
+}
+
+#[cfg(test)]
+mod resolver_tests {
+    use super::*;
+    use reqwest::dns::Resolve;
+
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_not_reached() {
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        assert!(PublicAddressesOnly { allow_loopback: false }.resolve(name).await.is_err());
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        let allowed: Vec<_> = PublicAddressesOnly { allow_loopback: true }.resolve(name).await.unwrap().collect();
+        assert!(!allowed.is_empty() && allowed.iter().all(|a| a.ip().is_loopback()));
     }
 }
