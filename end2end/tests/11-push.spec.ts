@@ -106,6 +106,13 @@ test("a device with push is listed as this device and removed after confirmation
   await expect(push.getByRole("button", { name: "Enable push on this device" })).toHaveCount(0);
   await expectNoViolations(page);
 
+  // "Send test" really sends: here the (stand-in) push service's host cannot be reached,
+  // and the page says so; a second try at once is limited.
+  await row.getByRole("button", { name: /^Send test to / }).click();
+  await expect(push.getByRole("alert")).toHaveText("The push service did not take it right now. Try again in a minute.", { timeout: 40_000 });
+  await row.getByRole("button", { name: /^Send test to / }).click();
+  await expect(push.getByRole("alert")).toContainText("Too many attempts. Try again in");
+
   // Stored on the server: still there after a reload.
   await page.reload();
   await waitForHydration(page);

@@ -15,7 +15,7 @@ use app::notifications::api::{
     GetNotificationCenter, GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
     SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
 };
-use app::notifications::push::api::{GetPushSetup, RemovePushDevice, SavePushSubscription};
+use app::notifications::push::api::{GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush};
 use app::profile::api::{
     CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
 };
@@ -53,6 +53,7 @@ fn not_company_scoped() -> Vec<&'static str> {
         GetPushSetup::PATH,
         SavePushSubscription::PATH,
         RemovePushDevice::PATH,
+        SendTestPush::PATH,
         // The account's own security: per person, the same in every company.
         GetSecurityOverview::PATH,
         ChangePassword::PATH,

@@ -29,7 +29,7 @@ use app::error::AppError;
 use app::notifications::delivery as worker;
 use app::notifications::dispatcher::{self, Occurrence};
 use app::notifications::events::{Event, Method};
-use app::notifications::push::api::{GetPushSetup, PushSetup, RemovePushDevice, SavePushSubscription};
+use app::notifications::push::api::{GetPushSetup, PushSetup, RemovePushDevice, SavePushSubscription, SendTestPush, TestPush};
 use app::notifications::server as preferences;
 
 use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, TestApp, browser_post, from_address, spawn};
@@ -433,3 +433,42 @@ async fn the_vapid_key_is_made_once_and_kept() {
     assert_eq!((public.len(), public[0]), (65, 4), "an uncompressed P-256 point");
 }
 
+
+#[tokio::test]
+async fn a_test_push_arrives_at_once_and_not_too_often() {
+    let app = spawn().await;
+    let (service, origin) = PushService::start().await;
+    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
+    let desk = Device::new(&origin, "desk");
+    let old_phone = Device::new(&origin, "old-phone");
+    let setup = subscribe(&app, &token, &desk.json()).await.unwrap();
+    let desk_id = setup.devices[0].id;
+    let setup = subscribe(&app, &token, &old_phone.json()).await.unwrap();
+    let old_phone_id = setup.devices.iter().find(|d| d.id != desk_id).unwrap().id;
+
+    let sent: TestPush = app.call::<SendTestPush>(&[("id", &desk_id.to_string())], Some(&token)).await.json();
+    assert!(sent.delivered, "{}", sent.message);
+    assert_eq!(sent.message, "Sent. It should appear on Chrome 131 on Linux within a few seconds.");
+    let pushes = service.received_by("desk");
+    assert_eq!(pushes.len(), 1);
+    let message = open(&pushes[0], &desk, app.state.push.public_key(), &origin);
+    assert_eq!(message["title"], "Test notification from Kayse");
+    assert_eq!(message["body"], "Push works on Chrome 131 on Linux.");
+    assert!(service.received_by("old-phone").is_empty(), "only the chosen device");
+
+    // Not again within 30 seconds.
+    let again = app.call::<SendTestPush>(&[("id", &desk_id.to_string())], Some(&token)).await;
+    assert!(matches!(again.app_error(), AppError::RateLimited { retry_after_seconds } if retry_after_seconds <= 30));
+    assert_eq!(service.received_by("desk").len(), 1);
+
+    // A device its push service calls gone is removed, and the list says so.
+    service.answer("old-phone", &[410]);
+    let gone: TestPush = app.call::<SendTestPush>(&[("id", &old_phone_id.to_string())], Some(&token)).await.json();
+    assert!(!gone.delivered);
+    assert!(gone.message.contains("was removed"), "{}", gone.message);
+    assert_eq!(gone.setup.devices.iter().map(|d| d.id).collect::<Vec<_>>(), vec![desk_id]);
+
+    // Only one's own devices.
+    let missing = app.call::<SendTestPush>(&[("id", &old_phone_id.to_string())], Some(&token)).await;
+    assert_eq!(missing.app_error(), AppError::NotFound);
+}

@@ -48,3 +48,22 @@ pub async fn remove_push_device(id: i32) -> Result<PushSetup, AppError> {
     let me = request::signed_in()?;
     super::devices::remove(&state, &me, id).await
 }
+
+/// What a test push did, with the devices as they are now (a device its push service
+/// calls gone is removed on the way).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestPush {
+    pub delivered: bool,
+    pub message: String,
+    pub setup: PushSetup,
+}
+
+/// Sends "Test notification from Kayse" to one of the person's devices, now (not through
+/// the outbox: the person is waiting for it). Once per device every 30 seconds.
+#[server]
+pub async fn send_test_push(id: i32) -> Result<TestPush, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::devices::send_test(&state, &me, id).await
+}

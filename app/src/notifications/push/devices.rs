@@ -5,9 +5,9 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde::Deserialize;
 
-use super::api::{PushDevice, PushSetup};
+use super::api::{PushDevice, PushSetup, TestPush};
 use super::crypto::DeviceKeys;
-use super::sender::check_endpoint;
+use super::sender::{PushOutcome, check_endpoint};
 use crate::backend::AppState;
 use crate::backend::entities::push_subscription;
 use crate::backend::sessions::SignedIn;
@@ -117,4 +117,39 @@ pub async fn remove(state: &AppState, me: &SignedIn, id: i32) -> Result<PushSetu
         return Err(AppError::NotFound);
     }
     setup(state, me).await
+}
+
+/// A test push to one of the person's devices (see the server function).
+pub async fn send_test(state: &AppState, me: &SignedIn, id: i32) -> Result<TestPush, AppError> {
+    let device = push_subscription::Entity::find_by_id(id)
+        .filter(push_subscription::Column::UserId.eq(me.user_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state.push.allow_test(device.id).map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    let message = serde_json::json!({
+        "title": "Test notification from Kayse",
+        "body": format!("Push works on {}.", device.device_name),
+        "url": "/settings/notifications",
+        "tag": "kayse-test",
+    })
+    .to_string();
+    let outcome = state.push.send(&device, message.as_bytes(), Utc::now()).await;
+    let name = &device.device_name;
+    let (delivered, message) = match outcome {
+        PushOutcome::Accepted => (true, format!("Sent. It should appear on {name} within a few seconds.")),
+        PushOutcome::Gone => {
+            push_subscription::Entity::delete_by_id(device.id).exec(&state.db).await?;
+            (false, format!("{name} no longer takes pushes (its push service says so), so it was removed. Turn push on there again."))
+        }
+        PushOutcome::Retry(error) => {
+            tracing::warn!(subscription_id = device.id, error, "test push not taken");
+            (false, "The push service did not take it right now. Try again in a minute.".to_owned())
+        }
+        PushOutcome::Refused(error) => {
+            tracing::warn!(subscription_id = device.id, error, "test push refused");
+            (false, format!("The push service refused it. Remove {name} and turn push on there again."))
+        }
+    };
+    Ok(TestPush { delivered, message, setup: setup(state, me).await? })
 }

@@ -15,7 +15,7 @@ use leptos::task::spawn_local;
 
 use crate::shell::confirm::ConfirmInPlace;
 use crate::shell::focus::focus_after_render;
-use api::{PushDevice, PushSetup, get_push_setup, remove_push_device, save_push_subscription};
+use api::{PushDevice, PushSetup, get_push_setup, remove_push_device, save_push_subscription, send_test_push};
 
 #[component]
 pub fn PushDevicesSection() -> impl IntoView {
@@ -90,6 +90,22 @@ fn PushDevices(setup: PushSetup) -> impl IntoView {
         });
     });
 
+    let send_test = Callback::new(move |device: PushDevice| {
+        busy.set(true);
+        outcome.set(None);
+        spawn_local(async move {
+            let result = match send_test_push(device.id).await {
+                Ok(test) => {
+                    devices.set(test.setup.devices);
+                    if test.delivered { Ok(test.message) } else { Err(test.message) }
+                }
+                Err(err) => Err(err.to_string()),
+            };
+            outcome.set(Some(result));
+            busy.set(false);
+        });
+    });
+
     view! {
         <section class="card stack" aria-labelledby="push-heading" data-testid="push-devices">
             <h2 id="push-heading" tabindex="-1">"Push notifications"</h2>
@@ -111,7 +127,7 @@ fn PushDevices(setup: PushSetup) -> impl IntoView {
                 <p class="muted">"No devices yet."</p>
             </Show>
             <ul class="session-list" data-testid="push-device-list">
-                {move || devices.get().into_iter().map(|device| view! { <PushDeviceRow device confirming busy remove/> }).collect_view()}
+                {move || devices.get().into_iter().map(|device| view! { <PushDeviceRow device confirming busy remove send_test/> }).collect_view()}
             </ul>
         </section>
     }
@@ -119,7 +135,13 @@ fn PushDevices(setup: PushSetup) -> impl IntoView {
 }
 
 #[component]
-fn PushDeviceRow(device: PushDevice, confirming: RwSignal<Option<i32>>, busy: RwSignal<bool>, remove: Callback<PushDevice>) -> impl IntoView {
+fn PushDeviceRow(
+    device: PushDevice,
+    confirming: RwSignal<Option<i32>>,
+    busy: RwSignal<bool>,
+    remove: Callback<PushDevice>,
+    send_test: Callback<PushDevice>,
+) -> impl IntoView {
     let id = device.id;
     let row = StoredValue::new(device.clone());
     view! {
@@ -131,9 +153,16 @@ fn PushDeviceRow(device: PushDevice, confirming: RwSignal<Option<i32>>, busy: Rw
                 </p>
                 <p class="muted">"Added " {device.added.clone()}</p>
             </div>
-            <ConfirmInPlace id asking=confirming label="Remove" accessible_label=format!("Remove {}", device.name)
-                question=format!("Stop push notifications on {}?", device.name) confirm_label="Remove device"
-                pending=busy on_confirm=Callback::new(move |()| remove.run(row.get_value()))/>
+            <div class="form-actions">
+                <Show when=move || confirming.get() != Some(id)>
+                    <button type="button" class="button secondary" disabled=move || busy.get()
+                        aria-label=format!("Send test to {}", row.with_value(|d| d.name.clone()))
+                        on:click=move |_| send_test.run(row.get_value())>"Send test"</button>
+                </Show>
+                <ConfirmInPlace id asking=confirming label="Remove" accessible_label=format!("Remove {}", device.name)
+                    question=format!("Stop push notifications on {}?", device.name) confirm_label="Remove device"
+                    pending=busy on_confirm=Callback::new(move |()| remove.run(row.get_value()))/>
+            </div>
         </li>
     }
     .into_any()
