@@ -50,3 +50,22 @@ self.addEventListener('notificationclick', (event) => {
     })(),
   );
 });
+
+// A browser may renew a subscription (new endpoint or keys) on its own; tell the server,
+// under the session signed in here, so pushes keep arriving. The old endpoint is removed
+// when its push service answers 410. Same path and form as the page's server function.
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(
+    (async () => {
+      const options = event.oldSubscription && event.oldSubscription.options;
+      const renewed = event.newSubscription || (options ? await self.registration.pushManager.subscribe(options) : null);
+      if (!renewed) return;
+      await fetch('/api/push/subscription', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: new URLSearchParams({ subscription: JSON.stringify(renewed) }),
+      });
+    })(),
+  );
+});

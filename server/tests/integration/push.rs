@@ -21,6 +21,7 @@ use p256::ecdsa::{Signature, VerifyingKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::{PublicKey, SecretKey};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use leptos::server_fn::ServerFn;
 use sha2::Sha256;
 
 use app::auth::api::SignOut;
@@ -422,6 +423,35 @@ async fn subscriptions_are_checked_listed_per_device_and_end_with_their_session(
     let reply = app.call::<SignOut>(&[], Some(&token)).await;
     assert!(reply.status.is_success() || reply.status.is_redirection(), "{}", reply.status);
     assert_eq!(device_count(&app).await, 0, "no pushes to a device nobody is signed in to");
+}
+
+#[tokio::test]
+async fn a_subscription_the_browser_renews_is_stored_from_the_service_worker() {
+    let app = spawn().await;
+    let (_service, origin) = PushService::start().await;
+    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
+    // public/sw.js posts the renewed subscription to this path, as a form, same-origin.
+    assert_eq!(SavePushSubscription::PATH, "/api/push/subscription");
+    let sw_source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/sw.js")).unwrap();
+    assert!(sw_source.contains("fetch('/api/push/subscription'"), "the service worker posts to the server function's path");
+
+    let renewed = Device::new(&origin, "renewed");
+    let body = format!("subscription={}", urlencode(&renewed.json()));
+    let mut request = axum::http::Request::post("/api/push/subscription")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, format!("kayse_session={token}"))
+        .header(header::USER_AGENT, CHROME_LINUX)
+        .header(header::ORIGIN, "http://kayse.test:3000")
+        .header(header::HOST, "kayse.test:3000")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body))
+        .unwrap();
+    request.extensions_mut().insert(from_address("127.0.0.1"));
+    let reply = app.send(request).await;
+    assert!(reply.status.is_success(), "{} {}", reply.status, reply.text());
+    let stored = push_subscription::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(stored.endpoint, renewed.endpoint);
 }
 
 #[tokio::test]

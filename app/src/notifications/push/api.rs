@@ -32,8 +32,9 @@ pub async fn get_push_setup() -> Result<PushSetup, AppError> {
     super::devices::setup(&state, &me).await
 }
 
-/// Stores this browser's push subscription (`JSON.stringify(subscription)`).
-#[server]
+/// Stores this browser's push subscription (`JSON.stringify(subscription)`). A fixed
+/// path: the service worker posts here too when the browser renews a subscription.
+#[server(endpoint = "push/subscription")]
 pub async fn save_push_subscription(subscription: String) -> Result<PushSetup, AppError> {
     use crate::backend::request;
     let state = request::state()?;
