@@ -188,6 +188,28 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// The app, the push-service stand-in, and the demo person signed in from Chrome on Linux.
+struct Scene {
+    app: TestApp,
+    service: PushService,
+    origin: String,
+    token: String,
+}
+
+async fn scene() -> Scene {
+    let app = spawn().await;
+    let (service, origin) = PushService::start().await;
+    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
+    Scene { app, service, origin, token }
+}
+
+/// A browser whose push service is the stand-in, with push turned on from the page.
+async fn with_push(app: &TestApp, token: &str, origin: &str, name: &str) -> Device {
+    let device = Device::new(origin, name);
+    subscribe(app, token, &device.json()).await.unwrap();
+    device
+}
+
 async fn demo(app: &TestApp) -> user::Model {
     user::Entity::find().filter(user::Column::Email.eq(DEMO_EMAIL)).one(&app.state.db).await.unwrap().unwrap()
 }
@@ -225,9 +247,7 @@ async fn device_count(app: &TestApp) -> usize {
 
 #[tokio::test]
 async fn a_push_reaches_each_device_encrypted_and_signed_and_never_twice() {
-    let app = spawn().await;
-    let (service, origin) = PushService::start().await;
-    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
+    let Scene { app, service, origin, token } = scene().await;
     let laptop = Device::new(&origin, "laptop");
     let phone = Device::new(&origin, "phone");
     subscribe(&app, &token, &laptop.json()).await.unwrap();
@@ -263,13 +283,9 @@ async fn a_push_reaches_each_device_encrypted_and_signed_and_never_twice() {
 
 #[tokio::test]
 async fn a_device_the_push_service_calls_gone_is_removed() {
-    let app = spawn().await;
-    let (service, origin) = PushService::start().await;
-    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
-    let kept = Device::new(&origin, "kept");
-    let uninstalled = Device::new(&origin, "uninstalled");
-    subscribe(&app, &token, &kept.json()).await.unwrap();
-    subscribe(&app, &token, &uninstalled.json()).await.unwrap();
+    let Scene { app, service, origin, token } = scene().await;
+    let kept = with_push(&app, &token, &origin, "kept").await;
+    with_push(&app, &token, &origin, "uninstalled").await;
     service.answer("uninstalled", &[410]);
     let person = demo(&app).await;
 
@@ -297,13 +313,9 @@ async fn a_device_the_push_service_calls_gone_is_removed() {
 
 #[tokio::test]
 async fn a_temporary_failure_is_retried_only_for_the_device_that_failed() {
-    let app = spawn().await;
-    let (service, origin) = PushService::start().await;
-    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
-    let steady = Device::new(&origin, "steady");
-    let flaky = Device::new(&origin, "flaky");
-    subscribe(&app, &token, &steady.json()).await.unwrap();
-    subscribe(&app, &token, &flaky.json()).await.unwrap();
+    let Scene { app, service, origin, token } = scene().await;
+    with_push(&app, &token, &origin, "steady").await;
+    let flaky = with_push(&app, &token, &origin, "flaky").await;
     service.answer("flaky", &[503, 429]);
     let person = demo(&app).await;
     let id = notify(&app, &person, "New message: retry").await;
@@ -325,11 +337,8 @@ async fn a_temporary_failure_is_retried_only_for_the_device_that_failed() {
 
 #[tokio::test]
 async fn a_refused_push_fails_and_quiet_hours_hold_push() {
-    let app = spawn().await;
-    let (service, origin) = PushService::start().await;
-    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
-    let device = Device::new(&origin, "only");
-    subscribe(&app, &token, &device.json()).await.unwrap();
+    let Scene { app, service, origin, token } = scene().await;
+    with_push(&app, &token, &origin, "only").await;
     let person = demo(&app).await;
 
     // 403 (say, a key mismatch) will not get better by repeating.
@@ -357,9 +366,7 @@ async fn a_refused_push_fails_and_quiet_hours_hold_push() {
 
 #[tokio::test]
 async fn subscriptions_are_checked_listed_per_device_and_end_with_their_session() {
-    let app = spawn().await;
-    let (_service, origin) = PushService::start().await;
-    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
+    let Scene { app, origin, token, .. } = scene().await;
     let device = Device::new(&origin, "desk");
 
     // What a browser would never send, and endpoints the server must not be pointed at.
@@ -427,9 +434,7 @@ async fn subscriptions_are_checked_listed_per_device_and_end_with_their_session(
 
 #[tokio::test]
 async fn a_subscription_the_browser_renews_is_stored_from_the_service_worker() {
-    let app = spawn().await;
-    let (_service, origin) = PushService::start().await;
-    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
+    let Scene { app, origin, token, .. } = scene().await;
     // public/sw.js posts the renewed subscription to this path, as a form, same-origin.
     assert_eq!(SavePushSubscription::PATH, "/api/push/subscription");
     let sw_source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/sw.js")).unwrap();
@@ -466,9 +471,7 @@ async fn the_vapid_key_is_made_once_and_kept() {
 
 #[tokio::test]
 async fn a_test_push_arrives_at_once_and_not_too_often() {
-    let app = spawn().await;
-    let (service, origin) = PushService::start().await;
-    let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
+    let Scene { app, service, origin, token } = scene().await;
     let desk = Device::new(&origin, "desk");
     let old_phone = Device::new(&origin, "old-phone");
     let setup = subscribe(&app, &token, &desk.json()).await.unwrap();
