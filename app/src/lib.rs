@@ -17,6 +17,7 @@ pub mod backend;
 pub mod error;
 pub mod notifications;
 pub mod profile;
+mod routes;
 pub mod security;
 pub mod sessions;
 pub mod settings;
@@ -29,11 +30,8 @@ use leptos_router::path;
 
 use auth::SignInPage;
 use cases::{CaseDetailPage, CasesPage, MyTasksPage};
-use company::CompanySettingsPage;
 use notifications::NotificationsPage;
-use profile::{ConfirmEmailPage, ProfilePage};
-use security::{SecurityPage, SignInVerifyPage};
-use sessions::SessionsPage;
+use profile::ProfilePage;
 use settings::SettingsLayout;
 use shell::AppLayout;
 
@@ -77,19 +75,19 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignInPage/>
-                <Route path=path!("/sign-in/verify") view=SignInVerifyPage/>
-                <Route path=path!("/confirm-email") view=ConfirmEmailPage/>
+                <Route path=path!("/sign-in/verify") view=routes::sign_in_verify()/>
+                <Route path=path!("/confirm-email") view=routes::confirm_email()/>
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=CasesPage/>
                     <Route path=path!("/cases/:id") view=CaseDetailPage/>
                     <Route path=path!("/tasks") view=MyTasksPage/>
-                    <Route path=path!("/company") view=CompanySettingsPage/>
+                    <Route path=path!("/company") view=routes::company_settings()/>
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/profile"/> }/>
                         <Route path=path!("/profile") view=ProfilePage/>
                         <Route path=path!("/notifications") view=NotificationsPage/>
-                        <Route path=path!("/security") view=SecurityPage/>
-                        <Route path=path!("/sessions") view=SessionsPage/>
+                        <Route path=path!("/security") view=routes::security()/>
+                        <Route path=path!("/sessions") view=routes::sessions()/>
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

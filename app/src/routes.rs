@@ -1,0 +1,47 @@
+//! The pages most visits never open (Security, Sessions, Company settings, the sign-in's
+//! second step, email confirmation). With the `lazy-routes` feature and a
+//! `cargo leptos build --split` they are lazy routes: each becomes a wasm file of its own,
+//! downloaded when the page is first reached, which keeps about a quarter of the code out
+//! of the main download. Without the feature they are ordinary routes, so a plain
+//! `cargo leptos watch` or `build` (which cannot split) keeps working.
+
+use leptos_router::ChooseView;
+
+#[cfg(feature = "lazy-routes")]
+macro_rules! page {
+    ($name:ident, $route:ident, $page:path) => {
+        pub fn $name() -> impl ChooseView {
+            leptos_router::Lazy::<$route>::new()
+        }
+
+        struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                // Each page loads its own data once its code is here.
+                $route
+            }
+
+            fn view(_this: Self) -> leptos::prelude::AnyView {
+                use leptos::prelude::IntoAny;
+                $page().into_any()
+            }
+        }
+    };
+}
+
+#[cfg(not(feature = "lazy-routes"))]
+macro_rules! page {
+    ($name:ident, $route:ident, $page:path) => {
+        pub fn $name() -> impl ChooseView {
+            $page
+        }
+    };
+}
+
+page!(security, SecurityRoute, crate::security::SecurityPage);
+page!(sessions, SessionsRoute, crate::sessions::SessionsPage);
+page!(company_settings, CompanySettingsRoute, crate::company::CompanySettingsPage);
+page!(sign_in_verify, SignInVerifyRoute, crate::security::SignInVerifyPage);
+page!(confirm_email, ConfirmEmailRoute, crate::profile::ConfirmEmailPage);
