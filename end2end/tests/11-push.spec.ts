@@ -39,7 +39,7 @@ test("the service worker shows a pushed notification with its case link", async 
   await signIn(page);
   await page.goto("/settings/notifications");
   await waitForHydration(page);
-  // The first spec registered the worker; make sure it is active here.
+  // Each test has its own browser context: register the worker here and wait until active.
   await page.evaluate(async () => {
     await navigator.serviceWorker.register("/sw.js");
     await navigator.serviceWorker.ready;
@@ -60,18 +60,23 @@ test("the service worker shows a pushed notification with its case link", async 
     url: "/cases/1",
     tag: "kayse-notification-42",
   };
-  await cdp.send("ServiceWorker.deliverPushMessage", {
-    origin: BASE_URL,
-    registrationId: await registrationId,
-    data: JSON.stringify(message),
-  });
+  const push = { origin: BASE_URL, registrationId: await registrationId, data: JSON.stringify(message) };
+  const shownNotifications = () =>
+    page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      const list = await registration.getNotifications();
+      return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data?.url }));
+    });
+  // A worker that is still starting can miss the first event: deliver again until shown
+  // (the tag makes a repeat replace the notification, never add a second).
   await expect
-    .poll(() =>
-      page.evaluate(async () => {
-        const registration = await navigator.serviceWorker.ready;
-        const list = await registration.getNotifications();
-        return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data?.url }));
-      }),
+    .poll(
+      async () => {
+        const shown = await shownNotifications();
+        if (shown.length === 0) await cdp.send("ServiceWorker.deliverPushMessage", push);
+        return shown;
+      },
+      { timeout: 20_000 },
     )
     .toEqual([{ title: message.title, body: message.body, tag: message.tag, url: message.url }]);
 });
