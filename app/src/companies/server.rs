@@ -9,6 +9,16 @@ use crate::backend::scope::{CompanyScope, find_membership, move_session};
 use crate::backend::sessions::SignedIn;
 use crate::error::AppError;
 
+/// Company names by id, for lists that show the company of each row.
+pub async fn names(db: &impl sea_orm::ConnectionTrait, ids: Vec<i32>) -> Result<HashMap<i32, String>, AppError> {
+    Ok(company::Entity::find().filter(company::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|c| (c.id, c.name)).collect())
+}
+
+/// One company's name ("" if it was deleted meanwhile).
+pub async fn name(db: &impl sea_orm::ConnectionTrait, id: i32) -> Result<String, AppError> {
+    Ok(company::Entity::find_by_id(id).one(db).await?.map(|c| c.name).unwrap_or_default())
+}
+
 /// The user's companies by name, the current one marked (after the membership check, so a
 /// removed membership is never shown as current).
 pub async fn choices(db: &DatabaseConnection, me: &SignedIn) -> Result<(Vec<CompanyChoice>, Option<CompanyScope>), AppError> {
@@ -24,8 +34,7 @@ pub async fn choices(db: &DatabaseConnection, me: &SignedIn) -> Result<(Vec<Comp
         .into_iter()
         .map(|m| m.company_id)
         .collect();
-    let names: HashMap<i32, String> =
-        company::Entity::find().filter(company::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let names = names(db, ids).await?;
     let current = scope.as_ref().map(|s| s.company_id);
     let mut list: Vec<CompanyChoice> =
         names.into_iter().map(|(id, name)| CompanyChoice { id, name, current: Some(id) == current }).collect();

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::api::{ApiTokenView, CompanyTokens, CreatedApiToken};
 use crate::backend::AppState;
-use crate::backend::entities::{api_token, company, user};
+use crate::backend::entities::{api_token, user};
 use crate::backend::scope::CompanyScope;
 use crate::backend::tokens::{hash_token, new_token};
 use crate::error::AppError;
@@ -28,7 +28,7 @@ fn view(token: &api_token::Model, names: &HashMap<i32, String>, timezone: &str) 
 }
 
 pub async fn list(state: &AppState, scope: &CompanyScope) -> Result<CompanyTokens, AppError> {
-    let company_name = company::Entity::find_by_id(scope.company_id).one(&state.db).await?.map(|c| c.name).unwrap_or_default();
+    let company_name = crate::companies::server::name(&state.db, scope.company_id).await?;
     if !scope.is_admin() {
         return Ok(CompanyTokens { company_name, is_admin: false, tokens: Vec::new() });
     }

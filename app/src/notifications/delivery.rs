@@ -22,8 +22,8 @@ use crate::backend::AppState;
 use crate::backend::entities::notification_delivery::{
     self as delivery, STATUS_FAILED, STATUS_PENDING, STATUS_SENDING, STATUS_SENT, STATUS_SKIPPED,
 };
-use crate::backend::entities::{case, company, notification, notification_settings, push_receipt, push_subscription, user};
-use crate::backend::mail::{Email, simple_html};
+use crate::backend::entities::{case, notification, notification_settings, push_receipt, push_subscription, user};
+use crate::backend::mail::{Email, html_escape, simple_html};
 use crate::error::AppError;
 
 /// A claim older than this is void: its worker is presumed dead.
@@ -257,9 +257,10 @@ async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notificati
         .into_iter()
         .map(|r| r.subscription_id)
         .collect();
-    let company = company::Entity::find_by_id(item.company_id).one(&state.db).await?.map(|c| c.name).unwrap_or_default();
+    let company = crate::companies::server::name(&state.db, item.company_id).await?;
     let message = push_message(item, &company);
-    let mut accepted = already.iter().filter(|id| devices.iter().any(|d| d.id == **id)).count();
+    // Receipts go with their device (on delete cascade): each one left is a device that took it.
+    let mut accepted = already.len();
     let mut temporary = Vec::new();
     let mut permanent = Vec::new();
     for device in devices.iter().filter(|d| !already.contains(&d.id)) {
@@ -328,7 +329,7 @@ fn preferences_link(state: &AppState) -> String {
 }
 
 async fn single_email(state: &AppState, person: &user::Model, item: &notification::Model) -> Result<Email, AppError> {
-    let company = company::Entity::find_by_id(item.company_id).one(&state.db).await?.map(|c| c.name).unwrap_or_default();
+    let company = crate::companies::server::name(&state.db, item.company_id).await?;
     let case_link = case_link(state, item.case_id);
     let preferences = preferences_link(state);
     let event = Event::from_key(&item.event).map_or("Notification", |e| e.label());
@@ -399,13 +400,7 @@ async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipie
 
 async fn digest_email(state: &AppState, person: &user::Model, items: &[notification::Model]) -> Result<Email, AppError> {
     let company_ids: Vec<i32> = items.iter().map(|n| n.company_id).collect();
-    let companies: BTreeMap<i32, String> = company::Entity::find()
-        .filter(company::Column::Id.is_in(company_ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let companies = crate::companies::server::names(&state.db, company_ids).await?;
     let case_ids: Vec<i32> = items.iter().map(|n| n.case_id).collect();
     let cases: BTreeMap<i32, case::Model> =
         case::Entity::find().filter(case::Column::Id.is_in(case_ids)).all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
@@ -422,18 +417,18 @@ async fn digest_email(state: &AppState, person: &user::Model, items: &[notificat
     let subject = format!("Your Kayse digest: {count} notification{}", if count == 1 { "" } else { "s" });
     let mut text = format!("Hello {},\n\n", person.full_name);
     let mut html = String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1f2937\">");
-    html.push_str(&format!("<p>Hello {},</p>", escape(&person.full_name)));
+    html.push_str(&format!("<p>Hello {},</p>", html_escape(&person.full_name)));
     let mut links = Vec::new();
     for (company, cases) in &grouped {
         text.push_str(&format!("{company}\n"));
-        html.push_str(&format!("<h2 style=\"font-size:18px\">{}</h2>", escape(company)));
+        html.push_str(&format!("<h2 style=\"font-size:18px\">{}</h2>", html_escape(company)));
         for ((case, case_id), entries) in cases {
             let link = case_link(state, *case_id);
             text.push_str(&format!("  {case} ({link})\n"));
-            html.push_str(&format!("<h3 style=\"font-size:16px\"><a href=\"{link}\">{}</a></h3><ul>", escape(case)));
+            html.push_str(&format!("<h3 style=\"font-size:16px\"><a href=\"{link}\">{}</a></h3><ul>", html_escape(case)));
             for entry in entries {
                 text.push_str(&format!("    - {}: {}\n", entry.title, entry.body));
-                html.push_str(&format!("<li><strong>{}</strong><br>{}</li>", escape(&entry.title), escape(&entry.body)));
+                html.push_str(&format!("<li><strong>{}</strong><br>{}</li>", html_escape(&entry.title), html_escape(&entry.body)));
             }
             html.push_str("</ul>");
             links.push(link);
@@ -445,10 +440,6 @@ async fn digest_email(state: &AppState, person: &user::Model, items: &[notificat
     html.push_str(&format!("<p style=\"color:#6b7280;font-size:13px\"><a href=\"{preferences}\">Choose which notifications you get, and how often</a></p></body></html>"));
     links.push(preferences);
     Ok(Email { to: person.email.clone(), subject, text, html, links })
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Runs a pass every 10 seconds for as long as the server runs.

@@ -1,13 +1,12 @@
 //! The Sessions tab's server side: listing a user's live sessions with their devices,
 //! ending them, and the notice for a sign-in from a new device.
 
-use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::api::{SessionList, SessionView};
-use crate::backend::entities::{company, known_device, session, user};
+use crate::backend::entities::{known_device, session, user};
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::{Email, simple_html};
 use crate::backend::sessions::{self as session_store, SignedIn};
@@ -71,13 +70,7 @@ pub async fn list(state: &AppState, me: &SignedIn) -> Result<SessionList, AppErr
         .filter(|row| row.expires_at > now && row.last_seen_at + state.config.session_idle > now)
         .collect();
     let company_ids: Vec<i32> = rows.iter().filter_map(|r| r.company_id).collect();
-    let companies: HashMap<i32, String> = company::Entity::find()
-        .filter(company::Column::Id.is_in(company_ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let companies = crate::companies::server::names(&state.db, company_ids).await?;
     let mut sessions: Vec<SessionView> = rows
         .into_iter()
         .map(|row| {
