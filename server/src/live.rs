@@ -76,10 +76,9 @@ fn watch_session(state: AppState, session_id: i32, user_id: i32) -> impl Stream<
 
 /// Deletes expired sessions every ten minutes, for as long as the server runs.
 pub fn spawn_session_cleanup(state: AppState) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            ticker.tick().await;
+    app::backend::every::every(Duration::from_secs(600), move || {
+        let state = state.clone();
+        async move {
             match sessions::delete_expired(&state.db, &state.config).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),

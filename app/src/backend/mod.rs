@@ -2,6 +2,7 @@
 //! Compiled with the `ssr` feature only, so none of it reaches the wasm bundle.
 
 pub mod entities;
+pub mod every;
 pub mod live;
 pub mod mail;
 pub mod passwords;

@@ -444,10 +444,9 @@ async fn digest_email(state: &AppState, person: &user::Model, items: &[notificat
 
 /// Runs a pass every 10 seconds for as long as the server runs.
 pub fn spawn(state: AppState) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(PASS_INTERVAL);
-        loop {
-            ticker.tick().await;
+    crate::backend::every::every(PASS_INTERVAL, move || {
+        let state = state.clone();
+        async move {
             match run_pass(&state, Utc::now()).await {
                 Ok(report) if report != PassReport::default() => tracing::info!(?report, "notification deliveries"),
                 Ok(_) => {}

@@ -91,10 +91,9 @@ async fn announce(state: &AppState, task: &task::Model, assignee_id: i32, now: D
 
 /// Runs a pass every 30 seconds for as long as the server runs (the first one at start).
 pub fn spawn(state: AppState) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(PASS_INTERVAL);
-        loop {
-            ticker.tick().await;
+    crate::backend::every::every(PASS_INTERVAL, move || {
+        let state = state.clone();
+        async move {
             match run_pass(&state, Utc::now()).await {
                 Ok(done) if !done.is_empty() => tracing::info!(notified = done.len(), "task deadlines announced"),
                 Ok(_) => {}
