@@ -2,6 +2,11 @@
 //! the server, hydrated in the browser) and the server functions behind it. Everything
 //! server-only sits behind the `ssr` feature, in `backend` and the features' `server`
 //! modules, so the wasm bundle carries none of it.
+//!
+//! Layers, with arrows one way only (`scripts/check-layers` enforces them):
+//! `lib`/`routes` → `shell` → features (`auth`, `cases`, `company_settings`,
+//! `integrations`, `notifications`, `profile`, `security`, `sessions`, `settings`) → `ui`;
+//! every feature's server code → `backend`, which imports no feature.
 
 // Deeply nested views in release builds need more than the default 128.
 #![recursion_limit = "256"]
@@ -9,12 +14,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod auth;
-pub mod cases;
-pub mod companies;
-pub mod company;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod cases;
+pub mod company_settings;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod integrations;
 pub mod notifications;
 pub mod profile;
 mod routes;
@@ -22,6 +28,7 @@ pub mod security;
 pub mod sessions;
 pub mod settings;
 pub mod shell;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -42,6 +42,6 @@ macro_rules! page {
 
 page!(security, SecurityRoute, crate::security::SecurityPage);
 page!(sessions, SessionsRoute, crate::sessions::SessionsPage);
-page!(company_settings, CompanySettingsRoute, crate::company::CompanySettingsPage);
-page!(sign_in_verify, SignInVerifyRoute, crate::security::SignInVerifyPage);
+page!(company_settings, CompanySettingsRoute, crate::company_settings::CompanySettingsPage);
+page!(sign_in_verify, SignInVerifyRoute, crate::auth::SignInVerifyPage);
 page!(confirm_email, ConfirmEmailRoute, crate::profile::ConfirmEmailPage);

@@ -101,7 +101,7 @@ async fn main() {
 
     // One push to one device: the worker does this per device per notification.
     {
-        use app::notifications::push::crypto::{DeviceKeys, VapidKey, encrypt};
+        use app::backend::push::crypto::{DeviceKeys, VapidKey, encrypt};
         let device = DeviceKeys::parse(
             "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
             "BTBZMqHH6r4Tts7J_aSIgg",

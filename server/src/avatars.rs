@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use app::backend::AppState;
 use app::backend::entities::avatar;
-use app::backend::sessions::SignedIn;
+use app::backend::session_store::SignedIn;
 
 use crate::middleware::not_found;
 

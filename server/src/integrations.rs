@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use app::backend::AppState;
 use app::backend::throttle::Key;
-use app::notifications::ingest::{self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport};
+use app::integrations::ingest::{self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport};
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()

@@ -6,6 +6,7 @@
 pub mod avatars;
 pub mod db;
 pub mod integrations;
+pub mod jobs;
 pub mod live;
 pub mod middleware;
 pub mod migrations;
@@ -23,7 +24,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use app::backend::live::LiveHub;
 use app::backend::mail::Mailer;
 use app::backend::throttle::Throttle;
-use app::notifications::push::sender::PushSender;
+use app::backend::push::sender::PushSender;
 use app::backend::{AppState, RuntimeConfig};
 use app::{App, shell};
 use settings::{MailSettings, Settings};
@@ -35,7 +36,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         MailSettings::Outbox(dir) => Mailer::outbox(dir.clone(), &settings.mail_from)?,
         MailSettings::Smtp(smtp) => Mailer::smtp(smtp, &settings.mail_from)?,
     };
-    let push_key = app::notifications::push::sender::load_or_create_key(&db).await.map_err(|err| format!("Web Push key: {err}"))?;
+    let push_key = app::backend::push::sender::load_or_create_key(&db).await.map_err(|err| format!("Web Push key: {err}"))?;
     let push = PushSender::new(push_key, settings.push_contact.clone(), settings.push_allow_loopback_endpoints)
         .map_err(|err| format!("Web Push client: {err}"))?;
     Ok(AppState {

@@ -13,7 +13,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use app::backend::live::LiveEvent;
-use app::backend::sessions::{self, SignedIn};
+use app::backend::session_store::{self, SignedIn};
 use app::backend::AppState;
 
 /// How often an open page's session is re-checked in the database: catches sessions ended
@@ -57,14 +57,14 @@ fn watch_session(state: AppState, session_id: i32, user_id: i32) -> impl Stream<
                     // Missed events: ask the database about the session, and have the page
                     // reload its notifications in case one of the missed was for it.
                     Err(RecvError::Lagged(_)) => {
-                        if sessions::is_live(&state.db, &state.config, session_id).await.unwrap_or(true) {
+                        if session_store::is_live(&state.db, &state.config, session_id).await.unwrap_or(true) {
                             return Some((Ok(notifications_changed()), Some((state, receiver, ticker))));
                         }
                         true
                     }
                     Err(RecvError::Closed) => return None,
                 },
-                _ = ticker.tick() => !sessions::is_live(&state.db, &state.config, session_id).await.unwrap_or(true),
+                _ = ticker.tick() => !session_store::is_live(&state.db, &state.config, session_id).await.unwrap_or(true),
             };
             if ended {
                 return Some((Ok(signed_out()), None));
@@ -72,18 +72,4 @@ fn watch_session(state: AppState, session_id: i32, user_id: i32) -> impl Stream<
         }
     })
     .boxed()
-}
-
-/// Deletes expired sessions every ten minutes, for as long as the server runs.
-pub fn spawn_session_cleanup(state: AppState) {
-    app::backend::every::every(Duration::from_secs(600), move || {
-        let state = state.clone();
-        async move {
-            match sessions::delete_expired(&state.db, &state.config).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
-                Err(err) => tracing::warn!(?err, "deleting expired sessions failed"),
-            }
-        }
-    });
 }

@@ -1,3 +1,6 @@
+//! The server binary: reads the settings, opens and migrates the database, seeds the demo
+//! account when asked, starts the background jobs and serves the app.
+
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 use std::net::SocketAddr;
@@ -42,9 +45,7 @@ async fn run() -> Result<(), String> {
         // Printed once, on the start that creates it, so a newcomer can sign in at once.
         tracing::info!("Demo account created. Sign in with email {email} and password {password}");
     }
-    server::live::spawn_session_cleanup(state.clone());
-    app::notifications::scheduler::spawn(state.clone());
-    app::notifications::delivery::spawn(state.clone());
+    server::jobs::spawn_all(&state);
     let app = build_router(state, settings.max_upload_bytes);
     let listener = tokio::net::TcpListener::bind(settings.address)
         .await

@@ -11,7 +11,7 @@ use base64::Engine;
 use rand::RngCore;
 
 use app::CspNonce;
-use app::backend::{AppState, sessions};
+use app::backend::{AppState, session_store};
 
 /// Paths a signed-out visitor may load. Server functions (`/api/`) and avatars check the
 /// session themselves.
@@ -100,9 +100,9 @@ fn forbidden() -> Response {
 /// Finds the session for the cookie and puts it in the request's extensions; sends
 /// signed-out visitors of app pages to the sign-in page (and signed-in ones away from it).
 pub async fn sessions_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let token = sessions::token_from_headers(request.headers());
+    let token = session_store::token_from_headers(request.headers());
     let signed_in = match &token {
-        Some(token) => match sessions::resolve(&state.db, &state.config, token).await {
+        Some(token) => match session_store::resolve(&state.db, &state.config, token).await {
             Ok(found) => found,
             Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response(),
         },
@@ -128,7 +128,7 @@ pub async fn sessions_layer(State(state): State<AppState>, mut request: Request,
         }
         None => next.run(request).await,
     };
-    if stale_cookie && let Ok(value) = HeaderValue::from_str(&sessions::clear_cookie_value(&state.config)) {
+    if stale_cookie && let Ok(value) = HeaderValue::from_str(&session_store::clear_cookie_value(&state.config)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

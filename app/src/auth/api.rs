@@ -1,35 +1,21 @@
-//! The sign-in, sign-out and current-account server functions.
+//! The sign-in, second-step and sign-out server functions.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// What the app shell shows of the signed-in person.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountSummary {
-    pub full_name: String,
-    pub email: String,
-    pub initials: String,
-    pub avatar_colour: String,
-    pub avatar_url: Option<String>,
-    pub company_name: Option<String>,
-    /// Every company the user belongs to, the current one marked.
-    pub companies: Vec<crate::companies::api::CompanyChoice>,
-    /// An Admin of the current company (sees Company settings).
-    pub is_admin: bool,
-}
-
 #[server]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::backend::{request, sessions};
-    use crate::security::server::{Client, pending_cookie_value};
+    use crate::backend::{request, session_store};
+    use crate::backend::audit::Client;
+    use super::second_step::pending_cookie_value;
     let state = request::state()?;
     let next = super::server::safe_next(next.as_deref());
     let (_, outcome) = super::server::sign_in(&state, &email, password, &Client::of_request(), &next).await?;
     match outcome {
         super::server::SignInOutcome::Session(token) => {
-            request::set_response_header(http::header::SET_COOKIE, &sessions::set_cookie_value(&state.config, &token))?;
+            request::set_response_header(http::header::SET_COOKIE, &session_store::set_cookie_value(&state.config, &token))?;
             leptos_axum::redirect(&next);
         }
         super::server::SignInOutcome::SecondFactorNeeded(pending) => {
@@ -42,37 +28,40 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::backend::{request, sessions};
+    use crate::backend::{request, session_store};
     let state = request::state()?;
     // Signing out twice, or with an already-ended session, still lands on the sign-in page.
     if let Ok(current) = request::signed_in() {
-        sessions::end(&state.db, current.session_id).await?;
+        session_store::end(&state.db, current.session_id).await?;
         // Other open tabs of this session go to the sign-in page too.
         state.live.publish(crate::backend::live::LiveEvent::SessionsEnded(vec![current.session_id]));
     }
-    request::set_response_header(http::header::SET_COOKIE, &sessions::clear_cookie_value(&state.config))?;
+    request::set_response_header(http::header::SET_COOKIE, &session_store::clear_cookie_value(&state.config))?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
 
-#[server]
-pub async fn current_account() -> Result<AccountSummary, AppError> {
-    use crate::backend::request;
-    use crate::profile::{rules, server::{avatar_url, load_user}};
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInVerified {
+    /// Where to go now.
+    pub next: String,
+    /// Set when a backup code was used: how many are left.
+    pub backup_codes_left: Option<usize>,
+}
 
+/// The second step of signing in, for an account with 2FA: the code from the app or a
+/// backup code, for the half-finished sign-in named by its own cookie.
+#[server]
+pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
+    use crate::backend::{request, session_store};
     let state = request::state()?;
-    let session = request::signed_in()?;
-    let user = load_user(&state.db, session.user_id).await?;
-    let (companies, scope) = crate::companies::server::choices(&state.db, &session).await?;
-    let company_name = companies.iter().find(|c| c.current).map(|c| c.name.clone());
-    Ok(AccountSummary {
-        initials: rules::initials(&user.full_name),
-        avatar_colour: rules::avatar_colour(user.id).to_owned(),
-        avatar_url: user.avatar_hash.as_deref().map(avatar_url),
-        full_name: user.full_name,
-        email: user.email,
-        company_name,
-        companies,
-        is_admin: scope.is_some_and(|s| s.is_admin()),
-    })
+    let pending_token = request::cookie(super::second_step::PENDING_COOKIE).ok_or_else(super::second_step::sign_in_expired)?;
+    let done = super::second_step::complete_sign_in(&state, &pending_token, &code, &crate::backend::audit::Client::of_request()).await?;
+    request::set_response_header(http::header::SET_COOKIE, &session_store::set_cookie_value(&state.config, &done.session_token))?;
+    request::set_response_header(http::header::SET_COOKIE, &super::second_step::clear_pending_cookie(&state.config))?;
+    // With an app code, straight on; a backup-code sign-in first says how many are left.
+    if done.backup_codes_left.is_none() {
+        leptos_axum::redirect(&done.next);
+    }
+    Ok(SignInVerified { next: done.next, backup_codes_left: done.backup_codes_left })
 }

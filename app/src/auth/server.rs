@@ -1,13 +1,17 @@
-//! Signing in and out, and the password check every sensitive action shares (so a wrong
-//! current password counts towards the same guessing limit as a wrong sign-in).
+//! The password step of signing in: credentials checked under the guessing limits, then a
+//! session, or for an account with 2FA a half-finished sign-in waiting for the second step.
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::backend::entities::user;
 use crate::backend::throttle::Key;
-use crate::backend::{AppState, passwords, sessions};
+use crate::backend::{AppState, passwords, session_store};
 use crate::error::AppError;
-use crate::security::server::{self as security, Client, SecurityEventKind};
+use crate::backend::audit::{self, Client, SecurityEventKind};
+use crate::security::second_factor::has_two_factor;
+
+use super::new_device::notice_new_device;
+use super::second_step::begin_pending_sign_in;
 
 /// Where to go after signing in: only a path on this site, never `//evil.example`.
 pub fn safe_next(next: Option<&str>) -> String {
@@ -48,7 +52,7 @@ pub async fn sign_in(
     if !passwords::verify_password(password, stored_hash).await? {
         tracing::info!(address = %client.address, "failed sign-in");
         if let Some(user) = &found {
-            security::record(&state.db, user.id, SecurityEventKind::SignInFailed, client).await;
+            audit::record(&state.db, user.id, SecurityEventKind::SignInFailed, client).await;
         }
         return Err(match state.password_throttle.record_failure(&keys) {
             Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
@@ -56,35 +60,18 @@ pub async fn sign_in(
         });
     }
     let Some(user) = found else { return Err(AppError::InvalidCredentials) };
-    if security::has_two_factor(&state.db, user.id).await? {
+    if has_two_factor(&state.db, user.id).await? {
         // The password's guess counter is cleared only when the whole sign-in succeeds.
-        let pending = security::begin_pending_sign_in(state, &user, client, next).await?;
+        let pending = begin_pending_sign_in(state, &user, client, next).await?;
         tracing::info!(user_id = user.id, "password accepted, waiting for the second factor");
         return Ok((user, SignInOutcome::SecondFactorNeeded(pending)));
     }
     state.password_throttle.forget(&keys[0]);
-    let token = sessions::start(&state.db, &state.config, &user, &client.user_agent, &client.address).await?;
-    security::record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
+    let token = session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address).await?;
+    audit::record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
     tracing::info!(user_id = user.id, address = %client.address, "signed in");
-    crate::sessions::server::notice_new_device(state, &user, &client.user_agent, &client.address).await;
+    notice_new_device(state, &user, &client.user_agent, &client.address).await;
     Ok((user, SignInOutcome::Session(token)))
-}
-
-/// Re-checks a signed-in user's password for a sensitive action. A wrong one is a field
-/// error on `field` and counts towards the account's sign-in limit.
-pub async fn check_password_for(state: &AppState, user: &user::Model, password: String, field: &str) -> Result<(), AppError> {
-    let keys = [Key::Account(user.email.clone())];
-    state
-        .password_throttle
-        .check(&keys)
-        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
-    if passwords::verify_password(password, Some(user.password_hash.clone())).await? {
-        return Ok(());
-    }
-    match state.password_throttle.record_failure(&keys) {
-        Some(retry_after_seconds) => Err(AppError::RateLimited { retry_after_seconds }),
-        None => Err(AppError::field(field, "That password is not correct.")),
-    }
 }
 
 #[cfg(test)]

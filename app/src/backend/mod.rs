@@ -1,16 +1,24 @@
-//! Server-only code: the database entities and the services behind the server functions.
-//! Compiled with the `ssr` feature only, so none of it reaches the wasm bundle.
+//! The base layer: server-only services that several features share (entities, the
+//! request context, sessions, company scope, users, display formatting, the security log,
+//! re-authentication, mail, push transport, limits, background loops). Compiled with the
+//! `ssr` feature only, so none of it reaches the wasm bundle. It imports no feature.
 
+pub mod api_tokens;
+pub mod audit;
+pub mod display;
 pub mod entities;
 pub mod every;
 pub mod live;
 pub mod mail;
 pub mod passwords;
+pub mod push;
+pub mod reauth;
 pub mod request;
 pub mod scope;
-pub mod sessions;
+pub mod session_store;
 pub mod state;
 pub mod throttle;
 pub mod tokens;
+pub mod users;
 
 pub use state::{AppState, RuntimeConfig};

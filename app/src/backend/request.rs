@@ -7,7 +7,7 @@ use axum::extract::ConnectInfo;
 use http::request::Parts;
 use leptos::prelude::use_context;
 
-use super::sessions::SignedIn;
+use super::session_store::SignedIn;
 use super::state::AppState;
 use crate::error::AppError;
 
@@ -48,5 +48,5 @@ pub fn set_response_header(name: http::HeaderName, value: &str) -> Result<(), Ap
 
 /// A token cookie of this request (64 hex characters), by name.
 pub fn cookie(name: &str) -> Option<String> {
-    use_context::<Parts>().and_then(|p| super::sessions::cookie_token(&p.headers, name))
+    use_context::<Parts>().and_then(|p| super::session_store::cookie_token(&p.headers, name))
 }

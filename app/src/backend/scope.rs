@@ -4,10 +4,12 @@
 //! helpers, which filter by company; an id of another company is "not found", exactly like
 //! an id that does not exist.
 
+use std::collections::HashMap;
+
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Select, Set};
 
-use super::entities::{case, membership, session, task, user};
-use super::sessions::SignedIn;
+use super::entities::{case, company, membership, session, task, user};
+use super::session_store::SignedIn;
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,4 +125,33 @@ pub async fn move_session(db: &DatabaseConnection, session_id: i32, company_id: 
             .await?;
     }
     Ok(())
+}
+
+/// Moves this session to another of the user's companies. A company the user does not
+/// belong to is "not found", like one that does not exist.
+pub async fn switch_company(db: &DatabaseConnection, me: &SignedIn, company_id: i32) -> Result<(), AppError> {
+    find_membership(db, me.user_id, company_id).await?.ok_or(AppError::NotFound)?;
+    move_session(db, me.session_id, Some(company_id)).await?;
+    tracing::info!(user_id = me.user_id, company_id, "switched company");
+    Ok(())
+}
+
+/// Company names by id, for lists that show the company of each row.
+pub async fn company_names(
+    db: &impl sea_orm::ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, String>, AppError> {
+    let ids: Vec<i32> = ids.into_iter().collect();
+    Ok(company::Entity::find()
+        .filter(company::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+/// One company's name ("" if it was deleted meanwhile).
+pub async fn company_name(db: &impl sea_orm::ConnectionTrait, id: i32) -> Result<String, AppError> {
+    Ok(company::Entity::find_by_id(id).one(db).await?.map(|c| c.name).unwrap_or_default())
 }

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use super::live::LiveHub;
 use super::mail::Mailer;
 use super::throttle::Throttle;
-use crate::notifications::push::sender::PushSender;
+use super::push::PushSender;
 
 /// What the server functions need to know of the settings (the rest stays in `server`).
 #[derive(Clone, Debug)]

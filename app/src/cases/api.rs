@@ -79,3 +79,33 @@ pub async fn my_tasks() -> Result<Vec<TaskView>, AppError> {
     let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
     super::server::my_tasks(&state, &scope).await
 }
+
+/// Another of the person's companies, where something they opened lives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyRef {
+    pub id: i32,
+    pub name: String,
+}
+
+/// Which of the person's other companies holds this case: a link from an email or a push
+/// can name a case of any of their firms, while the session works in one. `None` when the
+/// case is in the current company, does not exist, or is in a company the person does not
+/// belong to (those two look the same).
+#[server]
+pub async fn case_company(case_id: i32) -> Result<Option<CompanyRef>, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::case_company(&state, &me, case_id).await
+}
+
+/// Moves this session to the company that holds `case_id`, for "Switch to <firm>" on a link
+/// into another of the person's companies. A case of a company the person does not belong
+/// to is "not found", like one that does not exist.
+#[server]
+pub async fn switch_to_case_company(case_id: i32) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::switch_to_case_company(&state, &me, case_id).await
+}

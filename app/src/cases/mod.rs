@@ -10,16 +10,15 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::error::AppError;
-use crate::shell::page_content;
-use api::{AssignCase, CaseDetail, TaskView, get_case, list_cases, my_tasks};
-use crate::companies::api::{CompanyRef, SwitchCompany, case_company};
+use crate::ui::page_content;
+use api::{AssignCase, CaseDetail, CompanyRef, SwitchToCaseCompany, TaskView, case_company, get_case, list_cases, my_tasks};
 
 /// A case page's data: the case, or (for a link into another of the person's companies)
 /// that company, or why it cannot be shown.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 enum CaseLoad {
     Found(CaseDetail),
-    Elsewhere(CompanyRef),
+    Elsewhere(i32, CompanyRef),
     Failed(AppError),
 }
 
@@ -27,7 +26,7 @@ async fn load_case(id: i32) -> CaseLoad {
     match get_case(id).await {
         Ok(detail) => CaseLoad::Found(detail),
         Err(AppError::NotFound) => match case_company(id).await {
-            Ok(Some(company)) => CaseLoad::Elsewhere(company),
+            Ok(Some(company)) => CaseLoad::Elsewhere(id, company),
             _ => CaseLoad::Failed(AppError::NotFound),
         },
         Err(err) => CaseLoad::Failed(err),
@@ -113,7 +112,7 @@ pub fn CaseDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     CaseLoad::Found(detail) => view! { <CaseDetailView detail assign/> }.into_any(),
-                    CaseLoad::Elsewhere(company) => view! { <CaseInAnotherCompany company/> }.into_any(),
+                    CaseLoad::Elsewhere(case_id, company) => view! { <CaseInAnotherCompany case_id company/> }.into_any(),
                     CaseLoad::Failed(err) => scoped_error(err),
                 }
             })}
@@ -125,22 +124,22 @@ pub fn CaseDetailPage() -> impl IntoView {
 /// A link to a case of another of the person's companies (from an email or a push):
 /// offer to switch there, and show the case after the switch.
 #[component]
-fn CaseInAnotherCompany(company: CompanyRef) -> impl IntoView {
-    let switch = ServerAction::<SwitchCompany>::new();
+fn CaseInAnotherCompany(case_id: i32, company: CompanyRef) -> impl IntoView {
+    let switch = ServerAction::<SwitchToCaseCompany>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = switch.value().get() {
             // The whole app follows the session's company: reload this page in the new one.
             let _ = window().location().reload();
         }
     });
-    let CompanyRef { id, name } = company;
+    let CompanyRef { name, .. } = company;
     view! {
         <section class="card stack" aria-labelledby="case-elsewhere-heading">
             <h1 id="case-elsewhere-heading">"This case is in another company"</h1>
             <p>"It belongs to " <strong>{name.clone()}</strong> ", one of the companies you work for. Switch to it to open the case."</p>
             <div class="form-actions">
                 <button type="button" class="button primary" disabled=move || switch.pending().get()
-                    on:click=move |_| { switch.dispatch(SwitchCompany { company_id: id }); }>
+                    on:click=move |_| { switch.dispatch(SwitchToCaseCompany { case_id }); }>
                     {format!("Switch to {name}")}
                 </button>
                 <A href="/">"Back to cases"</A>

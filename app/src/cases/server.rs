@@ -3,14 +3,17 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait};
 
-use super::api::{CaseDetail, CaseSummary, MemberView, TaskView};
+use super::api::{CaseDetail, CaseSummary, CompanyRef, MemberView, TaskView};
 use crate::backend::AppState;
 use crate::backend::entities::{case, task, user};
-use crate::backend::scope::CompanyScope;
+use crate::backend::entities::company;
+use crate::backend::scope::{self, CompanyScope, find_membership};
+use crate::backend::session_store::SignedIn;
 use crate::error::AppError;
 use crate::notifications::dispatcher::{self, Occurrence};
 use crate::notifications::events::Event;
-use crate::profile::server::{format_in_timezone, load_user};
+use crate::backend::display::format_in_timezone;
+use crate::backend::users::load_user;
 
 async fn names(state: &AppState, ids: impl IntoIterator<Item = i32>) -> Result<HashMap<i32, String>, AppError> {
     let ids: Vec<i32> = ids.into_iter().collect();
@@ -127,4 +130,21 @@ pub async fn my_tasks(state: &AppState, scope: &CompanyScope) -> Result<Vec<Task
         .collect();
     let names = HashMap::from([(me.id, me.full_name.clone())]);
     Ok(task_views(&tasks, &cases, &names, &me.timezone))
+}
+
+/// The other company of the person's that holds `case_id`, if any (see the server
+/// function). Only the company's id and name leave: the case itself is read after the
+/// switch, through the company scope like any other.
+pub async fn case_company(state: &AppState, me: &SignedIn, case_id: i32) -> Result<Option<CompanyRef>, AppError> {
+    let Some(found) = case::Entity::find_by_id(case_id).one(&state.db).await? else { return Ok(None) };
+    if Some(found.company_id) == me.company_id || find_membership(&state.db, me.user_id, found.company_id).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(company::Entity::find_by_id(found.company_id).one(&state.db).await?.map(|c| CompanyRef { id: c.id, name: c.name }))
+}
+
+/// Moves the session to the company of one of the person's cases (see the server function).
+pub async fn switch_to_case_company(state: &AppState, me: &SignedIn, case_id: i32) -> Result<(), AppError> {
+    let found = case::Entity::find_by_id(case_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    scope::switch_company(&state.db, me, found.company_id).await
 }

@@ -5,7 +5,7 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use crate::shell::focus::focus_left;
+use crate::ui::focus::focus_left;
 
 use super::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter, NotificationView, get_notification_center};
 

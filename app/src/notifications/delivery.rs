@@ -230,7 +230,7 @@ fn push_message(item: &notification::Model, company: &str) -> Vec<u8> {
         })
         .to_string()
         .into_bytes();
-        if message.len() <= super::push::crypto::MAX_PLAINTEXT || body.is_empty() {
+        if message.len() <= crate::backend::push::crypto::MAX_PLAINTEXT || body.is_empty() {
             return message;
         }
         // Too long for one push: shorten the quoted text, keep the title and link.
@@ -244,7 +244,7 @@ fn push_message(item: &notification::Model, company: &str) -> Vec<u8> {
 
 /// Sends a push delivery to each of the person's devices that has not had it yet.
 async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notification::Model, now: DateTime<Utc>, report: &mut PassReport) -> Result<(), AppError> {
-    use super::push::sender::PushOutcome;
+    use crate::backend::push::sender::PushOutcome;
     let devices = push_subscription::Entity::find()
         .filter(push_subscription::Column::UserId.eq(item.user_id))
         .order_by_asc(push_subscription::Column::Id)
@@ -257,7 +257,7 @@ async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notificati
         .into_iter()
         .map(|r| r.subscription_id)
         .collect();
-    let company = crate::companies::server::name(&state.db, item.company_id).await?;
+    let company = crate::backend::scope::company_name(&state.db, item.company_id).await?;
     let message = push_message(item, &company);
     // Receipts go with their device (on delete cascade): each one left is a device that took it.
     let mut accepted = already.len();
@@ -329,7 +329,7 @@ fn preferences_link(state: &AppState) -> String {
 }
 
 async fn single_email(state: &AppState, person: &user::Model, item: &notification::Model) -> Result<Email, AppError> {
-    let company = crate::companies::server::name(&state.db, item.company_id).await?;
+    let company = crate::backend::scope::company_name(&state.db, item.company_id).await?;
     let case_link = case_link(state, item.case_id);
     let preferences = preferences_link(state);
     let event = Event::from_key(&item.event).map_or("Notification", |e| e.label());
@@ -400,7 +400,7 @@ async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipie
 
 async fn digest_email(state: &AppState, person: &user::Model, items: &[notification::Model]) -> Result<Email, AppError> {
     let company_ids: Vec<i32> = items.iter().map(|n| n.company_id).collect();
-    let companies = crate::companies::server::names(&state.db, company_ids).await?;
+    let companies = crate::backend::scope::company_names(&state.db, company_ids).await?;
     let case_ids: Vec<i32> = items.iter().map(|n| n.case_id).collect();
     let cases: BTreeMap<i32, case::Model> =
         case::Entity::find().filter(case::Column::Id.is_in(case_ids)).all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
@@ -442,20 +442,6 @@ async fn digest_email(state: &AppState, person: &user::Model, items: &[notificat
     Ok(Email { to: person.email.clone(), subject, text, html, links })
 }
 
-/// Runs a pass every 10 seconds for as long as the server runs.
-pub fn spawn(state: AppState) {
-    crate::backend::every::every(PASS_INTERVAL, move || {
-        let state = state.clone();
-        async move {
-            match run_pass(&state, Utc::now()).await {
-                Ok(report) if report != PassReport::default() => tracing::info!(?report, "notification deliveries"),
-                Ok(_) => {}
-                Err(err) => tracing::warn!(?err, "the delivery pass failed"),
-            }
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,7 +471,7 @@ mod tests {
 
         // A long transcript, in a script that takes 3 bytes a character in UTF-8.
         let long = push_message(&notification(&"話".repeat(5_000)), "Harper & Lowe LLP");
-        assert!(long.len() <= crate::notifications::push::crypto::MAX_PLAINTEXT, "{}", long.len());
+        assert!(long.len() <= crate::backend::push::crypto::MAX_PLAINTEXT, "{}", long.len());
         let long: serde_json::Value = serde_json::from_slice(&long).unwrap();
         assert_eq!(long["title"], "New message: HL-2026-014 · Smith v. Ridgeway Logistics");
         assert_eq!(long["url"], "/cases/12");

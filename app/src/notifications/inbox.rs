@@ -13,8 +13,8 @@ use crate::backend::entities::{case, notification};
 use crate::backend::live::LiveEvent;
 use crate::backend::scope::CompanyScope;
 use crate::error::AppError;
-use crate::profile::server::{format_in_timezone, load_user};
-use crate::sessions::server::relative_time;
+use crate::backend::display::{format_in_timezone, relative_time};
+use crate::backend::users::load_user;
 
 /// The bell shows this many of the latest notifications.
 const SHOWN: u64 = 30;

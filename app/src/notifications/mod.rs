@@ -12,11 +12,7 @@ pub mod events;
 pub mod inbox;
 pub mod push;
 #[cfg(feature = "ssr")]
-pub mod ingest;
-#[cfg(feature = "ssr")]
 pub mod scheduler;
-#[cfg(feature = "ssr")]
-pub mod sentiment;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
@@ -27,7 +23,7 @@ pub use center::{NotificationBell, NotificationsChanged};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::shell::page_content;
+use crate::ui::page_content;
 use api::{Preferences, SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead, get_notification_preferences};
 use events::{Delivery, Digest, Event, Method, TASK_DUE_LEAD_TIMES};
 

@@ -13,7 +13,7 @@ use super::events::{Event, TASK_DUE_LEAD_TIMES};
 use crate::backend::AppState;
 use crate::backend::entities::{case, task, task_due_notice, user};
 use crate::error::AppError;
-use crate::profile::server::format_in_timezone;
+use crate::backend::display::format_in_timezone;
 
 /// How often the server runs a pass.
 pub const PASS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
@@ -87,20 +87,6 @@ async fn announce(state: &AppState, task: &task::Model, assignee_id: i32, now: D
     let done = dispatcher::dispatch(&txn, &occurrence).await?;
     txn.commit().await?;
     Ok(done)
-}
-
-/// Runs a pass every 30 seconds for as long as the server runs (the first one at start).
-pub fn spawn(state: AppState) {
-    crate::backend::every::every(PASS_INTERVAL, move || {
-        let state = state.clone();
-        async move {
-            match run_pass(&state, Utc::now()).await {
-                Ok(done) if !done.is_empty() => tracing::info!(notified = done.len(), "task deadlines announced"),
-                Ok(_) => {}
-                Err(err) => tracing::warn!(?err, "the task-due pass failed"),
-            }
-        }
-    });
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub async fn get_profile() -> Result<ProfileView, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let session = request::signed_in()?;
-    let user = super::server::load_user(&state.db, session.user_id).await?;
+    let user = crate::backend::users::load_user(&state.db, session.user_id).await?;
     super::server::profile_view(&state.db, &user).await
 }
 
@@ -116,5 +116,5 @@ pub async fn cancel_email_change() -> Result<ProfileView, AppError> {
 #[server]
 pub async fn confirm_email_change(token: String) -> Result<String, AppError> {
     let state = crate::backend::request::state()?;
-    super::server::confirm_email_change(&state, &token, &crate::security::server::Client::of_request()).await
+    super::server::confirm_email_change(&state, &token, &crate::backend::audit::Client::of_request()).await
 }

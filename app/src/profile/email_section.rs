@@ -3,7 +3,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::api::{CancelEmailChange, ProfileView, RequestEmailChange, ResendEmailChange};
-use super::{server_field_error, server_form_error};
+use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::error::AppError;
 
 /// The login email. A change needs the current password and takes effect only when the

@@ -6,9 +6,9 @@ use web_sys::{FormData, HtmlFormElement};
 
 use super::api::{ProfileView, save_profile};
 use super::rules;
-use super::{server_field_error, server_form_error};
-use crate::shell::focus::focus_first_invalid;
-use crate::shell::{AccountRefresh, Avatar};
+use crate::ui::form_errors::{server_field_error, server_form_error};
+use crate::ui::focus::focus_first_invalid;
+use crate::ui::{AccountRefresh, Avatar};
 
 /// Full name, phone number, timezone and photo, saved together with "Save".
 #[component]
@@ -123,7 +123,7 @@ pub fn ProfileForm(current: RwSignal<ProfileView>, timezones: Vec<String>) -> im
     let shown_url = Signal::derive(move || {
         preview_url.get().or_else(|| if remove_photo.get() { None } else { current.with(|c| c.avatar_url.clone()) })
     });
-    let initials = Signal::derive(move || rules::initials(&full_name.get()));
+    let initials = Signal::derive(move || crate::ui::avatar::initials(&full_name.get()));
     let colour = Signal::derive(move || current.with(|c| c.avatar_colour.clone()));
     let form_message = move || {
         save.value().with(|v| match v {

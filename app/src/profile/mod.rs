@@ -51,16 +51,3 @@ pub fn ProfilePage() -> impl IntoView {
     }
     .into_any()
 }
-
-/// The message for `field` from a failed action, if it has one.
-pub(crate) fn server_field_error<T>(result: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
-    result.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.message_for(field))
-}
-
-/// A form-level message for a failed action that is not about one field.
-pub(crate) fn server_form_error<T>(result: &Option<Result<T, AppError>>) -> Option<String> {
-    match result {
-        Some(Err(err)) => Some(err.to_string()),
-        _ => None,
-    }
-}

@@ -68,22 +68,6 @@ pub fn photo_choice(size: f64, mime: &str) -> Result<(), String> {
 pub const PHOTO_FORMAT: &str = "Choose a PNG, JPEG or WebP image.";
 pub const PHOTO_TOO_LARGE: &str = "Choose an image of at most 5 MB.";
 
-/// "AM" for "Alex Morgan", "C" for "Cher": what the avatar shows without a photo.
-pub fn initials(full_name: &str) -> String {
-    let words: Vec<&str> = full_name.split_whitespace().collect();
-    let first = words.first().and_then(|w| w.chars().next());
-    let last = if words.len() > 1 { words.last().and_then(|w| w.chars().next()) } else { None };
-    first.into_iter().chain(last).flat_map(char::to_uppercase).collect()
-}
-
-/// Colours with at least 4.5:1 contrast against white initials.
-const AVATAR_COLOURS: [&str; 8] = ["#1d4ed8", "#047857", "#b45309", "#7c3aed", "#be123c", "#0f766e", "#4338ca", "#a21caf"];
-
-/// A stable colour per user, so a person keeps their colour everywhere.
-pub fn avatar_colour(user_id: i32) -> &'static str {
-    AVATAR_COLOURS[user_id.unsigned_abs() as usize % AVATAR_COLOURS.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,14 +107,5 @@ mod tests {
         assert!(photo_choice(1000.0, "image/png").is_ok());
         assert!(photo_choice(1000.0, "image/svg+xml").is_err());
         assert!(photo_choice((PHOTO_MAX_BYTES + 1) as f64, "image/jpeg").is_err());
-    }
-
-    #[test]
-    fn initials_and_colours() {
-        assert_eq!(initials("Alex Morgan"), "AM");
-        assert_eq!(initials("alex de la morgan"), "AM");
-        assert_eq!(initials("Cher"), "C");
-        assert_eq!(initials(""), "");
-        assert_eq!(avatar_colour(3), avatar_colour(3));
     }
 }

@@ -16,6 +16,10 @@ use crate::backend::entities::{avatar, email_change, user};
 use crate::backend::mail::{Email, simple_html};
 use crate::backend::tokens::{hash_token, new_token, sha256_hex};
 use crate::backend::AppState;
+use crate::backend::audit::{self, Client, SecurityEventKind};
+use crate::backend::display::format_in_timezone;
+use crate::backend::reauth::check_password_for;
+use crate::backend::users::{avatar_url, load_user};
 use crate::error::{AppError, FieldError};
 
 /// A confirmation link works this long.
@@ -66,20 +70,6 @@ pub fn timezone_names() -> Vec<String> {
     chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_owned()).collect()
 }
 
-/// A time shown to a user, in their timezone: "28 Nov 2026, 19:40 EST".
-pub fn format_in_timezone(at: chrono::DateTime<Utc>, timezone: &str) -> String {
-    let tz = timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
-    at.with_timezone(&tz).format("%-d %b %Y, %H:%M %Z").to_string()
-}
-
-pub fn avatar_url(hash: &str) -> String {
-    format!("/avatars/{hash}.jpg")
-}
-
-pub async fn load_user(db: &DatabaseConnection, user_id: i32) -> Result<user::Model, AppError> {
-    user::Entity::find_by_id(user_id).one(db).await?.ok_or(AppError::Unauthorized)
-}
-
 pub async fn profile_view(db: &DatabaseConnection, user: &user::Model) -> Result<ProfileView, AppError> {
     let pending = email_change::Entity::find()
         .filter(email_change::Column::UserId.eq(user.id))
@@ -96,8 +86,8 @@ pub async fn profile_view(db: &DatabaseConnection, user: &user::Model) -> Result
         phone: user.phone.as_deref().map(display_phone),
         timezone: user.timezone.clone(),
         avatar_url: user.avatar_hash.as_deref().map(avatar_url),
-        initials: rules::initials(&user.full_name),
-        avatar_colour: rules::avatar_colour(user.id).to_owned(),
+        initials: crate::ui::avatar::initials(&user.full_name),
+        avatar_colour: crate::ui::avatar::avatar_colour(user.id).to_owned(),
         pending_email: pending,
     })
 }
@@ -225,7 +215,7 @@ pub async fn request_email_change(
     if current_password.is_empty() {
         return Err(AppError::field("current_password", "Enter your current password."));
     }
-    crate::auth::server::check_password_for(state, &user, current_password, "current_password").await?;
+    check_password_for(state, &user, current_password, "current_password").await?;
     ensure_email_free(&state.db, &new_email, user.id).await?;
 
     let token = new_token();
@@ -285,7 +275,7 @@ const LINK_INVALID: &str = "This confirmation link is invalid, was already used,
 pub async fn confirm_email_change(
     state: &AppState,
     token: &str,
-    client: &crate::security::server::Client,
+    client: &Client,
 ) -> Result<String, AppError> {
     let token = token.trim();
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -316,7 +306,7 @@ pub async fn confirm_email_change(
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     txn.commit().await?;
-    crate::security::server::record(&state.db, user.id, crate::security::server::SecurityEventKind::EmailChanged, client).await;
+    audit::record(&state.db, user.id, SecurityEventKind::EmailChanged, client).await;
 
     let when = format_in_timezone(Utc::now(), &user.timezone);
     let paragraphs = vec![
@@ -368,7 +358,5 @@ mod tests {
         assert!(validate_timezone("Europe/London").is_ok());
         assert!(validate_timezone("Mars/Olympus_Mons").is_err());
         assert!(timezone_names().iter().any(|n| n == "America/New_York"));
-        let at = chrono::DateTime::parse_from_rfc3339("2026-07-01T12:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(format_in_timezone(at, "America/New_York"), "1 Jul 2026, 08:00 EDT");
     }
 }

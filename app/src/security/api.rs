@@ -1,5 +1,4 @@
-//! The Security tab's wire types and server functions, and the second step of a two-step
-//! sign-in. Every response carrying a secret, a QR code or backup codes is an `/api/`
+//! The Security tab's wire types and server functions. Every response carrying a secret, a QR code or backup codes is an `/api/`
 //! response, which the security-headers layer marks `Cache-Control: no-store`.
 
 use leptos::prelude::*;
@@ -42,14 +41,6 @@ pub struct PasswordChanged {
     pub other_sessions_ended: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignInVerified {
-    /// Where to go now.
-    pub next: String,
-    /// Set when a backup code was used: how many are left.
-    pub backup_codes_left: Option<usize>,
-}
-
 #[server]
 pub async fn get_security_overview() -> Result<SecurityOverview, AppError> {
     use crate::backend::request;
@@ -65,13 +56,13 @@ pub async fn change_password(
     confirm_password: String,
     sign_out_others: bool,
 ) -> Result<PasswordChanged, AppError> {
-    use crate::backend::{request, sessions};
+    use crate::backend::{request, session_store};
     let state = request::state()?;
     let me = request::signed_in()?;
     let change = super::server::PasswordChange { current_password, new_password, confirm_password, sign_out_others };
-    let (token, other_sessions_ended) = super::server::change_password(&state, &me, change, &super::server::Client::of_request()).await?;
+    let (token, other_sessions_ended) = super::server::change_password(&state, &me, change, &crate::backend::audit::Client::of_request()).await?;
     // The current session continues under a fresh token.
-    request::set_response_header(http::header::SET_COOKIE, &sessions::set_cookie_value(&state.config, &token))?;
+    request::set_response_header(http::header::SET_COOKIE, &session_store::set_cookie_value(&state.config, &token))?;
     Ok(PasswordChanged { other_sessions_ended })
 }
 
@@ -88,7 +79,7 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::confirm_two_factor(&state, &me, &code, &super::server::Client::of_request()).await
+    super::server::confirm_two_factor(&state, &me, &code, &crate::backend::audit::Client::of_request()).await
 }
 
 #[server]
@@ -96,7 +87,7 @@ pub async fn regenerate_backup_codes(password: Option<String>) -> Result<Vec<Str
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::regenerate_backup_codes(&state, &me, password, &super::server::Client::of_request()).await
+    super::server::regenerate_backup_codes(&state, &me, password, &crate::backend::audit::Client::of_request()).await
 }
 
 #[server]
@@ -104,22 +95,5 @@ pub async fn disable_two_factor(password: String, code: String) -> Result<(), Ap
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::disable_two_factor(&state, &me, password, &code, &super::server::Client::of_request()).await
-}
-
-/// The second step of signing in, for an account with 2FA: the code from the app or a
-/// backup code, for the half-finished sign-in named by its own cookie.
-#[server]
-pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
-    use crate::backend::{request, sessions};
-    let state = request::state()?;
-    let pending_token = request::cookie(super::server::PENDING_COOKIE).ok_or_else(super::server::sign_in_expired)?;
-    let done = super::server::complete_sign_in(&state, &pending_token, &code, &super::server::Client::of_request()).await?;
-    request::set_response_header(http::header::SET_COOKIE, &sessions::set_cookie_value(&state.config, &done.session_token))?;
-    request::set_response_header(http::header::SET_COOKIE, &super::server::clear_pending_cookie(&state.config))?;
-    // With an app code, straight on; a backup-code sign-in first says how many are left.
-    if done.backup_codes_left.is_none() {
-        leptos_axum::redirect(&done.next);
-    }
-    Ok(SignInVerified { next: done.next, backup_codes_left: done.backup_codes_left })
+    super::server::disable_two_factor(&state, &me, password, &code, &crate::backend::audit::Client::of_request()).await
 }

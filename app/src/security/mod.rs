@@ -9,19 +9,18 @@ mod change_password;
 pub mod password_policy;
 pub mod rules;
 #[cfg(feature = "ssr")]
+pub mod second_factor;
+#[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod totp;
 mod two_factor;
-mod verify_page;
 
-pub use verify_page::SignInVerifyPage;
-pub(crate) use two_factor::copy_text;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::shell::page_content;
+use crate::ui::page_content;
 use api::{SecurityActivity, get_security_overview};
 use change_password::ChangePasswordSection;
 use two_factor::{TwoFactorControls, TwoFactorSection};

@@ -1,6 +1,5 @@
 //! The Security tab's server side: changing the password, turning two-factor
-//! authentication on and off, backup codes, the second step of signing in, and the
-//! security activity log.
+//! authentication on and off, backup codes, and the security activity log.
 
 use chrono::Utc;
 use sea_orm::{
@@ -9,142 +8,24 @@ use sea_orm::{
 };
 
 use super::api::{SecurityActivity, SecurityOverview, TwoFactorSetup};
+use super::second_factor::{confirmed_credential, has_two_factor, verify_second_factor};
 use super::{backup_codes, password_policy, rules, totp};
 use crate::backend::entities::{backup_code, pending_sign_in, security_event, session, totp_credential, user};
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::{Email, simple_html};
-use crate::backend::sessions::{self as session_store, SignedIn};
-use crate::backend::state::RuntimeConfig;
+use crate::backend::session_store::{self, SignedIn};
 use crate::backend::throttle::Key;
-use crate::backend::tokens::{hash_token, new_token};
 use crate::backend::{AppState, passwords};
 use crate::error::AppError;
-use crate::profile::server::{format_in_timezone, load_user};
-use crate::sessions::server::{describe_user_agent, require_recent_password};
+use crate::backend::audit::{Client, SecurityEventKind, record};
+use crate::backend::display::{describe_user_agent, format_in_timezone};
+use crate::backend::reauth::{check_password_for, require_recent_password};
+use crate::backend::users::load_user;
 
-/// The cookie of a half-finished sign-in. Not a session cookie: the session layer never
-/// reads it, so it opens nothing but the second step.
-pub const PENDING_COOKIE: &str = "kayse_pending_sign_in";
-/// A half-finished sign-in expires this long after the password was accepted.
-pub const PENDING_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
 /// An unconfirmed 2FA setup (secret shown, no code entered yet) expires after this.
 pub const SETUP_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
 /// How many activity entries the Security tab shows.
 const ACTIVITY_SHOWN: u64 = 20;
-
-const CODE_WRONG: &str = "That code is not correct. Enter the newest code from your app, or a backup code.";
-const CODE_REUSED: &str = "That code was already used. Wait for the next code in your app.";
-const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Please sign in again.";
-
-pub fn sign_in_expired() -> AppError {
-    AppError::Rejected(SIGN_IN_EXPIRED.into())
-}
-
-/// The browser and address a request came from, for the activity log.
-#[derive(Clone, Debug, Default)]
-pub struct Client {
-    pub user_agent: String,
-    pub address: String,
-}
-
-impl Client {
-    pub fn of_request() -> Self {
-        Client { user_agent: crate::backend::request::user_agent(), address: crate::backend::request::client_address() }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SecurityEventKind {
-    SignedIn,
-    SignInFailed,
-    PasswordChanged,
-    TwoFactorEnabled,
-    TwoFactorDisabled,
-    BackupCodeUsed,
-    BackupCodesRegenerated,
-    EmailChanged,
-}
-
-impl SecurityEventKind {
-    const ALL: [SecurityEventKind; 8] = [
-        SecurityEventKind::SignedIn,
-        SecurityEventKind::SignInFailed,
-        SecurityEventKind::PasswordChanged,
-        SecurityEventKind::TwoFactorEnabled,
-        SecurityEventKind::TwoFactorDisabled,
-        SecurityEventKind::BackupCodeUsed,
-        SecurityEventKind::BackupCodesRegenerated,
-        SecurityEventKind::EmailChanged,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SecurityEventKind::SignedIn => "signed_in",
-            SecurityEventKind::SignInFailed => "sign_in_failed",
-            SecurityEventKind::PasswordChanged => "password_changed",
-            SecurityEventKind::TwoFactorEnabled => "two_factor_enabled",
-            SecurityEventKind::TwoFactorDisabled => "two_factor_disabled",
-            SecurityEventKind::BackupCodeUsed => "backup_code_used",
-            SecurityEventKind::BackupCodesRegenerated => "backup_codes_regenerated",
-            SecurityEventKind::EmailChanged => "email_changed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SecurityEventKind::SignedIn => "Signed in",
-            SecurityEventKind::SignInFailed => "Failed sign-in attempt",
-            SecurityEventKind::PasswordChanged => "Password changed",
-            SecurityEventKind::TwoFactorEnabled => "Two-factor authentication turned on",
-            SecurityEventKind::TwoFactorDisabled => "Two-factor authentication turned off",
-            SecurityEventKind::BackupCodeUsed => "Signed in with a backup code",
-            SecurityEventKind::BackupCodesRegenerated => "New backup codes generated",
-            SecurityEventKind::EmailChanged => "Login email changed",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
-    }
-}
-
-/// Writes an activity entry. A failure is logged: the log must never stop the action.
-pub async fn record(db: &impl ConnectionTrait, user_id: i32, kind: SecurityEventKind, client: &Client) {
-    let inserted = security_event::ActiveModel {
-        user_id: Set(user_id),
-        kind: Set(kind.name().to_owned()),
-        user_agent: Set(client.user_agent.chars().take(512).collect()),
-        client_address: Set(client.address.clone()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await;
-    if let Err(err) = inserted {
-        tracing::warn!(%err, kind = kind.name(), "could not record a security event");
-    }
-}
-
-async fn confirmed_credential(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<totp_credential::Model>, AppError> {
-    Ok(totp_credential::Entity::find_by_id(user_id)
-        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
-        .one(db)
-        .await?)
-}
-
-/// Whether the account asks for a second factor at sign-in.
-pub async fn has_two_factor(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, AppError> {
-    Ok(confirmed_credential(db, user_id).await?.is_some())
-}
-
-async fn unused_backup_codes(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<backup_code::Model>, AppError> {
-    Ok(backup_code::Entity::find()
-        .filter(backup_code::Column::UserId.eq(user_id))
-        .filter(backup_code::Column::UsedAt.is_null())
-        .order_by_asc(backup_code::Column::Id)
-        .all(db)
-        .await?)
-}
 
 pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOverview, AppError> {
     let user = load_user(&state.db, me.user_id).await?;
@@ -179,7 +60,7 @@ pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOvervie
     Ok(SecurityOverview {
         two_factor_since: credential.and_then(|c| c.confirmed_at).map(|at| format_in_timezone(at, &user.timezone)),
         backup_codes_left,
-        password_fresh: session_store::password_recently_confirmed(&state.db, me.session_id).await?,
+        password_fresh: me.password_recently_confirmed(),
         activity,
     })
 }
@@ -236,7 +117,7 @@ pub async fn change_password(
     if !fields.is_empty() {
         return Err(AppError::Invalid { fields });
     }
-    crate::auth::server::check_password_for(state, &user, change.current_password, "current_password").await?;
+    check_password_for(state, &user, change.current_password, "current_password").await?;
     let new_hash = passwords::hash_password(change.new_password).await?;
 
     let txn = state.db.begin().await?;
@@ -401,7 +282,7 @@ pub async fn disable_two_factor(state: &AppState, me: &SignedIn, password: Strin
     if code.trim().is_empty() {
         return Err(AppError::field("code", "Enter a code from your app or a backup code."));
     }
-    crate::auth::server::check_password_for(state, &user, password, "password").await?;
+    check_password_for(state, &user, password, "password").await?;
     session_store::mark_password_confirmed(&state.db, me.session_id).await?;
     verify_second_factor(state, &user, code, client).await?;
     let txn = state.db.begin().await?;
@@ -412,179 +293,4 @@ pub async fn disable_two_factor(state: &AppState, me: &SignedIn, password: Strin
     tracing::info!(user_id = user.id, "two-factor authentication turned off");
     notify(state, &user, "Two-factor authentication is off for your Kayse account", "Two-factor authentication was turned off for your Kayse account".into()).await;
     Ok(())
-}
-
-/// Accepts a step for the user only if it is later than the last accepted one, in one
-/// conditional update: of two requests with the same code, exactly one changes the row.
-pub async fn accept_totp_step(db: &impl ConnectionTrait, user_id: i32, step: u64) -> Result<bool, AppError> {
-    let step = step as i64;
-    let updated = totp_credential::Entity::update_many()
-        .col_expr(totp_credential::Column::LastUsedStep, sea_orm::sea_query::Expr::value(step))
-        .filter(totp_credential::Column::UserId.eq(user_id))
-        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
-        .filter(
-            sea_orm::Condition::any()
-                .add(totp_credential::Column::LastUsedStep.is_null())
-                .add(totp_credential::Column::LastUsedStep.lt(step)),
-        )
-        .exec(db)
-        .await?;
-    Ok(updated.rows_affected == 1)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SecondFactor {
-    App,
-    BackupCode { left: usize },
-}
-
-/// Checks a code from the app or a backup code, under the per-account and per-address
-/// limits. A backup code is used up by the check.
-pub async fn verify_second_factor(state: &AppState, user: &user::Model, input: &str, client: &Client) -> Result<SecondFactor, AppError> {
-    let keys = [Key::Account(user.email.clone()), Key::Address(client.address.clone())];
-    state.second_factor_throttle.check(&keys).map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
-    let failure = |message: &str| match state.second_factor_throttle.record_failure(&keys) {
-        Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
-        None => AppError::field("code", message),
-    };
-
-    if totp::clean_code(input).is_some() {
-        let credential = confirmed_credential(&state.db, user.id).await?.ok_or_else(|| failure(CODE_WRONG))?;
-        let Some(step) = totp::matching_step(&credential.secret, input, totp::now_unix())? else {
-            return Err(failure(CODE_WRONG));
-        };
-        if !accept_totp_step(&state.db, user.id, step).await? {
-            return Err(failure(CODE_REUSED));
-        }
-        state.second_factor_throttle.forget(&keys[0]);
-        return Ok(SecondFactor::App);
-    }
-
-    let Some(typed) = backup_codes::normalise(input) else {
-        return Err(failure(CODE_WRONG));
-    };
-    let candidates = unused_backup_codes(&state.db, user.id).await?;
-    for candidate in &candidates {
-        if passwords::verify_password(typed.clone(), Some(candidate.code_hash.clone())).await? {
-            // Single use, even against a simultaneous request with the same code.
-            let used = backup_code::Entity::update_many()
-                .col_expr(backup_code::Column::UsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-                .filter(backup_code::Column::Id.eq(candidate.id))
-                .filter(backup_code::Column::UsedAt.is_null())
-                .exec(&state.db)
-                .await?;
-            if used.rows_affected != 1 {
-                break;
-            }
-            state.second_factor_throttle.forget(&keys[0]);
-            record(&state.db, user.id, SecurityEventKind::BackupCodeUsed, client).await;
-            return Ok(SecondFactor::BackupCode { left: candidates.len() - 1 });
-        }
-    }
-    Err(failure(CODE_WRONG))
-}
-
-// --- The second step of signing in -----------------------------------------------------
-
-/// Records a sign-in whose password was right, for an account with 2FA. Returns the token
-/// for the pending cookie. No session exists yet.
-pub async fn begin_pending_sign_in(state: &AppState, user: &user::Model, client: &Client, next: &str) -> Result<String, AppError> {
-    let token = new_token();
-    let now = Utc::now();
-    // Old half-finished sign-ins of anyone are of no use: clear them while here.
-    pending_sign_in::Entity::delete_many().filter(pending_sign_in::Column::ExpiresAt.lte(now)).exec(&state.db).await?;
-    pending_sign_in::ActiveModel {
-        token_hash: Set(hash_token(&token)),
-        user_id: Set(user.id),
-        user_agent: Set(client.user_agent.chars().take(512).collect()),
-        client_address: Set(client.address.clone()),
-        next_path: Set(next.to_owned()),
-        created_at: Set(now),
-        expires_at: Set(now + PENDING_LIFETIME),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await?;
-    Ok(token)
-}
-
-pub fn pending_cookie_value(config: &RuntimeConfig, token: &str) -> String {
-    format!(
-        "{PENDING_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        PENDING_LIFETIME.num_seconds(),
-        if config.secure_cookies { "; Secure" } else { "" }
-    )
-}
-
-pub fn clear_pending_cookie(config: &RuntimeConfig) -> String {
-    format!("{PENDING_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if config.secure_cookies { "; Secure" } else { "" })
-}
-
-pub struct CompletedSignIn {
-    pub session_token: String,
-    pub next: String,
-    pub backup_codes_left: Option<usize>,
-}
-
-/// Finishes a two-step sign-in with a code from the app or a backup code, and starts the
-/// session.
-pub async fn complete_sign_in(state: &AppState, pending_token: &str, code: &str, client: &Client) -> Result<CompletedSignIn, AppError> {
-    let pending = pending_sign_in::Entity::find()
-        .filter(pending_sign_in::Column::TokenHash.eq(hash_token(pending_token)))
-        .one(&state.db)
-        .await?
-        .filter(|p| p.expires_at > Utc::now())
-        .ok_or_else(sign_in_expired)?;
-    if code.trim().is_empty() {
-        return Err(AppError::field("code", "Enter the code from your app, or a backup code."));
-    }
-    let user = load_user(&state.db, pending.user_id).await.map_err(|_| sign_in_expired())?;
-    let factor = verify_second_factor(state, &user, code, client).await?;
-    // Single use: of two simultaneous completions only the one that deletes the row goes on.
-    let deleted = pending_sign_in::Entity::delete_by_id(pending.id).exec(&state.db).await?;
-    if deleted.rows_affected != 1 {
-        return Err(sign_in_expired());
-    }
-    state.password_throttle.forget(&Key::Account(user.email.clone()));
-    let session_token = session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address).await?;
-    record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
-    tracing::info!(user_id = user.id, address = %client.address, "signed in with a second factor");
-    crate::sessions::server::notice_new_device(state, &user, &client.user_agent, &client.address).await;
-    Ok(CompletedSignIn {
-        session_token,
-        next: pending.next_path,
-        backup_codes_left: match factor {
-            SecondFactor::App => None,
-            SecondFactor::BackupCode { left } => Some(left),
-        },
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_event_kind_round_trips_by_name() {
-        for kind in SecurityEventKind::ALL {
-            assert_eq!(SecurityEventKind::from_name(kind.name()), Some(kind));
-        }
-        assert_eq!(SecurityEventKind::from_name("nonsense"), None);
-    }
-
-    #[test]
-    fn the_pending_cookie_is_strict_and_short_lived() {
-        let config = RuntimeConfig {
-            public_url: "http://127.0.0.1:3000".into(),
-            secure_cookies: true,
-            session_idle: chrono::Duration::days(7),
-            session_absolute: chrono::Duration::days(30),
-            default_phone_region: "US".into(),
-        };
-        let cookie = pending_cookie_value(&config, "abc");
-        assert!(cookie.starts_with("kayse_pending_sign_in=abc;"));
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=300"));
-        assert!(cookie.ends_with("; Secure"));
-        assert!(clear_pending_cookie(&config).contains("Max-Age=0"));
-    }
 }

@@ -52,7 +52,7 @@ pub fn code_at(secret_base32: &str, unix_seconds: u64) -> Result<String, AppErro
 }
 
 /// The replay rule: a step is fresh only if it is later than the last one accepted.
-/// The database applies the same rule atomically (see `server::accept_totp_step`).
+/// The database applies the same rule atomically (see `second_factor::accept_totp_step`).
 pub fn step_is_fresh(last_used_step: Option<i64>, step: i64) -> bool {
     last_used_step.is_none_or(|last| step > last)
 }

@@ -6,9 +6,10 @@
 use leptos::prelude::*;
 
 use super::api::{BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, RegenerateBackupCodes, SecurityOverview, TwoFactorSetup};
-use crate::shell::focus::focus_after_render;
+use crate::ui::focus::focus_after_render;
 use crate::error::AppError;
-use crate::profile::{server_field_error, server_form_error};
+use crate::ui::copy::copy_text;
+use crate::ui::form_errors::{server_field_error, server_form_error};
 
 /// Where the 2FA section is in its flows. Kept by the page, so reloading the overview
 /// (after a change) does not lose a half-finished flow.
@@ -366,16 +367,6 @@ fn ConfirmDisable(controls: TwoFactorControls) -> impl IntoView {
         </form>
     }
     .into_any()
-}
-
-/// Copies text to the clipboard and says whether it worked.
-pub(crate) fn copy_text(text: String, status: RwSignal<Option<String>>, done: &'static str) {
-    let clipboard = window().navigator().clipboard();
-    let promise = clipboard.write_text(&text);
-    leptos::task::spawn_local(async move {
-        let copied = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-        status.set(Some(if copied { done.to_owned() } else { "Could not copy. Select the text and copy it instead.".to_owned() }));
-    });
 }
 
 /// As JavaScript's `encodeURIComponent`, for the download link's `data:` URL.

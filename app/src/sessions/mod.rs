@@ -2,18 +2,16 @@
 //! "Sign out all sessions", each confirmed in a dialog.
 
 pub mod api;
-mod live;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use live::LiveChannel;
 
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::error::AppError;
-use crate::shell::page_content;
+use crate::ui::page_content;
 use api::{EndOtherSessions, EndSession, SessionList, SessionView, list_sessions};
 
 /// What the open confirmation dialog will end.

@@ -2,10 +2,10 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::avatar::Avatar;
-use super::focus::focus_left;
-use crate::auth::api::{AccountSummary, SignOut};
-use crate::companies::api::{CompanyChoice, SwitchCompany, company_unread_counts};
+use super::api::{AccountSummary, CompanyChoice, SwitchCompany, company_unread_counts};
+use crate::auth::api::SignOut;
+use crate::ui::Avatar;
+use crate::ui::focus::focus_left;
 use crate::notifications::NotificationsChanged;
 
 /// The avatar in the top-right corner and its menu. A disclosure (button + panel): Enter

@@ -1,42 +1,21 @@
-//! The app shell: the top bar with the company name and the avatar menu, around every
-//! signed-in page.
+//! The app shell: the frame every signed-in page sits in (the top bar with the company
+//! name, the bell and the avatar menu with "Switch Company", and the live channel).
 
-mod avatar;
-pub mod confirm;
-pub mod focus;
+pub mod api;
+mod live;
 mod menu;
-
-pub use avatar::Avatar;
+#[cfg(feature = "ssr")]
+pub mod server;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 
-use crate::auth::api::{AccountSummary, current_account};
+use crate::ui::AccountRefresh;
+use api::{AccountSummary, current_account};
 use crate::error::AppError;
 use crate::notifications::{NotificationBell, NotificationsChanged};
-use crate::sessions::LiveChannel;
+use live::LiveChannel;
 use menu::AvatarMenu;
-
-/// Bumped after anything that changes what the top bar shows (name, photo), so the shell
-/// fetches the account again.
-#[derive(Clone, Copy)]
-pub struct AccountRefresh(pub RwSignal<u32>);
-
-impl AccountRefresh {
-    pub fn bump(&self) {
-        self.0.update(|v| *v += 1);
-    }
-}
-
-/// What a page shows for a server function's answer: the content; the sign-in page when
-/// the session has ended (signed out elsewhere, expired); otherwise the error's message.
-pub fn page_content<T>(result: Result<T, AppError>, render: impl FnOnce(T) -> AnyView) -> AnyView {
-    match result {
-        Ok(value) => render(value),
-        Err(AppError::Unauthorized) => view! { <Redirect path="/sign-in"/> }.into_any(),
-        Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
-    }
-}
 
 #[component]
 pub fn AppLayout() -> impl IntoView {

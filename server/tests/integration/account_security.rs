@@ -1,13 +1,14 @@
 //! The Security tab through the real router: two-factor sign-in, the replay guard, guess
 //! limits, re-authentication, and changing the password.
 
-use app::auth::api::CurrentAccount;
+use app::auth::api::{SignInVerified, VerifySignIn};
+use app::shell::api::CurrentAccount;
 use app::backend::entities::{pending_sign_in, session};
 use app::backend::tokens::hash_token;
 use app::error::AppError;
 use app::security::api::{
     BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview, PasswordChanged,
-    RegenerateBackupCodes, SecurityOverview, SignInVerified, TwoFactorSetup, VerifySignIn,
+    RegenerateBackupCodes, SecurityOverview, TwoFactorSetup,
 };
 use app::security::totp;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

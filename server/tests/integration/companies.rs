@@ -1,7 +1,7 @@
-use app::auth::api::{AccountSummary, CurrentAccount};
+use app::shell::api::{AccountSummary, CurrentAccount};
 use app::backend::entities::{case, company, membership, user};
 use app::cases::api::{CaseSummary, GetCase, ListCases};
-use app::companies::api::SwitchCompany;
+use app::shell::api::SwitchCompany;
 use app::error::AppError;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 

@@ -5,11 +5,14 @@
 
 use std::collections::BTreeSet;
 
-use app::auth::api::{CurrentAccount, SignIn, SignOut};
+use app::auth::api::{SignIn, SignOut, VerifySignIn};
+use app::shell::api::CurrentAccount;
 use app::backend::entities::{api_token, case, company, notification, task, user};
-use app::cases::api::{AssignCase, CaseDetail, CaseSummary, GetCase, ListCases, MyTasks, TaskView};
-use app::companies::api::{CaseCompany, CompanyRef, CompanyUnreadCounts, SwitchCompany};
-use app::company::api::{CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, RevokeApiToken};
+use app::cases::api::{
+    AssignCase, CaseCompany, CaseDetail, CaseSummary, CompanyRef, GetCase, ListCases, MyTasks, SwitchToCaseCompany, TaskView,
+};
+use app::shell::api::{CompanyUnreadCounts, SwitchCompany};
+use app::company_settings::api::{CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, RevokeApiToken};
 use app::error::AppError;
 use app::notifications::api::{
     GetNotificationCenter, GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
@@ -20,7 +23,7 @@ use app::profile::api::{
     CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
 };
 use app::security::api::{
-    BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview, RegenerateBackupCodes, VerifySignIn,
+    BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview, RegenerateBackupCodes,
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use leptos::server_fn::ServerFn;
@@ -65,6 +68,7 @@ fn not_company_scoped() -> Vec<&'static str> {
         // Check the membership themselves; covered by the companies tests and below.
         SwitchCompany::PATH,
         CaseCompany::PATH,
+        SwitchToCaseCompany::PATH,
         // The person's own unread counts across their companies (notifications tests).
         CompanyUnreadCounts::PATH,
     ]

@@ -7,8 +7,8 @@ use std::time::Duration;
 use app::backend::entities::{case, client_communication, company, notification, notification_delivery, task, user};
 use app::backend::live::LiveHub;
 use app::cases::api::AssignCase;
-use app::companies::api::{CompanyUnreadCounts, SwitchCompany};
-use app::company::api::{CreateApiToken, CreatedApiToken, RevokeApiToken};
+use app::shell::api::{CompanyUnreadCounts, SwitchCompany};
+use app::company_settings::api::{CreateApiToken, CreatedApiToken, RevokeApiToken};
 use app::error::AppError;
 use app::notifications::api::{GetNotificationCenter, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter};
 use app::notifications::dispatcher::{self, Occurrence};
@@ -244,7 +244,7 @@ async fn the_integrations_api_refuses_bad_input_and_stores_nothing() {
     assert_eq!(stored_counts(&app).await, before, "nothing was stored");
 
     // A revoked token stops at once.
-    let list: app::company::api::CompanyTokens = app.call::<app::company::api::ListApiTokens>(&[], Some(&session)).await.json();
+    let list: app::company_settings::api::CompanyTokens = app.call::<app::company_settings::api::ListApiTokens>(&[], Some(&session)).await.json();
     let id = list.tokens[0].id.to_string();
     assert!(app.call::<RevokeApiToken>(&[("id", &id)], Some(&session)).await.status.is_success());
     assert_eq!(post_report(&app, "/integrations/v1/messages", Some(&token), json, good).await.status, StatusCode::UNAUTHORIZED);

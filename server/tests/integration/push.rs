@@ -462,7 +462,7 @@ async fn a_subscription_the_browser_renews_is_stored_from_the_service_worker() {
 #[tokio::test]
 async fn the_vapid_key_is_made_once_and_kept() {
     let app = spawn().await;
-    let again = app::notifications::push::sender::load_or_create_key(&app.state.db).await.unwrap();
+    let again = app::backend::push::sender::load_or_create_key(&app.state.db).await.unwrap();
     assert_eq!(again.public_base64url(), app.state.push.public_key(), "a restart keeps the key browsers subscribed with");
     let public = B64.decode(app.state.push.public_key()).unwrap();
     assert_eq!((public.len(), public[0]), (65, 4), "an uncompressed P-256 point");

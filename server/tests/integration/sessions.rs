@@ -164,7 +164,7 @@ async fn the_cleanup_job_deletes_only_expired_sessions() {
     row.last_seen_at = Set(now - chrono::Duration::days(8));
     row.update(&app.state.db).await.unwrap();
 
-    let deleted = app::backend::sessions::delete_expired(&app.state.db, &app.state.config).await.unwrap();
+    let deleted = app::backend::session_store::delete_expired(&app.state.db, &app.state.config).await.unwrap();
     assert_eq!(deleted, 2);
     assert_eq!(session::Entity::find().all(&app.state.db).await.unwrap().len(), 1);
     assert!(app.call::<GetProfile>(&[], Some(&live)).await.status.is_success());

@@ -6,14 +6,14 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Pagin
 use serde::Deserialize;
 
 use super::api::{PushDevice, PushSetup, TestPush};
-use super::crypto::DeviceKeys;
-use super::sender::{PushOutcome, check_endpoint};
+use crate::backend::push::crypto::DeviceKeys;
+use crate::backend::push::sender::{PushOutcome, check_endpoint};
 use crate::backend::AppState;
 use crate::backend::entities::push_subscription;
-use crate::backend::sessions::SignedIn;
+use crate::backend::session_store::SignedIn;
 use crate::error::AppError;
-use crate::profile::server::{format_in_timezone, load_user};
-use crate::sessions::server::describe_user_agent;
+use crate::backend::display::{describe_user_agent, format_in_timezone};
+use crate::backend::users::load_user;
 
 /// More devices than this is a script, not a person.
 pub const MAX_DEVICES: u64 = 20;

@@ -1,20 +1,16 @@
-//! Web Push: "Enable push on this device" on the Notifications tab, the devices that have
-//! it, and (on the server) the keys, encryption and sending.
+//! Web Push on the Notifications tab: "Enable push on this device" and the devices that
+//! have it. The transport (keys, encryption, sending) is in `backend::push`.
 
 pub mod api;
 mod browser;
 #[cfg(feature = "ssr")]
-pub mod crypto;
-#[cfg(feature = "ssr")]
 pub mod devices;
-#[cfg(feature = "ssr")]
-pub mod sender;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::shell::confirm::ConfirmInPlace;
-use crate::shell::focus::focus_after_render;
+use crate::ui::confirm::ConfirmInPlace;
+use crate::ui::focus::focus_after_render;
 use api::{PushDevice, PushSetup, get_push_setup, remove_push_device, save_push_subscription, send_test_push};
 
 #[component]

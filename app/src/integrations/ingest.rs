@@ -8,13 +8,13 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::Deserialize;
 
-use super::dispatcher::{self, Dispatched, Occurrence};
-use super::events::Event;
 use super::sentiment;
+use crate::notifications::dispatcher::{self, Dispatched, Occurrence};
+use crate::notifications::events::Event;
 use crate::backend::AppState;
 use crate::backend::entities::{api_token, case, client_communication, user};
 use crate::backend::scope::find_membership;
-use crate::backend::tokens::hash_token;
+use crate::backend::api_tokens;
 use crate::error::AppError;
 
 const MAX_SENDER_CHARS: usize = 200;
@@ -94,23 +94,8 @@ pub struct Ingested {
 
 /// The company of a bearer token; records its use.
 pub async fn authenticate(state: &AppState, bearer: Option<&str>) -> Result<api_token::Model, IngestError> {
-    let token = bearer.map(str::trim).filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() == TOKEN_PREFIX.len() + 64).ok_or(IngestError::Unauthorized)?;
-    let found = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(hash_token(token)))
-        .filter(api_token::Column::RevokedAt.is_null())
-        .one(&state.db)
-        .await?
-        .ok_or(IngestError::Unauthorized)?;
-    api_token::Entity::update_many()
-        .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .filter(api_token::Column::Id.eq(found.id))
-        .exec(&state.db)
-        .await?;
-    Ok(found)
+    api_tokens::authenticate(&state.db, bearer).await?.ok_or(IngestError::Unauthorized)
 }
-
-/// Every API token starts with this, so a leaked one is easy to recognise.
-pub const TOKEN_PREFIX: &str = "kayse_";
 
 fn required(value: &str, field: &str, max: usize) -> Result<String, IngestError> {
     let trimmed = value.trim();

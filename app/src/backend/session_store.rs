@@ -1,5 +1,5 @@
-//! Server-side sessions: a random token in an HttpOnly cookie, only its hash in the
-//! `sessions` table. Each row names its device and company, for the Sessions tab.
+//! The session store: a random token in an HttpOnly cookie, only its hash in the `sessions`
+//! table. Each row names its device and company, for the Sessions tab.
 
 use chrono::Utc;
 use http::HeaderMap;
@@ -22,6 +22,16 @@ pub struct SignedIn {
     pub session_id: i32,
     pub user_id: i32,
     pub company_id: Option<i32>,
+    /// When this session last entered its password, as read with the session row, so a
+    /// re-authentication check costs no second query.
+    pub password_confirmed_at: chrono::DateTime<Utc>,
+}
+
+impl SignedIn {
+    /// Whether this session entered its password within the re-authentication window.
+    pub fn password_recently_confirmed(&self) -> bool {
+        Utc::now() - self.password_confirmed_at < REAUTH_WINDOW
+    }
 }
 
 /// The company a new session starts in: the last one used if still a member, else the
@@ -78,7 +88,12 @@ pub async fn resolve(db: &DatabaseConnection, config: &RuntimeConfig, token: &st
         session::Entity::delete_by_id(row.id).exec(db).await?;
         return Ok(None);
     }
-    let signed_in = SignedIn { session_id: row.id, user_id: row.user_id, company_id: row.company_id };
+    let signed_in = SignedIn {
+        session_id: row.id,
+        user_id: row.user_id,
+        company_id: row.company_id,
+        password_confirmed_at: row.password_confirmed_at,
+    };
     if now - row.last_seen_at >= LAST_SEEN_GRANULARITY {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
@@ -121,14 +136,6 @@ pub async fn delete_expired(db: &DatabaseConnection, config: &RuntimeConfig) -> 
 
 /// How recently the password must have been entered for a sensitive action.
 pub const REAUTH_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
-
-/// Whether this session entered its password within the re-authentication window.
-pub async fn password_recently_confirmed(db: &DatabaseConnection, session_id: i32) -> Result<bool, AppError> {
-    Ok(session::Entity::find_by_id(session_id)
-        .one(db)
-        .await?
-        .is_some_and(|row| Utc::now() - row.password_confirmed_at < REAUTH_WINDOW))
-}
 
 /// Records that the password was just entered in this session.
 pub async fn mark_password_confirmed(db: &DatabaseConnection, session_id: i32) -> Result<(), AppError> {

@@ -7,14 +7,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::api::{ApiTokenView, CompanyTokens, CreatedApiToken};
 use crate::backend::AppState;
-use crate::backend::entities::{api_token, user};
-use crate::backend::scope::CompanyScope;
-use crate::backend::tokens::{hash_token, new_token};
+use crate::backend::entities::api_token;
+use crate::backend::scope::{self, CompanyScope};
 use crate::error::AppError;
-use crate::notifications::ingest::TOKEN_PREFIX;
-use crate::profile::server::{format_in_timezone, load_user};
-
-const PREFIX_SHOWN: usize = 12;
+use crate::backend::api_tokens;
+use crate::backend::display::format_in_timezone;
+use crate::backend::users::{self, load_user};
 
 fn view(token: &api_token::Model, names: &HashMap<i32, String>, timezone: &str) -> ApiTokenView {
     ApiTokenView {
@@ -28,7 +26,7 @@ fn view(token: &api_token::Model, names: &HashMap<i32, String>, timezone: &str) 
 }
 
 pub async fn list(state: &AppState, scope: &CompanyScope) -> Result<CompanyTokens, AppError> {
-    let company_name = crate::companies::server::name(&state.db, scope.company_id).await?;
+    let company_name = scope::company_name(&state.db, scope.company_id).await?;
     if !scope.is_admin() {
         return Ok(CompanyTokens { company_name, is_admin: false, tokens: Vec::new() });
     }
@@ -40,8 +38,7 @@ pub async fn list(state: &AppState, scope: &CompanyScope) -> Result<CompanyToken
         .all(&state.db)
         .await?;
     let creators: Vec<i32> = tokens.iter().map(|t| t.created_by).collect();
-    let names: HashMap<i32, String> =
-        user::Entity::find().filter(user::Column::Id.is_in(creators)).all(&state.db).await?.into_iter().map(|u| (u.id, u.full_name)).collect();
+    let names = users::names_by_id(&state.db, creators).await?;
     Ok(CompanyTokens { company_name, is_admin: true, tokens: tokens.iter().map(|t| view(t, &names, &me.timezone)).collect() })
 }
 
@@ -55,12 +52,12 @@ pub async fn create(state: &AppState, scope: &CompanyScope, name: &str) -> Resul
         return Err(AppError::field("name", "Use at most 80 characters."));
     }
     let me = load_user(&state.db, scope.user_id).await?;
-    let token = format!("{TOKEN_PREFIX}{}", new_token());
+    let minted = api_tokens::mint();
     let stored = api_token::ActiveModel {
         company_id: Set(scope.company_id),
         name: Set(name.to_owned()),
-        token_prefix: Set(token.chars().take(PREFIX_SHOWN).collect()),
-        token_hash: Set(hash_token(&token)),
+        token_prefix: Set(minted.shown_prefix),
+        token_hash: Set(minted.hash),
         created_by: Set(me.id),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
@@ -71,7 +68,7 @@ pub async fn create(state: &AppState, scope: &CompanyScope, name: &str) -> Resul
     .await?;
     tracing::info!(company_id = scope.company_id, token_id = stored.id, by = me.id, "API token created");
     let names = HashMap::from([(me.id, me.full_name.clone())]);
-    Ok(CreatedApiToken { token, view: view(&stored, &names, &me.timezone) })
+    Ok(CreatedApiToken { token: minted.token, view: view(&stored, &names, &me.timezone) })
 }
 
 /// Revokes a token of this company; another company's token is not found.

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::api::VerifySignIn;
-use super::rules::LOW_BACKUP_CODES;
+use crate::security::rules::LOW_BACKUP_CODES;
 use crate::error::AppError;
 
 #[component]
@@ -28,7 +28,7 @@ pub fn SignInVerifyPage() -> impl IntoView {
     let toggle = move |_| {
         use_backup.update(|b| *b = !*b);
         verify.value().set(None);
-        crate::shell::focus::focus_after_render("second-factor-code");
+        crate::ui::focus::focus_after_render("second-factor-code");
     };
 
     view! {

@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::error::AppError;
-use crate::profile::{server_field_error, server_form_error};
-use crate::shell::confirm::ConfirmInPlace;
-use crate::shell::page_content;
+use crate::ui::form_errors::{server_field_error, server_form_error};
+use crate::ui::confirm::ConfirmInPlace;
+use crate::ui::page_content;
 use api::{ApiTokenView, CompanyTokens, CreateApiToken, RevokeApiToken, list_api_tokens};
 
 #[component]
@@ -83,7 +83,7 @@ fn ApiTokens(tokens: CompanyTokens, create: ServerAction<CreateApiToken>, revoke
                         <p class="secret-row">
                             <code class="secret" data-testid="new-api-token">{done.token.clone()}</code>
                             <button type="button" class="button secondary small"
-                                on:click=move |_| crate::security::copy_text(token.clone(), copied, "Token copied.")>"Copy"</button>
+                                on:click=move |_| crate::ui::copy::copy_text(token.clone(), copied, "Token copied.")>"Copy"</button>
                             <span class="hint" role="status">{move || copied.get()}</span>
                         </p>
                     </div>

@@ -1,3 +1,6 @@
+//! The live channel every signed-in page keeps open: server-sent events at `/live` that
+//! sign the page out when its session ends and ring the bell when notifications change.
+
 use leptos::prelude::*;
 
 /// Listens on the live channel (server-sent events at `/live`): when the server says this

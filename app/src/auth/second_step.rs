@@ -1,0 +1,123 @@
+//! The second step of signing in, for an account with 2FA. After the password, the
+//! half-finished sign-in lives in its own short-lived cookie (only its hash is stored); it
+//! is not a session, and only the second step accepts it.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use crate::backend::audit::{Client, SecurityEventKind, record};
+use crate::backend::entities::{pending_sign_in, user};
+use crate::backend::state::RuntimeConfig;
+use crate::backend::throttle::Key;
+use crate::backend::tokens::{hash_token, new_token};
+use crate::backend::users::load_user;
+use crate::backend::{AppState, session_store};
+use crate::error::AppError;
+use crate::security::second_factor::{SecondFactor, verify_second_factor};
+
+/// The cookie of a half-finished sign-in. Not a session cookie: the session layer never
+/// reads it, so it opens nothing but the second step.
+pub const PENDING_COOKIE: &str = "kayse_pending_sign_in";
+/// A half-finished sign-in expires this long after the password was accepted.
+pub const PENDING_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
+
+const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Please sign in again.";
+
+pub fn sign_in_expired() -> AppError {
+    AppError::Rejected(SIGN_IN_EXPIRED.into())
+}
+
+/// Records a sign-in whose password was right, for an account with 2FA. Returns the token
+/// for the pending cookie. No session exists yet.
+pub async fn begin_pending_sign_in(state: &AppState, user: &user::Model, client: &Client, next: &str) -> Result<String, AppError> {
+    let token = new_token();
+    let now = Utc::now();
+    // Old half-finished sign-ins of anyone are of no use: clear them while here.
+    pending_sign_in::Entity::delete_many().filter(pending_sign_in::Column::ExpiresAt.lte(now)).exec(&state.db).await?;
+    pending_sign_in::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        user_id: Set(user.id),
+        user_agent: Set(client.user_agent.chars().take(512).collect()),
+        client_address: Set(client.address.clone()),
+        next_path: Set(next.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(now + PENDING_LIFETIME),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(token)
+}
+
+pub fn pending_cookie_value(config: &RuntimeConfig, token: &str) -> String {
+    format!(
+        "{PENDING_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        PENDING_LIFETIME.num_seconds(),
+        if config.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_pending_cookie(config: &RuntimeConfig) -> String {
+    format!("{PENDING_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if config.secure_cookies { "; Secure" } else { "" })
+}
+
+pub struct CompletedSignIn {
+    pub session_token: String,
+    pub next: String,
+    pub backup_codes_left: Option<usize>,
+}
+
+/// Finishes a two-step sign-in with a code from the app or a backup code, and starts the
+/// session.
+pub async fn complete_sign_in(state: &AppState, pending_token: &str, code: &str, client: &Client) -> Result<CompletedSignIn, AppError> {
+    let pending = pending_sign_in::Entity::find()
+        .filter(pending_sign_in::Column::TokenHash.eq(hash_token(pending_token)))
+        .one(&state.db)
+        .await?
+        .filter(|p| p.expires_at > Utc::now())
+        .ok_or_else(sign_in_expired)?;
+    if code.trim().is_empty() {
+        return Err(AppError::field("code", "Enter the code from your app, or a backup code."));
+    }
+    let user = load_user(&state.db, pending.user_id).await.map_err(|_| sign_in_expired())?;
+    let factor = verify_second_factor(state, &user, code, client).await?;
+    // Single use: of two simultaneous completions only the one that deletes the row goes on.
+    let deleted = pending_sign_in::Entity::delete_by_id(pending.id).exec(&state.db).await?;
+    if deleted.rows_affected != 1 {
+        return Err(sign_in_expired());
+    }
+    state.password_throttle.forget(&Key::Account(user.email.clone()));
+    let session_token = session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address).await?;
+    record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
+    tracing::info!(user_id = user.id, address = %client.address, "signed in with a second factor");
+    super::new_device::notice_new_device(state, &user, &client.user_agent, &client.address).await;
+    Ok(CompletedSignIn {
+        session_token,
+        next: pending.next_path,
+        backup_codes_left: match factor {
+            SecondFactor::App => None,
+            SecondFactor::BackupCode { left } => Some(left),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pending_cookie_is_strict_and_short_lived() {
+        let config = RuntimeConfig {
+            public_url: "http://127.0.0.1:3000".into(),
+            secure_cookies: true,
+            session_idle: chrono::Duration::days(7),
+            session_absolute: chrono::Duration::days(30),
+            default_phone_region: "US".into(),
+        };
+        let cookie = pending_cookie_value(&config, "abc");
+        assert!(cookie.starts_with("kayse_pending_sign_in=abc;"));
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=300"));
+        assert!(cookie.ends_with("; Secure"));
+        assert!(clear_pending_cookie(&config).contains("Max-Age=0"));
+    }
+}

@@ -1,0 +1,50 @@
+//! Re-authentication: the password check every sensitive action shares, so a wrong current
+//! password counts towards the same guessing limit as a wrong sign-in, and the "entered in
+//! the last 10 minutes" window that spares asking twice.
+
+use super::entities::user;
+use super::session_store::{self, SignedIn};
+use super::state::AppState;
+use super::throttle::Key;
+use super::{passwords, users};
+use crate::error::AppError;
+
+/// Re-checks a signed-in user's password for a sensitive action. A wrong one is a field
+/// error on `field` and counts towards the account's sign-in limit.
+pub async fn check_password_for(
+    state: &AppState,
+    user: &user::Model,
+    password: String,
+    field: &str,
+) -> Result<(), AppError> {
+    let keys = [Key::Account(user.email.clone())];
+    state
+        .password_throttle
+        .check(&keys)
+        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    if passwords::verify_password(password, Some(user.password_hash.clone())).await? {
+        return Ok(());
+    }
+    match state.password_throttle.record_failure(&keys) {
+        Some(retry_after_seconds) => Err(AppError::RateLimited { retry_after_seconds }),
+        None => Err(AppError::field(field, "That password is not correct.")),
+    }
+}
+
+/// Sensitive actions need the password from the last 10 minutes: either it was entered
+/// recently in this session, or it comes with the request (and then counts as entered).
+pub async fn require_recent_password(
+    state: &AppState,
+    me: &SignedIn,
+    password: Option<String>,
+) -> Result<(), AppError> {
+    if me.password_recently_confirmed() {
+        return Ok(());
+    }
+    let Some(password) = password.filter(|p| !p.is_empty()) else {
+        return Err(AppError::ReauthRequired);
+    };
+    let user = users::load_user(&state.db, me.user_id).await?;
+    check_password_for(state, &user, password, "password").await?;
+    session_store::mark_password_confirmed(&state.db, me.session_id).await
+}

@@ -1,0 +1,108 @@
+//! The second-factor check, security's one public entry point for signing in: a code from
+//! the authenticator app (each time step accepted once, even against a simultaneous request)
+//! or a backup code (each used once), under the per-account and per-address limits.
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{backup_codes, totp};
+use crate::backend::audit::{Client, SecurityEventKind, record};
+use crate::backend::entities::{backup_code, totp_credential, user};
+use crate::backend::throttle::Key;
+use crate::backend::{AppState, passwords};
+use crate::error::AppError;
+
+const CODE_WRONG: &str = "That code is not correct. Enter the newest code from your app, or a backup code.";
+const CODE_REUSED: &str = "That code was already used. Wait for the next code in your app.";
+
+pub(super) async fn confirmed_credential(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<totp_credential::Model>, AppError> {
+    Ok(totp_credential::Entity::find_by_id(user_id)
+        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
+        .one(db)
+        .await?)
+}
+
+/// Whether the account asks for a second factor at sign-in.
+pub async fn has_two_factor(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, AppError> {
+    Ok(confirmed_credential(db, user_id).await?.is_some())
+}
+
+async fn unused_backup_codes(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<backup_code::Model>, AppError> {
+    Ok(backup_code::Entity::find()
+        .filter(backup_code::Column::UserId.eq(user_id))
+        .filter(backup_code::Column::UsedAt.is_null())
+        .order_by_asc(backup_code::Column::Id)
+        .all(db)
+        .await?)
+}
+
+
+/// Accepts a step for the user only if it is later than the last accepted one, in one
+/// conditional update: of two requests with the same code, exactly one changes the row.
+pub async fn accept_totp_step(db: &impl ConnectionTrait, user_id: i32, step: u64) -> Result<bool, AppError> {
+    let step = step as i64;
+    let updated = totp_credential::Entity::update_many()
+        .col_expr(totp_credential::Column::LastUsedStep, sea_orm::sea_query::Expr::value(step))
+        .filter(totp_credential::Column::UserId.eq(user_id))
+        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(totp_credential::Column::LastUsedStep.is_null())
+                .add(totp_credential::Column::LastUsedStep.lt(step)),
+        )
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondFactor {
+    App,
+    BackupCode { left: usize },
+}
+
+/// Checks a code from the app or a backup code, under the per-account and per-address
+/// limits. A backup code is used up by the check.
+pub async fn verify_second_factor(state: &AppState, user: &user::Model, input: &str, client: &Client) -> Result<SecondFactor, AppError> {
+    let keys = [Key::Account(user.email.clone()), Key::Address(client.address.clone())];
+    state.second_factor_throttle.check(&keys).map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    let failure = |message: &str| match state.second_factor_throttle.record_failure(&keys) {
+        Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
+        None => AppError::field("code", message),
+    };
+
+    if totp::clean_code(input).is_some() {
+        let credential = confirmed_credential(&state.db, user.id).await?.ok_or_else(|| failure(CODE_WRONG))?;
+        let Some(step) = totp::matching_step(&credential.secret, input, totp::now_unix())? else {
+            return Err(failure(CODE_WRONG));
+        };
+        if !accept_totp_step(&state.db, user.id, step).await? {
+            return Err(failure(CODE_REUSED));
+        }
+        state.second_factor_throttle.forget(&keys[0]);
+        return Ok(SecondFactor::App);
+    }
+
+    let Some(typed) = backup_codes::normalise(input) else {
+        return Err(failure(CODE_WRONG));
+    };
+    let candidates = unused_backup_codes(&state.db, user.id).await?;
+    for candidate in &candidates {
+        if passwords::verify_password(typed.clone(), Some(candidate.code_hash.clone())).await? {
+            // Single use, even against a simultaneous request with the same code.
+            let used = backup_code::Entity::update_many()
+                .col_expr(backup_code::Column::UsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+                .filter(backup_code::Column::Id.eq(candidate.id))
+                .filter(backup_code::Column::UsedAt.is_null())
+                .exec(&state.db)
+                .await?;
+            if used.rows_affected != 1 {
+                break;
+            }
+            state.second_factor_throttle.forget(&keys[0]);
+            record(&state.db, user.id, SecurityEventKind::BackupCodeUsed, client).await;
+            return Ok(SecondFactor::BackupCode { left: candidates.len() - 1 });
+        }
+    }
+    Err(failure(CODE_WRONG))
+}

@@ -1,0 +1,75 @@
+//! What the frame of every signed-in page reads and does: the account summary for the top
+//! bar and avatar menu, "Switch Company" (the choice belongs to the session; the last one
+//! used is restored at the next sign-in) and each company's unread count.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What the app shell shows of the signed-in person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub full_name: String,
+    pub email: String,
+    pub initials: String,
+    pub avatar_colour: String,
+    pub avatar_url: Option<String>,
+    pub company_name: Option<String>,
+    /// Every company the user belongs to, the current one marked.
+    pub companies: Vec<CompanyChoice>,
+    /// An Admin of the current company (sees Company settings).
+    pub is_admin: bool,
+}
+
+/// A company in the "Switch Company" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyChoice {
+    pub id: i32,
+    pub name: String,
+    pub current: bool,
+}
+
+#[server]
+pub async fn current_account() -> Result<AccountSummary, AppError> {
+    use crate::backend::request;
+    use crate::backend::users::{avatar_url, load_user};
+    use crate::ui::avatar::{avatar_colour, initials};
+
+    let state = request::state()?;
+    let session = request::signed_in()?;
+    let user = load_user(&state.db, session.user_id).await?;
+    let (companies, scope) = super::server::company_choices(&state.db, &session).await?;
+    let company_name = companies.iter().find(|c| c.current).map(|c| c.name.clone());
+    Ok(AccountSummary {
+        initials: initials(&user.full_name),
+        avatar_colour: avatar_colour(user.id).to_owned(),
+        avatar_url: user.avatar_hash.as_deref().map(avatar_url),
+        full_name: user.full_name,
+        email: user.email,
+        company_name,
+        companies,
+        is_admin: scope.is_some_and(|s| s.is_admin()),
+    })
+}
+
+/// Moves this session to another of the user's companies. A company the user does not
+/// belong to is not found.
+#[server]
+pub async fn switch_company(company_id: i32) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    crate::backend::scope::switch_company(&state.db, &me, company_id).await
+}
+
+/// Unread in-app notifications per company (by company id), for Switch Company. Per
+/// person: counts of the user's own notifications only.
+#[server]
+pub async fn company_unread_counts() -> Result<Vec<(i32, usize)>, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    let counts = crate::notifications::inbox::unread_by_company(&state.db, me.user_id).await?;
+    Ok(counts.into_iter().collect())
+}

@@ -1,0 +1,12 @@
+//! Leaf UI used by many pages: the page frame, form-error helpers, focus management, the
+//! in-place confirmation, the avatar and the copy button. It imports no feature.
+
+pub mod avatar;
+pub mod confirm;
+pub mod copy;
+pub mod focus;
+pub mod form_errors;
+pub mod page;
+
+pub use avatar::Avatar;
+pub use page::{AccountRefresh, page_content};

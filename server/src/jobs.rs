@@ -1,0 +1,55 @@
+//! Every background job of the server, started in one place: the email/push delivery
+//! worker, the task-due scheduler and the expired-session cleanup. Each runs a pass at a
+//! fixed period for as long as the server runs, and logs its own outcome.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use app::backend::AppState;
+use app::backend::every::every;
+use app::backend::session_store;
+use app::notifications::{delivery, scheduler};
+
+/// How often expired sessions are deleted (they already stop working on sight).
+const SESSION_CLEANUP_INTERVAL: Duration = Duration::from_secs(600);
+
+pub fn spawn_all(state: &AppState) {
+    let deliveries = state.clone();
+    every(delivery::PASS_INTERVAL, move || {
+        let state = deliveries.clone();
+        async move {
+            match delivery::run_pass(&state, Utc::now()).await {
+                Ok(report) if report != delivery::PassReport::default() => {
+                    tracing::info!(?report, "notification deliveries")
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(?err, "the delivery pass failed"),
+            }
+        }
+    });
+
+    let deadlines = state.clone();
+    every(scheduler::PASS_INTERVAL, move || {
+        let state = deadlines.clone();
+        async move {
+            match scheduler::run_pass(&state, Utc::now()).await {
+                Ok(done) if !done.is_empty() => tracing::info!(notified = done.len(), "task deadlines announced"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(?err, "the task-due pass failed"),
+            }
+        }
+    });
+
+    let sessions = state.clone();
+    every(SESSION_CLEANUP_INTERVAL, move || {
+        let state = sessions.clone();
+        async move {
+            match session_store::delete_expired(&state.db, &state.config).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
+                Err(err) => tracing::warn!(?err, "deleting expired sessions failed"),
+            }
+        }
+    });
+}
