@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use crate::backend::AppState;
 use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::{known_device, user};
-use crate::backend::mail::{Email, simple_html};
+use crate::backend::mail::messages;
 use crate::backend::tokens::sha256_hex;
 use crate::error::AppError;
 
@@ -42,21 +42,7 @@ async fn try_notice_new_device(state: &AppState, user: &user::Model, user_agent:
     if inserted.is_err() {
         return Ok(());
     }
-    let link = format!("{}/settings/sessions", state.config.public_url);
     let when = format_in_timezone(Utc::now(), &user.timezone);
-    let paragraphs = vec![
-        format!("Hello {},", user.full_name),
-        format!("Your Kayse account was just signed in to from a new device: {} on {} ({}), from {address}, on {when}.", device.browser, device.os, device.kind),
-        "If this was you, there is nothing to do. If not, sign that session out from your Sessions settings and change your password.".to_owned(),
-    ];
-    state
-        .mailer
-        .send(Email {
-            to: user.email.clone(),
-            subject: "New sign-in to your Kayse account".into(),
-            text: format!("{}\n\nYour sessions: {link}\n", paragraphs.join("\n\n")),
-            html: simple_html(&paragraphs, Some(("Review your sessions", &link))),
-            links: vec![link],
-        })
-        .await
+    let described = format!("{} on {} ({})", device.browser, device.os, device.kind);
+    state.mailer.send(messages::new_device_sign_in(&state.config, user, &described, address, &when)).await
 }

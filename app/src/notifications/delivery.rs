@@ -23,7 +23,8 @@ use crate::backend::entities::notification_delivery::{
     self as delivery, STATUS_FAILED, STATUS_PENDING, STATUS_SENDING, STATUS_SENT, STATUS_SKIPPED,
 };
 use crate::backend::entities::{case, notification, notification_settings, push_receipt, push_subscription, user};
-use crate::backend::mail::{Email, html_escape, simple_html};
+use crate::backend::mail::Email;
+use crate::backend::mail::messages::{self, DigestEntry, DigestGroups, NotificationFacts};
 use crate::error::AppError;
 
 /// A claim older than this is void: its worker is presumed dead.
@@ -320,34 +321,11 @@ async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notificati
     Ok(())
 }
 
-fn case_link(state: &AppState, case_id: i32) -> String {
-    format!("{}/cases/{case_id}", state.config.public_url)
-}
-
-fn preferences_link(state: &AppState) -> String {
-    format!("{}/settings/notifications", state.config.public_url)
-}
-
 async fn single_email(state: &AppState, person: &user::Model, item: &notification::Model) -> Result<Email, AppError> {
     let company = crate::backend::scope::company_name(&state.db, item.company_id).await?;
-    let case_link = case_link(state, item.case_id);
-    let preferences = preferences_link(state);
     let event = Event::from_key(&item.event).map_or("Notification", |e| e.label());
-    let paragraphs = vec![
-        format!("Hello {},", person.full_name),
-        format!("{event} at {company}: {}.", item.title),
-        item.body.clone(),
-    ];
-    let text = format!(
-        "{}\n\nOpen the case: {case_link}\n\nChoose which notifications you get: {preferences}\n",
-        paragraphs.join("\n\n")
-    );
-    let mut html = simple_html(&paragraphs, Some(("Open the case", &case_link)));
-    html = html.replace(
-        "</body>",
-        &format!("<p style=\"color:#6b7280;font-size:13px\"><a href=\"{preferences}\">Choose which notifications you get</a></p></body>"),
-    );
-    Ok(Email { to: person.email.clone(), subject: item.title.clone(), text, html, links: vec![case_link, preferences] })
+    let facts = NotificationFacts { event, company: &company, title: &item.title, body: &item.body, case_id: item.case_id };
+    Ok(messages::notification(&state.config, person, &facts))
 }
 
 /// Sends one email with every due email delivery of the person, grouped by company and
@@ -405,41 +383,15 @@ async fn digest_email(state: &AppState, person: &user::Model, items: &[notificat
     let cases: BTreeMap<i32, case::Model> =
         case::Entity::find().filter(case::Column::Id.is_in(case_ids)).all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
     // Company name → case label → the notifications, oldest first.
-    let mut grouped: BTreeMap<String, BTreeMap<(String, i32), Vec<&notification::Model>>> = BTreeMap::new();
+    let mut grouped = DigestGroups::new();
     let mut sorted: Vec<&notification::Model> = items.iter().collect();
     sorted.sort_by_key(|n| (n.created_at, n.id));
     for item in sorted {
         let company = companies.get(&item.company_id).cloned().unwrap_or_default();
         let case = cases.get(&item.case_id).map(|c| format!("{} · {}", c.number, c.name)).unwrap_or_default();
-        grouped.entry(company).or_default().entry((case, item.case_id)).or_default().push(item);
+        grouped.entry(company).or_default().entry((case, item.case_id)).or_default().push(DigestEntry { title: &item.title, body: &item.body });
     }
-    let count = items.len();
-    let subject = format!("Your Kayse digest: {count} notification{}", if count == 1 { "" } else { "s" });
-    let mut text = format!("Hello {},\n\n", person.full_name);
-    let mut html = String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1f2937\">");
-    html.push_str(&format!("<p>Hello {},</p>", html_escape(&person.full_name)));
-    let mut links = Vec::new();
-    for (company, cases) in &grouped {
-        text.push_str(&format!("{company}\n"));
-        html.push_str(&format!("<h2 style=\"font-size:18px\">{}</h2>", html_escape(company)));
-        for ((case, case_id), entries) in cases {
-            let link = case_link(state, *case_id);
-            text.push_str(&format!("  {case} ({link})\n"));
-            html.push_str(&format!("<h3 style=\"font-size:16px\"><a href=\"{link}\">{}</a></h3><ul>", html_escape(case)));
-            for entry in entries {
-                text.push_str(&format!("    - {}: {}\n", entry.title, entry.body));
-                html.push_str(&format!("<li><strong>{}</strong><br>{}</li>", html_escape(&entry.title), html_escape(&entry.body)));
-            }
-            html.push_str("</ul>");
-            links.push(link);
-        }
-        text.push('\n');
-    }
-    let preferences = preferences_link(state);
-    text.push_str(&format!("Choose which notifications you get, and how often: {preferences}\n"));
-    html.push_str(&format!("<p style=\"color:#6b7280;font-size:13px\"><a href=\"{preferences}\">Choose which notifications you get, and how often</a></p></body></html>"));
-    links.push(preferences);
-    Ok(Email { to: person.email.clone(), subject, text, html, links })
+    Ok(messages::digest(&state.config, person, &grouped))
 }
 
 #[cfg(test)]

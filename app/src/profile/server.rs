@@ -13,7 +13,7 @@ use super::api::{PendingEmail, ProfileView};
 use super::photo;
 use super::rules;
 use crate::backend::entities::{avatar, email_change, user};
-use crate::backend::mail::{Email, simple_html};
+use crate::backend::mail::messages;
 use crate::backend::tokens::{hash_token, new_token, sha256_hex};
 use crate::backend::AppState;
 use crate::backend::audit::{self, Client, SecurityEventKind};
@@ -175,22 +175,6 @@ pub async fn save_profile(state: &AppState, user_id: i32, form: ProfileSubmissio
     profile_view(&state.db, &saved).await
 }
 
-fn confirmation_email(state: &AppState, user: &user::Model, new_email: &str, token: &str) -> Email {
-    let link = format!("{}/confirm-email?token={token}", state.config.public_url.trim_end_matches('/'));
-    let paragraphs = vec![
-        format!("Hello {},", user.full_name),
-        "You asked to use this address to sign in to Kayse. Open the link below to confirm it. It works once, for 24 hours.".to_owned(),
-        "If you did not ask for this, ignore this message: nothing changes.".to_owned(),
-    ];
-    Email {
-        to: new_email.to_owned(),
-        subject: "Confirm your new Kayse email address".into(),
-        text: format!("{}\n\nConfirm: {link}\n\n{}\n", paragraphs[..2].join("\n\n"), paragraphs[2]),
-        html: simple_html(&paragraphs, Some(("Confirm email address", &link))),
-        links: vec![link],
-    }
-}
-
 async fn ensure_email_free(db: &impl sea_orm::ConnectionTrait, email: &str, user_id: i32) -> Result<(), AppError> {
     let taken = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?;
     match taken {
@@ -233,7 +217,7 @@ pub async fn request_email_change(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    state.mailer.send(confirmation_email(state, &user, &new_email, &token)).await?;
+    state.mailer.send(messages::confirm_new_email(&state.config, &user, &new_email, &token)).await?;
     profile_view(&state.db, &user).await
 }
 
@@ -258,7 +242,7 @@ pub async fn resend_email_change(state: &AppState, user_id: i32) -> Result<Profi
     active.created_at = Set(now);
     active.expires_at = Set(now + EMAIL_LINK_LIFETIME);
     active.update(&state.db).await?;
-    state.mailer.send(confirmation_email(state, &user, &new_email, &token)).await?;
+    state.mailer.send(messages::confirm_new_email(&state.config, &user, &new_email, &token)).await?;
     profile_view(&state.db, &user).await
 }
 
@@ -309,18 +293,7 @@ pub async fn confirm_email_change(
     audit::record(&state.db, user.id, SecurityEventKind::EmailChanged, client).await;
 
     let when = format_in_timezone(Utc::now(), &user.timezone);
-    let paragraphs = vec![
-        format!("Hello {},", user.full_name),
-        format!("The login email of your Kayse account was changed from {old_email} to {} on {when}.", pending.new_email),
-        "If you did not make this change, contact your firm's Kayse administrator at once.".to_owned(),
-    ];
-    let notice = Email {
-        to: old_email,
-        subject: "Your Kayse login email was changed".into(),
-        text: paragraphs.join("\n\n"),
-        html: simple_html(&paragraphs, None),
-        links: vec![],
-    };
+    let notice = messages::login_email_changed(&user, &old_email, &pending.new_email, &when);
     // The change is done; a failed notice is logged, not shown as a failed change.
     if let Err(err) = state.mailer.send(notice).await {
         tracing::warn!(?err, "could not send the email-change notice");

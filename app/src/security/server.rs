@@ -12,7 +12,7 @@ use super::second_factor::{confirmed_credential, has_two_factor, verify_second_f
 use super::{backup_codes, password_policy, rules, totp};
 use crate::backend::entities::{backup_code, pending_sign_in, security_event, session, totp_credential, user};
 use crate::backend::live::LiveEvent;
-use crate::backend::mail::{Email, simple_html};
+use crate::backend::mail::messages;
 use crate::backend::session_store::{self, SignedIn};
 use crate::backend::throttle::Key;
 use crate::backend::{AppState, passwords};
@@ -67,19 +67,7 @@ pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOvervie
 
 async fn notify(state: &AppState, user: &user::Model, subject: &str, what: String) {
     let when = format_in_timezone(Utc::now(), &user.timezone);
-    let link = format!("{}/settings/security", state.config.public_url);
-    let paragraphs = vec![
-        format!("Hello {},", user.full_name),
-        format!("{what} on {when}."),
-        "If this was you, there is nothing to do. If not, change your password at once and review your sessions, or contact your firm's Kayse administrator.".to_owned(),
-    ];
-    let email = Email {
-        to: user.email.clone(),
-        subject: subject.to_owned(),
-        text: format!("{}\n\nYour security settings: {link}\n", paragraphs.join("\n\n")),
-        html: simple_html(&paragraphs, Some(("Review your security settings", &link))),
-        links: vec![link],
-    };
+    let email = messages::security_change(&state.config, user, subject, &what, &when);
     // The change is done; a notice that could not be sent is logged, not shown as a failure.
     if let Err(err) = state.mailer.send(email).await {
         tracing::warn!(?err, "could not send a security notice");

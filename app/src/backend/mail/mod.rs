@@ -1,6 +1,10 @@
 //! The one mailer of the app. In development every message is written to an outbox folder
 //! (an `.eml` to open in a mail client and a `.json` for tests) and its subject and links
-//! are logged; with SMTP settings it goes out through lettre.
+//! are logged; with SMTP settings it goes out through lettre. What each message says is
+//! in `messages.rs`, and every link it carries is built by `links.rs`.
+
+pub mod links;
+pub mod messages;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -176,7 +180,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_outbox_keeps_the_message_and_its_links() {
-        let dir = std::env::temp_dir().join(format!("kayse-outbox-test-{}", super::super::tokens::new_token()));
+        let dir = std::env::temp_dir().join(format!("kayse-outbox-test-{}", crate::backend::tokens::new_token()));
         let mailer = Mailer::outbox(dir.clone(), "Kayse <no-reply@kayse.test>").unwrap();
         mailer
             .send(Email {

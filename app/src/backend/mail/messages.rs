@@ -1,0 +1,172 @@
+//! Every email the app sends, composed in one place: subject, plain text and HTML. Services
+//! decide when to send and pass the facts; the words, the layout and the links live here.
+
+use std::collections::BTreeMap;
+
+use super::links;
+use super::{Email, html_escape, simple_html};
+use crate::backend::entities::user;
+use crate::backend::state::RuntimeConfig;
+
+const FOOTER_STYLE: &str = "color:#6b7280;font-size:13px";
+
+fn greeting(person: &user::Model) -> String {
+    format!("Hello {},", person.full_name)
+}
+
+/// The link that confirms a new login email, sent to the new address.
+pub fn confirm_new_email(config: &RuntimeConfig, person: &user::Model, new_email: &str, token: &str) -> Email {
+    let link = links::confirm_email(config, token);
+    let paragraphs = [
+        greeting(person),
+        "You asked to use this address to sign in to Kayse. Open the link below to confirm it. \
+         It works once, for 24 hours."
+            .to_owned(),
+        "If you did not ask for this, ignore this message: nothing changes.".to_owned(),
+    ];
+    Email {
+        to: new_email.to_owned(),
+        subject: "Confirm your new Kayse email address".into(),
+        text: format!("{}\n\nConfirm: {link}\n\n{}\n", paragraphs[..2].join("\n\n"), paragraphs[2]),
+        html: simple_html(&paragraphs, Some(("Confirm email address", &link))),
+        links: vec![link],
+    }
+}
+
+/// Tells the old address that the login email was changed.
+pub fn login_email_changed(person: &user::Model, old_email: &str, new_email: &str, when: &str) -> Email {
+    let paragraphs = [
+        greeting(person),
+        format!("The login email of your Kayse account was changed from {old_email} to {new_email} on {when}."),
+        "If you did not make this change, contact your firm's Kayse administrator at once.".to_owned(),
+    ];
+    Email {
+        to: old_email.to_owned(),
+        subject: "Your Kayse login email was changed".into(),
+        text: paragraphs.join("\n\n"),
+        html: simple_html(&paragraphs, None),
+        links: vec![],
+    }
+}
+
+/// A sign-in from a browser + system + address the account has not used before.
+pub fn new_device_sign_in(config: &RuntimeConfig, person: &user::Model, device: &str, address: &str, when: &str) -> Email {
+    let link = links::settings(config, "sessions");
+    let paragraphs = [
+        greeting(person),
+        format!("Your Kayse account was just signed in to from a new device: {device}, from {address}, on {when}."),
+        "If this was you, there is nothing to do. If not, sign that session out from your Sessions \
+         settings and change your password."
+            .to_owned(),
+    ];
+    Email {
+        to: person.email.clone(),
+        subject: "New sign-in to your Kayse account".into(),
+        text: format!("{}\n\nYour sessions: {link}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("Review your sessions", &link))),
+        links: vec![link],
+    }
+}
+
+/// A change to how the account signs in (password, two-factor authentication): `what`
+/// says what happened, `when` is in the person's timezone.
+pub fn security_change(config: &RuntimeConfig, person: &user::Model, subject: &str, what: &str, when: &str) -> Email {
+    let link = links::settings(config, "security");
+    let paragraphs = [
+        greeting(person),
+        format!("{what} on {when}."),
+        "If this was you, there is nothing to do. If not, change your password at once and review \
+         your sessions, or contact your firm's Kayse administrator."
+            .to_owned(),
+    ];
+    Email {
+        to: person.email.clone(),
+        subject: subject.to_owned(),
+        text: format!("{}\n\nYour security settings: {link}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("Review your security settings", &link))),
+        links: vec![link],
+    }
+}
+
+/// One notification, by email.
+pub struct NotificationFacts<'a> {
+    /// "Case assigned", "Missed call", …
+    pub event: &'a str,
+    pub company: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub case_id: i32,
+}
+
+pub fn notification(config: &RuntimeConfig, person: &user::Model, facts: &NotificationFacts<'_>) -> Email {
+    let case_link = links::case(config, facts.case_id);
+    let preferences = links::settings(config, "notifications");
+    let paragraphs = [
+        greeting(person),
+        format!("{} at {}: {}.", facts.event, facts.company, facts.title),
+        facts.body.to_owned(),
+    ];
+    let text = format!(
+        "{}\n\nOpen the case: {case_link}\n\nChoose which notifications you get: {preferences}\n",
+        paragraphs.join("\n\n")
+    );
+    let html = simple_html(&paragraphs, Some(("Open the case", &case_link))).replace(
+        "</body>",
+        &format!(
+            "<p style=\"{FOOTER_STYLE}\"><a href=\"{preferences}\">Choose which notifications you get</a></p></body>"
+        ),
+    );
+    Email { to: person.email.clone(), subject: facts.title.to_owned(), text, html, links: vec![case_link, preferences] }
+}
+
+/// One entry of a digest: a notification's title and text.
+pub struct DigestEntry<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
+/// A digest's notifications: company name → (case label, case id) → entries, oldest first.
+pub type DigestGroups<'a> = BTreeMap<String, BTreeMap<(String, i32), Vec<DigestEntry<'a>>>>;
+
+/// The period's notifications as one email, grouped by company and case.
+pub fn digest(config: &RuntimeConfig, person: &user::Model, groups: &DigestGroups<'_>) -> Email {
+    let count: usize = groups.values().flat_map(|cases| cases.values()).map(Vec::len).sum();
+    let subject = format!("Your Kayse digest: {count} notification{}", if count == 1 { "" } else { "s" });
+    let mut text = format!("{}\n\n", greeting(person));
+    let mut html = String::from(
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1f2937\">",
+    );
+    html.push_str(&format!("<p>{}</p>", html_escape(&greeting(person))));
+    let mut all_links = Vec::new();
+    for (company, cases) in groups {
+        text.push_str(&format!("{company}\n"));
+        html.push_str(&format!("<h2 style=\"font-size:18px\">{}</h2>", html_escape(company)));
+        for ((case, case_id), entries) in cases {
+            let link = links::case(config, *case_id);
+            text.push_str(&format!("  {case} ({link})\n"));
+            html.push_str(&format!(
+                "<h3 style=\"font-size:16px\"><a href=\"{link}\">{}</a></h3><ul>",
+                html_escape(case)
+            ));
+            for entry in entries {
+                text.push_str(&format!("    - {}: {}\n", entry.title, entry.body));
+                html.push_str(&format!(
+                    "<li><strong>{}</strong><br>{}</li>",
+                    html_escape(entry.title),
+                    html_escape(entry.body)
+                ));
+            }
+            html.push_str("</ul>");
+            all_links.push(link);
+        }
+        text.push('\n');
+    }
+    let preferences = links::settings(config, "notifications");
+    text.push_str(&format!("Choose which notifications you get, and how often: {preferences}\n"));
+    html.push_str(&format!(
+        "<p style=\"{FOOTER_STYLE}\"><a href=\"{preferences}\">Choose which notifications you get, and how \
+         often</a></p></body></html>"
+    ));
+    all_links.push(preferences);
+    Email { to: person.email.clone(), subject, text, html, links: all_links }
+}
