@@ -26,10 +26,7 @@ pub async fn serve_avatar(
     };
     let found = match avatar::Entity::find().filter(avatar::Column::Hash.eq(hash)).one(&state.db).await {
         Ok(found) => found,
-        Err(err) => {
-            tracing::error!(%err, "loading an avatar");
-            return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response();
-        }
+        Err(err) => return app::error::AppError::internal("loading an avatar", err).into_response(),
     };
     let Some(avatar) = found else { return not_found() };
     let mut response = avatar.bytes.into_response();

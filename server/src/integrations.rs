@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use app::backend::AppState;
 use app::backend::throttle::Key;
+use app::error::http_status::json_error;
 use app::integrations::ingest::{self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport};
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response {
@@ -21,7 +22,7 @@ fn reply(status: StatusCode, body: serde_json::Value) -> Response {
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
-    reply(status, serde_json::json!({ "error": message }))
+    json_error(status, message, None)
 }
 
 fn refusal(err: IngestError) -> Response {
@@ -47,7 +48,8 @@ async fn accept<T: DeserializeOwned>(
     // Tokens are 256 random bits, but wrong ones still count towards the address's limit.
     let keys = [Key::Address(address.to_owned())];
     if let Err(retry_after_seconds) = state.password_throttle.check(&keys) {
-        return Err(error(StatusCode::TOO_MANY_REQUESTS, &format!("Too many failed attempts. Retry in {retry_after_seconds} seconds.")));
+        let message = format!("Too many failed attempts. Retry in {retry_after_seconds} seconds.");
+        return Err(json_error(StatusCode::TOO_MANY_REQUESTS, &message, Some(retry_after_seconds)));
     }
     let token = match ingest::authenticate(state, bearer(headers)).await {
         Ok(token) => token,

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod live;
 pub mod middleware;
 pub mod migrations;
+pub mod request_log;
 pub mod settings;
 
 use std::sync::Arc;
@@ -80,5 +81,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
         // Uploads are multipart server functions, which axum's default limit does not cover.
         .layer(RequestBodyLimitLayer::new(max_upload_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        // Outermost: the span covers every layer above, and errors they log carry it.
+        .layer(request_log::layer())
         .with_state(state)
 }

@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -12,6 +12,7 @@ use rand::RngCore;
 
 use app::CspNonce;
 use app::backend::{AppState, session_store};
+use app::error::AppError;
 
 /// Paths a signed-out visitor may load. Server functions (`/api/`) and avatars check the
 /// session themselves.
@@ -94,7 +95,7 @@ pub async fn cross_site_guard(State(state): State<AppState>, request: Request, n
 }
 
 fn forbidden() -> Response {
-    (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.").into_response()
+    AppError::Forbidden.into_response()
 }
 
 /// Finds the session for the cookie and puts it in the request's extensions; sends
@@ -104,7 +105,8 @@ pub async fn sessions_layer(State(state): State<AppState>, mut request: Request,
     let signed_in = match &token {
         Some(token) => match session_store::resolve(&state.db, &state.config, token).await {
             Ok(found) => found,
-            Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response(),
+            // Already logged where it happened, inside this request's span.
+            Err(err) => return err.into_response(),
         },
         None => None,
     };
@@ -150,7 +152,7 @@ fn encode_query_value(value: &str) -> String {
 
 /// A not-found response for requests the app refuses to describe further.
 pub fn not_found() -> Response<Body> {
-    (StatusCode::NOT_FOUND, "Not found.").into_response()
+    AppError::NotFound.into_response()
 }
 
 #[cfg(test)]

@@ -61,4 +61,8 @@ async fn passwords_never_reach_the_log() {
     assert!(!log.contains(GUESS), "a wrong password reached the log");
     assert!(!log.contains(DEMO_PASSWORD), "the password reached the log");
     assert!(!log.contains(NEW_PASSWORD), "a new password reached the log");
+    assert!(!log.contains(&token), "a session token reached the log");
+    // Each line names the request it was written for: method and route, never the query.
+    let failed = log.lines().find(|l| l.contains("failed sign-in")).unwrap();
+    assert!(failed.contains("request{method=POST route=/api/"), "no request span: {failed}");
 }
