@@ -51,7 +51,9 @@ pub struct CspNonce(pub String);
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Inline hydration scripts carry the same nonce as the Content-Security-Policy header.
     #[cfg(feature = "ssr")]
-    if let Some(nonce) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
+    if let Some(nonce) =
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned())
+    {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
     view! {

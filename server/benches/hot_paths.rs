@@ -16,7 +16,10 @@ const PASSWORD: &str = "bench-password-1234";
 fn report(what: &str, runs: u32, total: Duration) {
     let mean = total / runs;
     let per_second = if mean.is_zero() { f64::INFINITY } else { 1.0 / mean.as_secs_f64() };
-    println!("{what:<48} {runs:>5} runs   mean {:>10.3} ms   {per_second:>9.1} /s", mean.as_secs_f64() * 1e3);
+    println!(
+        "{what:<48} {runs:>5} runs   mean {:>10.3} ms   {per_second:>9.1} /s",
+        mean.as_secs_f64() * 1e3
+    );
 }
 
 async fn time<F, Fut>(what: &str, runs: u32, mut f: F)
@@ -34,7 +37,9 @@ where
 
 fn photo(width: u32, height: u32) -> Vec<u8> {
     use image::ImageEncoder;
-    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x ^ y) % 239) as u8]));
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x ^ y) % 239) as u8])
+    });
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
         .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
@@ -50,7 +55,9 @@ fn request(path: &str, body: String, token: Option<&str>) -> Request<Body> {
         builder = builder.header(header::COOKIE, format!("kayse_session={token}"));
     }
     let mut request = builder.body(Body::from(body)).expect("request");
-    request.extensions_mut().insert(ConnectInfo::<SocketAddr>("127.0.0.1:40000".parse().expect("addr")));
+    request
+        .extensions_mut()
+        .insert(ConnectInfo::<SocketAddr>("127.0.0.1:40000".parse().expect("addr")));
     request
 }
 
@@ -61,13 +68,18 @@ async fn main() {
         "[server]\ndata_dir = {:?}\n[demo]\npassword = {PASSWORD:?}\n",
         dir.path().display().to_string()
     );
-    let settings = server::settings::Settings::from_toml(&toml, "127.0.0.1:3000".parse().expect("addr")).expect("settings");
+    let settings =
+        server::settings::Settings::from_toml(&toml, "127.0.0.1:3000".parse().expect("addr"))
+            .expect("settings");
     let options = leptos::config::LeptosOptions::builder().output_name("kayse-profile").build();
     let state = server::build_state(&settings, options).await.expect("state");
     server::db::seed_demo(&state.db, settings.demo_password.clone()).await.expect("seed");
     let router = server::build_router(state.clone(), settings.max_upload_bytes);
 
-    println!("Kayse Profile hot paths ({} build)", if cfg!(debug_assertions) { "debug" } else { "release" });
+    println!(
+        "Kayse Profile hot paths ({} build)",
+        if cfg!(debug_assertions) { "debug" } else { "release" }
+    );
 
     time("argon2id hash (m=19 MiB, t=2, p=1)", 10, || async {
         app::backend::passwords::hash_password(PASSWORD.into()).await.expect("hash");
@@ -79,15 +91,21 @@ async fn main() {
     let _ = app::security::password_policy::is_common("warm up the list");
     report("common-password list: first use (parse 150,000 lines)", 1, started.elapsed());
     time("common-password lookup + name/email check", 10_000, || async {
-        let _ = app::security::password_policy::problem("gravel lantern otter", "demo@kayse.test", "Alex Morgan");
+        let _ = app::security::password_policy::problem(
+            "gravel lantern otter",
+            "demo@kayse.test",
+            "Alex Morgan",
+        );
     })
     .await;
     let secret = app::security::totp::new_secret();
-    let code = app::security::totp::code_at(&secret, app::security::totp::now_unix()).expect("code");
+    let code =
+        app::security::totp::code_at(&secret, app::security::totp::now_unix()).expect("code");
     time("TOTP check over the 3-step window", 10_000, || {
         let (secret, code) = (secret.clone(), code.clone());
         async move {
-            let _ = app::security::totp::matching_step(&secret, &code, app::security::totp::now_unix());
+            let _ =
+                app::security::totp::matching_step(&secret, &code, app::security::totp::now_unix());
         }
     })
     .await;
@@ -120,7 +138,11 @@ async fn main() {
         time("Web Push: sign the VAPID token (ES256)", 1_000, || {
             let key = key.clone();
             async move {
-                let _ = key.authorization("https://fcm.googleapis.com", "mailto:ops@kayse.test", chrono::Utc::now());
+                let _ = key.authorization(
+                    "https://fcm.googleapis.com",
+                    "mailto:ops@kayse.test",
+                    chrono::Utc::now(),
+                );
             }
         })
         .await;
@@ -139,8 +161,15 @@ async fn main() {
 
     let sign_in_body = format!("email=demo%40kayse.test&password={PASSWORD}&next=");
     let sign_in = |router: axum::Router, body: String| async move {
-        let response = router.oneshot(request(app::auth::api::SignIn::PATH, body, None)).await.expect("response");
-        let cookie = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let response = router
+            .oneshot(request(app::auth::api::SignIn::PATH, body, None))
+            .await
+            .expect("response");
+        let cookie = response
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         cookie.trim_start_matches("kayse_session=").split(';').next().unwrap_or_default().to_owned()
     };
     time("sign-in request (router, hash check, session)", 10, || {
@@ -174,7 +203,8 @@ async fn main() {
                 .header(header::COOKIE, format!("kayse_session={token}"))
                 .body(Body::empty())
                 .expect("request");
-            page.extensions_mut().insert(ConnectInfo::<SocketAddr>("127.0.0.1:40000".parse().expect("addr")));
+            page.extensions_mut()
+                .insert(ConnectInfo::<SocketAddr>("127.0.0.1:40000".parse().expect("addr")));
             let response = router.oneshot(page).await.expect("response");
             response.into_body().collect().await.expect("body");
         }

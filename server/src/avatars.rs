@@ -21,17 +21,26 @@ pub async fn serve_avatar(
     if signed_in.is_none() {
         return not_found();
     }
-    let Some(hash) = file.strip_suffix(".jpg").filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())) else {
+    let Some(hash) = file
+        .strip_suffix(".jpg")
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    else {
         return not_found();
     };
-    let found = match avatar::Entity::find().filter(avatar::Column::Hash.eq(hash)).one(&state.db).await {
-        Ok(found) => found,
-        Err(err) => return app::error::AppError::internal("loading an avatar", err).into_response(),
-    };
+    let found =
+        match avatar::Entity::find().filter(avatar::Column::Hash.eq(hash)).one(&state.db).await {
+            Ok(found) => found,
+            Err(err) => {
+                return app::error::AppError::internal("loading an avatar", err).into_response();
+            }
+        };
     let Some(avatar) = found else { return not_found() };
     let mut response = avatar.bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
     response
 }

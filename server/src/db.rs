@@ -1,7 +1,10 @@
 //! Connecting, migrating, and the demo data a newcomer signs in with.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
+    Set, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 use app::backend::entities::{case, company, membership, task, user};
@@ -15,20 +18,27 @@ pub const DEMO_EMAIL: &str = "demo@kayse.test";
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, String> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or(path);
-        if let Some(parent) = std::path::Path::new(file).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        if let Some(parent) =
+            std::path::Path::new(file).parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false);
-    let db = Database::connect(options).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let db =
+        Database::connect(options).await.map_err(|e| format!("cannot open the database: {e}"))?;
     Migrator::up(&db, None).await.map_err(|e| format!("migrating the database failed: {e}"))?;
     Ok(db)
 }
 
 /// On an empty database, creates a demo staff member in two firms. Returns the demo
 /// credentials when it created them, so the caller can print them once.
-pub async fn seed_demo(db: &DatabaseConnection, password: Option<String>) -> Result<Option<(String, String)>, String> {
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    password: Option<String>,
+) -> Result<Option<(String, String)>, String> {
     let users = user::Entity::find().count(db).await.map_err(|e| e.to_string())?;
     if users > 0 {
         return Ok(None);
@@ -39,13 +49,53 @@ pub async fn seed_demo(db: &DatabaseConnection, password: Option<String>) -> Res
     let txn = db.begin().await.map_err(|e| e.to_string())?;
     let harper = insert_company(&txn, "Harper & Lowe LLP", now).await?;
     let reyes = insert_company(&txn, "Reyes Legal Group", now).await?;
-    let demo = insert_user(&txn, DEMO_EMAIL, &hash, "Alex Morgan", "America/New_York", Some(harper), now).await?;
+    let demo =
+        insert_user(&txn, DEMO_EMAIL, &hash, "Alex Morgan", "America/New_York", Some(harper), now)
+            .await?;
     // Teammates cannot sign in (nobody knows their password); they make the firms real.
-    let nobody = passwords::hash_password(app::backend::tokens::new_token()).await.map_err(|e| e.to_string())?;
-    let priya = insert_user(&txn, "priya.shah@harperlowe.example", &nobody, "Priya Shah", "America/Chicago", Some(harper), now).await?;
-    let marcus = insert_user(&txn, "marcus.lee@harperlowe.example", &nobody, "Marcus Lee", "America/New_York", Some(harper), now).await?;
-    let dana = insert_user(&txn, "dana.reyes@reyeslegal.example", &nobody, "Dana Reyes", "America/Los_Angeles", Some(reyes), now).await?;
-    let tom = insert_user(&txn, "tom.alvarez@reyeslegal.example", &nobody, "Tom Alvarez", "America/Los_Angeles", Some(reyes), now).await?;
+    let nobody = passwords::hash_password(app::backend::tokens::new_token())
+        .await
+        .map_err(|e| e.to_string())?;
+    let priya = insert_user(
+        &txn,
+        "priya.shah@harperlowe.example",
+        &nobody,
+        "Priya Shah",
+        "America/Chicago",
+        Some(harper),
+        now,
+    )
+    .await?;
+    let marcus = insert_user(
+        &txn,
+        "marcus.lee@harperlowe.example",
+        &nobody,
+        "Marcus Lee",
+        "America/New_York",
+        Some(harper),
+        now,
+    )
+    .await?;
+    let dana = insert_user(
+        &txn,
+        "dana.reyes@reyeslegal.example",
+        &nobody,
+        "Dana Reyes",
+        "America/Los_Angeles",
+        Some(reyes),
+        now,
+    )
+    .await?;
+    let tom = insert_user(
+        &txn,
+        "tom.alvarez@reyeslegal.example",
+        &nobody,
+        "Tom Alvarez",
+        "America/Los_Angeles",
+        Some(reyes),
+        now,
+    )
+    .await?;
     // The demo person is an Admin at one firm and a User at the other, so both views show.
     for (user_id, company_id, role) in [
         (demo, harper, membership::ROLE_ADMIN),
@@ -68,19 +118,70 @@ pub async fn seed_demo(db: &DatabaseConnection, password: Option<String>) -> Res
     }
     let day = chrono::Duration::days(1);
     let harper_cases = [
-        ("HL-2026-014", "Smith v. Ridgeway Logistics", "Personal injury", "Open", Some(demo), "Truck collision on I-95; liability disputed by the carrier's insurer."),
-        ("HL-2026-021", "Estate of Eleanor Price", "Probate", "Open", Some(priya), "Will contest by two nephews; inventory of the estate under way."),
-        ("HL-2025-188", "Garcia Employment Dispute", "Employment", "Discovery", Some(demo), "Wrongful termination claim against a regional retailer."),
-        ("HL-2026-030", "Chen Immigration Petition", "Immigration", "Intake", None, "H-1B transfer and green card sponsorship for a software engineer."),
+        (
+            "HL-2026-014",
+            "Smith v. Ridgeway Logistics",
+            "Personal injury",
+            "Open",
+            Some(demo),
+            "Truck collision on I-95; liability disputed by the carrier's insurer.",
+        ),
+        (
+            "HL-2026-021",
+            "Estate of Eleanor Price",
+            "Probate",
+            "Open",
+            Some(priya),
+            "Will contest by two nephews; inventory of the estate under way.",
+        ),
+        (
+            "HL-2025-188",
+            "Garcia Employment Dispute",
+            "Employment",
+            "Discovery",
+            Some(demo),
+            "Wrongful termination claim against a regional retailer.",
+        ),
+        (
+            "HL-2026-030",
+            "Chen Immigration Petition",
+            "Immigration",
+            "Intake",
+            None,
+            "H-1B transfer and green card sponsorship for a software engineer.",
+        ),
     ];
     let reyes_cases = [
-        ("RLG-114", "Okafor v. City Transit", "Personal injury", "Open", Some(demo), "Bus passenger injured in a sudden stop; claim against the city."),
-        ("RLG-120", "Martinez Divorce", "Family", "Settlement", Some(dana), "Shared custody agreed; property division in negotiation."),
-        ("RLG-131", "Bluewater Lease Review", "Real estate", "Open", Some(tom), "Commercial lease renewal for a marina operator."),
+        (
+            "RLG-114",
+            "Okafor v. City Transit",
+            "Personal injury",
+            "Open",
+            Some(demo),
+            "Bus passenger injured in a sudden stop; claim against the city.",
+        ),
+        (
+            "RLG-120",
+            "Martinez Divorce",
+            "Family",
+            "Settlement",
+            Some(dana),
+            "Shared custody agreed; property division in negotiation.",
+        ),
+        (
+            "RLG-131",
+            "Bluewater Lease Review",
+            "Real estate",
+            "Open",
+            Some(tom),
+            "Commercial lease renewal for a marina operator.",
+        ),
     ];
     let mut case_ids = std::collections::HashMap::new();
     for (company_id, cases) in [(harper, &harper_cases[..]), (reyes, &reyes_cases[..])] {
-        for (index, (number, name, case_type, status, assignee, description)) in cases.iter().enumerate() {
+        for (index, (number, name, case_type, status, assignee, description)) in
+            cases.iter().enumerate()
+        {
             let created = case::ActiveModel {
                 company_id: Set(company_id),
                 number: Set((*number).to_owned()),
@@ -124,11 +225,19 @@ pub async fn seed_demo(db: &DatabaseConnection, password: Option<String>) -> Res
     Ok(Some((DEMO_EMAIL.to_owned(), password)))
 }
 
-async fn insert_company(txn: &sea_orm::DatabaseTransaction, name: &str, now: chrono::DateTime<Utc>) -> Result<i32, String> {
-    let company = company::ActiveModel { name: Set(name.to_owned()), created_at: Set(now), ..Default::default() }
-        .insert(txn)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn insert_company(
+    txn: &sea_orm::DatabaseTransaction,
+    name: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<i32, String> {
+    let company = company::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(company.id)
 }
 

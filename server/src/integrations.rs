@@ -15,7 +15,9 @@ use serde::de::DeserializeOwned;
 use app::backend::AppState;
 use app::backend::throttle::Key;
 use app::error::http_status::json_error;
-use app::integrations::ingest::{self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport};
+use app::integrations::ingest::{
+    self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport,
+};
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
@@ -27,10 +29,18 @@ fn error(status: StatusCode, message: &str) -> Response {
 
 fn refusal(err: IngestError) -> Response {
     match err {
-        IngestError::Unauthorized => error(StatusCode::UNAUTHORIZED, "Missing, unknown or revoked API token. Send it as: Authorization: Bearer kayse_…"),
+        IngestError::Unauthorized => error(
+            StatusCode::UNAUTHORIZED,
+            "Missing, unknown or revoked API token. Send it as: Authorization: Bearer kayse_…",
+        ),
         IngestError::Invalid(reason) => error(StatusCode::BAD_REQUEST, &reason),
-        IngestError::CaseNotFound(number) => error(StatusCode::NOT_FOUND, &format!("No case numbered \"{number}\" in this company.")),
-        IngestError::Internal => error(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please retry later."),
+        IngestError::CaseNotFound(number) => {
+            error(StatusCode::NOT_FOUND, &format!("No case numbered \"{number}\" in this company."))
+        }
+        IngestError::Internal => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please retry later.",
+        ),
     }
 }
 
@@ -60,14 +70,19 @@ async fn accept<T: DeserializeOwned>(
             return Err(refusal(err));
         }
     };
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+    let is_json =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
     if !is_json {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send JSON, with Content-Type: application/json."));
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send JSON, with Content-Type: application/json.",
+        ));
     }
-    let report = serde_json::from_slice::<T>(body).map_err(|e| error(StatusCode::BAD_REQUEST, &format!("The body is not valid for this endpoint: {e}.")))?;
+    let report = serde_json::from_slice::<T>(body).map_err(|e| {
+        error(StatusCode::BAD_REQUEST, &format!("The body is not valid for this endpoint: {e}."))
+    })?;
     Ok((token.company_id, report))
 }
 
@@ -101,18 +116,41 @@ where
     }
 }
 
-pub async fn report_message(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
-    let run = |state: AppState, company_id, report: MessageReport| async move { ingest::ingest_message(&state, company_id, report).await };
+pub async fn report_message(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = |state: AppState, company_id, report: MessageReport| async move {
+        ingest::ingest_message(&state, company_id, report).await
+    };
     handle(state, peer, headers, body, run, created).await
 }
 
-pub async fn report_call(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
-    let run = |state: AppState, company_id, report: CallReport| async move { ingest::ingest_call(&state, company_id, report).await };
+pub async fn report_call(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = |state: AppState, company_id, report: CallReport| async move {
+        ingest::ingest_call(&state, company_id, report).await
+    };
     handle(state, peer, headers, body, run, created).await
 }
 
-pub async fn report_assignment(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
-    let run = |state: AppState, company_id, report: AssignmentReport| async move { ingest::assign_case(&state, company_id, report).await };
-    let answer: fn(usize) -> Response = |notifications| reply(StatusCode::OK, serde_json::json!({ "notifications": notifications }));
+pub async fn report_assignment(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = |state: AppState, company_id, report: AssignmentReport| async move {
+        ingest::assign_case(&state, company_id, report).await
+    };
+    let answer: fn(usize) -> Response = |notifications| {
+        reply(StatusCode::OK, serde_json::json!({ "notifications": notifications }))
+    };
     handle(state, peer, headers, body, run, answer).await
 }

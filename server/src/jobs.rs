@@ -34,7 +34,9 @@ pub fn spawn_all(state: &AppState) {
         let state = deadlines.clone();
         async move {
             match scheduler::run_pass(&state, Utc::now()).await {
-                Ok(done) if !done.is_empty() => tracing::info!(notified = done.len(), "task deadlines announced"),
+                Ok(done) if !done.is_empty() => {
+                    tracing::info!(notified = done.len(), "task deadlines announced")
+                }
                 Ok(_) => {}
                 Err(err) => tracing::warn!(?err, "the task-due pass failed"),
             }

@@ -24,22 +24,31 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use app::backend::live::LiveHub;
 use app::backend::mail::Mailer;
-use app::backend::throttle::Throttle;
 use app::backend::push::sender::PushSender;
+use app::backend::throttle::Throttle;
 use app::backend::{AppState, RuntimeConfig};
 use app::{App, shell};
 use settings::{MailSettings, Settings};
 
 /// Opens the database (migrating it) and assembles the shared state.
-pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> Result<AppState, String> {
+pub async fn build_state(
+    settings: &Settings,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, String> {
     let db = db::connect_and_migrate(&settings.database_url).await?;
     let mailer = match &settings.mail {
         MailSettings::Outbox(dir) => Mailer::outbox(dir.clone(), &settings.mail_from)?,
         MailSettings::Smtp(smtp) => Mailer::smtp(smtp, &settings.mail_from)?,
     };
-    let push_key = app::backend::push::sender::load_or_create_key(&db).await.map_err(|err| format!("Web Push key: {err}"))?;
-    let push = PushSender::new(push_key, settings.push_contact.clone(), settings.push_allow_loopback_endpoints)
-        .map_err(|err| format!("Web Push client: {err}"))?;
+    let push_key = app::backend::push::sender::load_or_create_key(&db)
+        .await
+        .map_err(|err| format!("Web Push key: {err}"))?;
+    let push = PushSender::new(
+        push_key,
+        settings.push_contact.clone(),
+        settings.push_allow_loopback_endpoints,
+    )
+    .map_err(|err| format!("Web Push client: {err}"))?;
     Ok(AppState {
         leptos_options,
         db,

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
+use app::backend::AppState;
 use app::backend::live::LiveEvent;
 use app::backend::session_store::{self, SignedIn};
-use app::backend::AppState;
 
 /// How often an open page's session is re-checked in the database: catches sessions ended
 /// by another server instance, or expired, without any push.
@@ -25,7 +25,10 @@ fn signed_out() -> Event {
     Event::default().event("signed-out").data("session ended")
 }
 
-pub async fn live_events(State(state): State<AppState>, signed_in: Option<Extension<SignedIn>>) -> Response {
+pub async fn live_events(
+    State(state): State<AppState>,
+    signed_in: Option<Extension<SignedIn>>,
+) -> Response {
     let Some(Extension(me)) = signed_in else {
         // No live session: say so at once, so the page goes to sign-in.
         return Sse::new(stream::once(async { Ok::<_, Infallible>(signed_out()) })).into_response();
@@ -41,7 +44,11 @@ fn notifications_changed() -> Event {
 
 /// Yields `notifications` events for this person while the session lives, then one
 /// `signed-out` event when it ends, and finishes.
-fn watch_session(state: AppState, session_id: i32, user_id: i32) -> impl Stream<Item = Result<Event, Infallible>> {
+fn watch_session(
+    state: AppState,
+    session_id: i32,
+    user_id: i32,
+) -> impl Stream<Item = Result<Event, Infallible>> {
     let receiver = state.live.subscribe();
     let ticker = tokio::time::interval(RECHECK_EVERY);
     stream::unfold(Some((state, receiver, ticker)), move |watch| async move {

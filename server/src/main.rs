@@ -18,7 +18,9 @@ const OUTPUT_NAME: &str = "kayse-profile";
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
         .init();
     if let Err(message) = run().await {
         tracing::error!("{message}");
@@ -35,12 +37,15 @@ async fn run() -> Result<(), String> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = OUTPUT_NAME.into();
     }
-    let config_path = std::env::var("KAYSE_CONFIG").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("Leptos.toml"));
+    let config_path = std::env::var("KAYSE_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("Leptos.toml"));
     let settings = Settings::load(&config_path, leptos_options.site_addr)?;
 
     let state = build_state(&settings, leptos_options).await?;
     if settings.demo_seed
-        && let Some((email, password)) = db::seed_demo(&state.db, settings.demo_password.clone()).await?
+        && let Some((email, password)) =
+            db::seed_demo(&state.db, settings.demo_password.clone()).await?
     {
         // Printed once, on the start that creates it, so a newcomer can sign in at once.
         tracing::info!("Demo account created. Sign in with email {email} and password {password}");

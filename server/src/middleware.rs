@@ -17,15 +17,28 @@ use app::error::AppError;
 /// Paths a signed-out visitor may load. Server functions (`/api/`) and avatars check the
 /// session themselves.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/sign-in" | "/sign-in/verify" | "/confirm-email" | "/favicon.svg" | "/favicon.ico" | "/robots.txt" | "/healthz" | "/live")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/sign-in"
+            | "/sign-in/verify"
+            | "/confirm-email"
+            | "/favicon.svg"
+            | "/favicon.ico"
+            | "/robots.txt"
+            | "/healthz"
+            | "/live"
+    ) || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path.starts_with("/avatars/")
 }
 
 /// Adds the security headers. The CSP allows exactly this page's inline hydration scripts
 /// (by nonce), the app's own wasm, and nothing from elsewhere.
-pub async fn security_headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let mut bytes = [0u8; 18];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -53,9 +66,15 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     if state.config.secure_cookies {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     // Personal data must not be kept by shared caches or the back-forward cache of a
     // shared computer; avatars and /pkg set their own caching.
@@ -72,7 +91,11 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
 /// Refuses state-changing requests sent by another site (CSRF). Browsers mark every
 /// request with `Sec-Fetch-Site`, and cross-origin POSTs with `Origin`; requests with
 /// neither come from non-browser clients, which carry no ambient cookies to abuse.
-pub async fn cross_site_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn cross_site_guard(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let safe_method = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe_method {
         return next.run(request).await;
@@ -86,7 +109,8 @@ pub async fn cross_site_guard(State(state): State<AppState>, request: Request, n
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let same_host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host);
+        let same_host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"))
+            == Some(host);
         if origin != state.config.public_url && !same_host {
             return forbidden();
         }
@@ -100,7 +124,11 @@ fn forbidden() -> Response {
 
 /// Finds the session for the cookie and puts it in the request's extensions; sends
 /// signed-out visitors of app pages to the sign-in page (and signed-in ones away from it).
-pub async fn sessions_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn sessions_layer(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let token = session_store::token_from_headers(request.headers());
     let signed_in = match &token {
         Some(token) => match session_store::resolve(&state.db, &state.config, token).await {
@@ -125,12 +153,18 @@ pub async fn sessions_layer(State(state): State<AppState>, mut request: Request,
         }
         None if is_page_load && !is_public(&path) => {
             let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let target = if wanted == "/" { "/sign-in".to_owned() } else { format!("/sign-in?next={}", encode_query_value(wanted)) };
+            let target = if wanted == "/" {
+                "/sign-in".to_owned()
+            } else {
+                format!("/sign-in?next={}", encode_query_value(wanted))
+            };
             Redirect::to(&target).into_response()
         }
         None => next.run(request).await,
     };
-    if stale_cookie && let Ok(value) = HeaderValue::from_str(&session_store::clear_cookie_value(&state.config)) {
+    if stale_cookie
+        && let Ok(value) = HeaderValue::from_str(&session_store::clear_cookie_value(&state.config))
+    {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -161,7 +195,10 @@ mod tests {
 
     #[test]
     fn next_paths_are_encoded() {
-        assert_eq!(encode_query_value("/settings/profile?a=1&b=2"), "/settings/profile%3Fa%3D1%26b%3D2");
+        assert_eq!(
+            encode_query_value("/settings/profile?a=1&b=2"),
+            "/settings/profile%3Fa%3D1%26b%3D2"
+        );
     }
 
     #[test]

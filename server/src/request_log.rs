@@ -17,7 +17,8 @@ pub struct RequestSpan;
 
 impl<B> MakeSpan<B> for RequestSpan {
     fn make_span(&mut self, request: &Request<B>) -> Span {
-        let route = request.extensions().get::<MatchedPath>().map_or("(no route)", MatchedPath::as_str);
+        let route =
+            request.extensions().get::<MatchedPath>().map_or("(no route)", MatchedPath::as_str);
         tracing::info_span!(
             "request",
             method = %request.method(),
@@ -44,7 +45,8 @@ impl<B> OnResponse<B> for RecordResponse {
     }
 }
 
-pub fn layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), RecordResponse, (), (), ()>
+pub fn layer()
+-> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), RecordResponse, (), (), ()>
 {
     TraceLayer::new_for_http()
         .make_span_with(RequestSpan)

@@ -117,7 +117,9 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn parse_env<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
-    env(name).map(|v| v.parse::<T>().map_err(|_| format!("{name} has an invalid value: {v:?}"))).transpose()
+    env(name)
+        .map(|v| v.parse::<T>().map_err(|_| format!("{name} has an invalid value: {v:?}")))
+        .transpose()
 }
 
 impl Settings {
@@ -141,31 +143,51 @@ impl Settings {
             Some(a) => a.parse().map_err(|_| format!("invalid server address {a:?}"))?,
             None => default_address,
         };
-        let public_url = env("KAYSE_PUBLIC_URL").or(file.server.public_url).unwrap_or_else(|| format!("http://{address}"));
-        let data_dir = PathBuf::from(env("KAYSE_DATA_DIR").or(file.server.data_dir).unwrap_or_else(|| "data".into()));
-        let database_url = env("KAYSE_DATABASE_URL")
-            .or(file.database.url)
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("kayse.db").display()));
+        let public_url = env("KAYSE_PUBLIC_URL")
+            .or(file.server.public_url)
+            .unwrap_or_else(|| format!("http://{address}"));
+        let data_dir = PathBuf::from(
+            env("KAYSE_DATA_DIR").or(file.server.data_dir).unwrap_or_else(|| "data".into()),
+        );
+        let database_url = env("KAYSE_DATABASE_URL").or(file.database.url).unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("kayse.db").display())
+        });
         let secure_cookies = parse_env::<bool>("KAYSE_SECURE_COOKIES")?
             .or(file.security.secure_cookies)
             .unwrap_or_else(|| public_url.starts_with("https://"));
-        let session_idle_minutes = parse_env("KAYSE_SESSION_IDLE_MINUTES")?.or(file.security.session_idle_minutes).unwrap_or(7 * 24 * 60);
-        let session_absolute_hours = parse_env("KAYSE_SESSION_ABSOLUTE_HOURS")?.or(file.security.session_absolute_hours).unwrap_or(30 * 24);
+        let session_idle_minutes = parse_env("KAYSE_SESSION_IDLE_MINUTES")?
+            .or(file.security.session_idle_minutes)
+            .unwrap_or(7 * 24 * 60);
+        let session_absolute_hours = parse_env("KAYSE_SESSION_ABSOLUTE_HOURS")?
+            .or(file.security.session_absolute_hours)
+            .unwrap_or(30 * 24);
         if session_idle_minutes <= 0 || session_absolute_hours <= 0 {
             return Err("session lifetimes must be positive".into());
         }
-        let max_upload_bytes = parse_env("KAYSE_MAX_UPLOAD_BYTES")?.or(file.security.max_upload_bytes).unwrap_or(6 * 1024 * 1024);
+        let max_upload_bytes = parse_env("KAYSE_MAX_UPLOAD_BYTES")?
+            .or(file.security.max_upload_bytes)
+            .unwrap_or(6 * 1024 * 1024);
 
-        let mail_from = env("KAYSE_MAIL_FROM").or(file.mail.from).unwrap_or_else(|| "Kayse <no-reply@kayse.local>".into());
+        let mail_from = env("KAYSE_MAIL_FROM")
+            .or(file.mail.from)
+            .unwrap_or_else(|| "Kayse <no-reply@kayse.local>".into());
         let smtp_host = env("KAYSE_SMTP_HOST").or(file.mail.smtp_host);
         let mail = match smtp_host {
             Some(host) => {
                 use app::backend::mail::SmtpSecurity;
-                let security = match env("KAYSE_SMTP_SECURITY").or(file.mail.smtp_security).as_deref().unwrap_or("starttls") {
+                let security = match env("KAYSE_SMTP_SECURITY")
+                    .or(file.mail.smtp_security)
+                    .as_deref()
+                    .unwrap_or("starttls")
+                {
                     "tls" => SmtpSecurity::Tls,
                     "starttls" => SmtpSecurity::StartTls,
                     "none" => SmtpSecurity::None,
-                    other => return Err(format!("smtp_security must be tls, starttls or none, not {other:?}")),
+                    other => {
+                        return Err(format!(
+                            "smtp_security must be tls, starttls or none, not {other:?}"
+                        ));
+                    }
                 };
                 let default_port = match security {
                     SmtpSecurity::Tls => 465,
@@ -174,14 +196,19 @@ impl Settings {
                 };
                 MailSettings::Smtp(app::backend::mail::SmtpSettings {
                     host,
-                    port: parse_env("KAYSE_SMTP_PORT")?.or(file.mail.smtp_port).unwrap_or(default_port),
+                    port: parse_env("KAYSE_SMTP_PORT")?
+                        .or(file.mail.smtp_port)
+                        .unwrap_or(default_port),
                     security,
                     username: env("KAYSE_SMTP_USERNAME").or(file.mail.smtp_username),
                     password: env("KAYSE_SMTP_PASSWORD").or(file.mail.smtp_password),
                 })
             }
             None => MailSettings::Outbox(
-                env("KAYSE_OUTBOX_DIR").or(file.mail.outbox_dir).map(PathBuf::from).unwrap_or_else(|| data_dir.join("outbox")),
+                env("KAYSE_OUTBOX_DIR")
+                    .or(file.mail.outbox_dir)
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| data_dir.join("outbox")),
             ),
         };
         Ok(Settings {
@@ -199,11 +226,16 @@ impl Settings {
                 .or(file.profile.default_phone_region)
                 .unwrap_or_else(|| "US".into()),
             demo_seed: parse_env::<bool>("KAYSE_DEMO_SEED")?.or(file.demo.seed).unwrap_or(true),
-            demo_password: env("KAYSE_DEMO_PASSWORD").or(file.demo.password.filter(|p| !p.is_empty())),
-            push_contact: env("KAYSE_PUSH_CONTACT").or(file.push.contact).unwrap_or_else(|| public_url.trim_end_matches('/').to_owned()),
-            push_allow_loopback_endpoints: parse_env::<bool>("KAYSE_PUSH_ALLOW_LOOPBACK_ENDPOINTS")?
-                .or(file.push.allow_loopback_endpoints)
-                .unwrap_or(false),
+            demo_password: env("KAYSE_DEMO_PASSWORD")
+                .or(file.demo.password.filter(|p| !p.is_empty())),
+            push_contact: env("KAYSE_PUSH_CONTACT")
+                .or(file.push.contact)
+                .unwrap_or_else(|| public_url.trim_end_matches('/').to_owned()),
+            push_allow_loopback_endpoints: parse_env::<bool>(
+                "KAYSE_PUSH_ALLOW_LOOPBACK_ENDPOINTS",
+            )?
+            .or(file.push.allow_loopback_endpoints)
+            .unwrap_or(false),
         })
     }
 }
@@ -228,7 +260,9 @@ mod tests {
 
     #[test]
     fn https_turns_secure_cookies_on_and_typos_are_errors() {
-        let s = Settings::from_toml("[server]\npublic_url = \"https://kayse.example.com/\"", addr()).unwrap();
+        let s =
+            Settings::from_toml("[server]\npublic_url = \"https://kayse.example.com/\"", addr())
+                .unwrap();
         assert!(s.secure_cookies);
         assert_eq!(s.public_url, "https://kayse.example.com");
         assert!(Settings::from_toml("[server]\nadress = \"x\"", addr()).is_err());

@@ -6,20 +6,31 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 #[server]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::backend::{request, session_store};
-    use crate::backend::audit::Client;
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use super::second_step::pending_cookie_value;
+    use crate::backend::audit::Client;
+    use crate::backend::{request, session_store};
     let state = request::state()?;
     let next = super::server::safe_next(next.as_deref());
-    let (_, outcome) = super::server::sign_in(&state, &email, password, &Client::of_request(), &next).await?;
+    let (_, outcome) =
+        super::server::sign_in(&state, &email, password, &Client::of_request(), &next).await?;
     match outcome {
         super::server::SignInOutcome::Session(token) => {
-            request::set_response_header(http::header::SET_COOKIE, &session_store::set_cookie_value(&state.config, &token))?;
+            request::set_response_header(
+                http::header::SET_COOKIE,
+                &session_store::set_cookie_value(&state.config, &token),
+            )?;
             leptos_axum::redirect(&next);
         }
         super::server::SignInOutcome::SecondFactorNeeded(pending) => {
-            request::set_response_header(http::header::SET_COOKIE, &pending_cookie_value(&state.config, &pending))?;
+            request::set_response_header(
+                http::header::SET_COOKIE,
+                &pending_cookie_value(&state.config, &pending),
+            )?;
             leptos_axum::redirect("/sign-in/verify");
         }
     }
@@ -34,9 +45,14 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Ok(current) = request::signed_in() {
         session_store::end(&state.db, current.session_id).await?;
         // Other open tabs of this session go to the sign-in page too.
-        state.live.publish(crate::backend::live::LiveEvent::SessionsEnded(vec![current.session_id]));
+        state
+            .live
+            .publish(crate::backend::live::LiveEvent::SessionsEnded(vec![current.session_id]));
     }
-    request::set_response_header(http::header::SET_COOKIE, &session_store::clear_cookie_value(&state.config))?;
+    request::set_response_header(
+        http::header::SET_COOKIE,
+        &session_store::clear_cookie_value(&state.config),
+    )?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -55,10 +71,23 @@ pub struct SignInVerified {
 pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
     use crate::backend::{request, session_store};
     let state = request::state()?;
-    let pending_token = request::cookie(super::second_step::PENDING_COOKIE).ok_or_else(super::second_step::sign_in_expired)?;
-    let done = super::second_step::complete_sign_in(&state, &pending_token, &code, &crate::backend::audit::Client::of_request()).await?;
-    request::set_response_header(http::header::SET_COOKIE, &session_store::set_cookie_value(&state.config, &done.session_token))?;
-    request::set_response_header(http::header::SET_COOKIE, &super::second_step::clear_pending_cookie(&state.config))?;
+    let pending_token = request::cookie(super::second_step::PENDING_COOKIE)
+        .ok_or_else(super::second_step::sign_in_expired)?;
+    let done = super::second_step::complete_sign_in(
+        &state,
+        &pending_token,
+        &code,
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await?;
+    request::set_response_header(
+        http::header::SET_COOKIE,
+        &session_store::set_cookie_value(&state.config, &done.session_token),
+    )?;
+    request::set_response_header(
+        http::header::SET_COOKIE,
+        &super::second_step::clear_pending_cookie(&state.config),
+    )?;
     // With an app code, straight on; a backup-code sign-in first says how many are left.
     if done.backup_codes_left.is_none() {
         leptos_axum::redirect(&done.next);

@@ -13,15 +13,26 @@ use crate::error::AppError;
 
 /// After a sign-in: if this browser + system + address was never seen for the user,
 /// remembers it and tells the account email. Failures are logged, never block sign-in.
-pub async fn notice_new_device(state: &AppState, user: &user::Model, user_agent: &str, address: &str) {
+pub async fn notice_new_device(
+    state: &AppState,
+    user: &user::Model,
+    user_agent: &str,
+    address: &str,
+) {
     if let Err(err) = try_notice_new_device(state, user, user_agent, address).await {
         tracing::warn!(?err, "could not check for a new sign-in device");
     }
 }
 
-async fn try_notice_new_device(state: &AppState, user: &user::Model, user_agent: &str, address: &str) -> Result<(), AppError> {
+async fn try_notice_new_device(
+    state: &AppState,
+    user: &user::Model,
+    user_agent: &str,
+    address: &str,
+) -> Result<(), AppError> {
     let device = describe_user_agent(user_agent);
-    let fingerprint = sha256_hex(format!("{}\n{}\n{}", device.browser, device.os, address).as_bytes());
+    let fingerprint =
+        sha256_hex(format!("{}\n{}\n{}", device.browser, device.os, address).as_bytes());
     let known = known_device::Entity::find()
         .filter(known_device::Column::UserId.eq(user.id))
         .filter(known_device::Column::Fingerprint.eq(fingerprint.as_str()))
@@ -44,5 +55,8 @@ async fn try_notice_new_device(state: &AppState, user: &user::Model, user_agent:
     }
     let when = format_in_timezone(Utc::now(), &user.timezone);
     let described = format!("{} on {} ({})", device.browser, device.os, device.kind);
-    state.mailer.send(messages::new_device_sign_in(&state.config, user, &described, address, &when)).await
+    state
+        .mailer
+        .send(messages::new_device_sign_in(&state.config, user, &described, address, &when))
+        .await
 }

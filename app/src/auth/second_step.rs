@@ -29,11 +29,19 @@ pub fn sign_in_expired() -> AppError {
 
 /// Records a sign-in whose password was right, for an account with 2FA. Returns the token
 /// for the pending cookie. No session exists yet.
-pub async fn begin_pending_sign_in(state: &AppState, user: &user::Model, client: &Client, next: &str) -> Result<String, AppError> {
+pub async fn begin_pending_sign_in(
+    state: &AppState,
+    user: &user::Model,
+    client: &Client,
+    next: &str,
+) -> Result<String, AppError> {
     let token = new_token();
     let now = Utc::now();
     // Old half-finished sign-ins of anyone are of no use: clear them while here.
-    pending_sign_in::Entity::delete_many().filter(pending_sign_in::Column::ExpiresAt.lte(now)).exec(&state.db).await?;
+    pending_sign_in::Entity::delete_many()
+        .filter(pending_sign_in::Column::ExpiresAt.lte(now))
+        .exec(&state.db)
+        .await?;
     pending_sign_in::ActiveModel {
         token_hash: Set(hash_token(&token)),
         user_id: Set(user.id),
@@ -58,7 +66,10 @@ pub fn pending_cookie_value(config: &RuntimeConfig, token: &str) -> String {
 }
 
 pub fn clear_pending_cookie(config: &RuntimeConfig) -> String {
-    format!("{PENDING_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if config.secure_cookies { "; Secure" } else { "" })
+    format!(
+        "{PENDING_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if config.secure_cookies { "; Secure" } else { "" }
+    )
 }
 
 pub struct CompletedSignIn {
@@ -69,7 +80,12 @@ pub struct CompletedSignIn {
 
 /// Finishes a two-step sign-in with a code from the app or a backup code, and starts the
 /// session.
-pub async fn complete_sign_in(state: &AppState, pending_token: &str, code: &str, client: &Client) -> Result<CompletedSignIn, AppError> {
+pub async fn complete_sign_in(
+    state: &AppState,
+    pending_token: &str,
+    code: &str,
+    client: &Client,
+) -> Result<CompletedSignIn, AppError> {
     let pending = pending_sign_in::Entity::find()
         .filter(pending_sign_in::Column::TokenHash.eq(hash_token(pending_token)))
         .one(&state.db)
@@ -87,7 +103,9 @@ pub async fn complete_sign_in(state: &AppState, pending_token: &str, code: &str,
         return Err(sign_in_expired());
     }
     state.password_throttle.forget(&Key::Account(user.email.clone()));
-    let session_token = session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address).await?;
+    let session_token =
+        session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address)
+            .await?;
     record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
     tracing::info!(user_id = user.id, address = %client.address, "signed in with a second factor");
     super::new_device::notice_new_device(state, &user, &client.user_agent, &client.address).await;
@@ -116,7 +134,11 @@ mod tests {
         };
         let cookie = pending_cookie_value(&config, "abc");
         assert!(cookie.starts_with("kayse_pending_sign_in=abc;"));
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=300"));
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Strict")
+                && cookie.contains("Max-Age=300")
+        );
         assert!(cookie.ends_with("; Secure"));
         assert!(clear_pending_cookie(&config).contains("Max-Age=0"));
     }

@@ -3,11 +3,11 @@
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::backend::entities::user;
 use crate::backend::throttle::Key;
 use crate::backend::{AppState, passwords, session_store};
 use crate::error::AppError;
-use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::security::second_factor::has_two_factor;
 
 use super::new_device::notice_new_device;
@@ -16,7 +16,12 @@ use super::second_step::begin_pending_sign_in;
 /// Where to go after signing in: only a path on this site, never `//evil.example`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && !path.starts_with("/api/") => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.starts_with("/api/") =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -47,7 +52,8 @@ pub async fn sign_in(
         .check(&keys)
         .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
 
-    let found = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
+    let found =
+        user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
     let stored_hash = found.as_ref().map(|u| u.password_hash.clone());
     if !passwords::verify_password(password, stored_hash).await? {
         tracing::info!(address = %client.address, "failed sign-in");
@@ -67,7 +73,9 @@ pub async fn sign_in(
         return Ok((user, SignInOutcome::SecondFactorNeeded(pending)));
     }
     state.password_throttle.forget(&keys[0]);
-    let token = session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address).await?;
+    let token =
+        session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address)
+            .await?;
     audit::record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
     tracing::info!(user_id = user.id, address = %client.address, "signed in");
     notice_new_device(state, &user, &client.user_agent, &client.address).await;

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::api::VerifySignIn;
-use crate::security::rules::LOW_BACKUP_CODES;
 use crate::error::AppError;
+use crate::security::rules::LOW_BACKUP_CODES;
 
 #[component]
 pub fn SignInVerifyPage() -> impl IntoView {
@@ -21,10 +21,12 @@ pub fn SignInVerifyPage() -> impl IntoView {
         })
     };
     let expired = move || verify.value().with(|v| matches!(v, Some(Err(AppError::Rejected(_)))));
-    let signed_in_with_backup = move || verify.value().with(|v| match v {
-        Some(Ok(done)) => done.backup_codes_left.map(|left| (left, done.next.clone())),
-        _ => None,
-    });
+    let signed_in_with_backup = move || {
+        verify.value().with(|v| match v {
+            Some(Ok(done)) => done.backup_codes_left.map(|left| (left, done.next.clone())),
+            _ => None,
+        })
+    };
     let toggle = move |_| {
         use_backup.update(|b| *b = !*b);
         verify.value().set(None);

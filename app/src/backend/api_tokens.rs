@@ -22,14 +22,22 @@ pub struct MintedToken {
 
 pub fn mint() -> MintedToken {
     let token = format!("{TOKEN_PREFIX}{}", new_token());
-    MintedToken { shown_prefix: token.chars().take(PREFIX_SHOWN).collect(), hash: hash_token(&token), token }
+    MintedToken {
+        shown_prefix: token.chars().take(PREFIX_SHOWN).collect(),
+        hash: hash_token(&token),
+        token,
+    }
 }
 
 /// The live token behind a bearer value, with its use recorded; `None` for a missing,
 /// malformed, unknown or revoked one.
-pub async fn authenticate(db: &impl ConnectionTrait, bearer: Option<&str>) -> Result<Option<api_token::Model>, AppError> {
-    let Some(token) =
-        bearer.map(str::trim).filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() == TOKEN_PREFIX.len() + 64)
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    bearer: Option<&str>,
+) -> Result<Option<api_token::Model>, AppError> {
+    let Some(token) = bearer
+        .map(str::trim)
+        .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() == TOKEN_PREFIX.len() + 64)
     else {
         return Ok(None);
     };

@@ -15,7 +15,10 @@ pub struct Client {
 
 impl Client {
     pub fn of_request() -> Self {
-        Client { user_agent: super::request::user_agent(), address: super::request::client_address() }
+        Client {
+            user_agent: super::request::user_agent(),
+            address: super::request::client_address(),
+        }
     }
 }
 
@@ -77,7 +80,12 @@ impl SecurityEventKind {
 }
 
 /// Writes an activity entry. A failure is logged: the log must never stop the action.
-pub async fn record(db: &impl ConnectionTrait, user_id: i32, kind: SecurityEventKind, client: &Client) {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    kind: SecurityEventKind,
+    client: &Client,
+) {
     let inserted = security_event::ActiveModel {
         user_id: Set(user_id),
         kind: Set(kind.name().to_owned()),

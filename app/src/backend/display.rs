@@ -62,7 +62,9 @@ mod tests {
 
     #[test]
     fn times_are_shown_in_the_users_timezone() {
-        let at = chrono::DateTime::parse_from_rfc3339("2026-07-01T12:00:00Z").unwrap().with_timezone(&Utc);
+        let at = chrono::DateTime::parse_from_rfc3339("2026-07-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(format_in_timezone(at, "America/New_York"), "1 Jul 2026, 08:00 EDT");
         assert_eq!(format_in_timezone(at, "Not/A_Zone"), "1 Jul 2026, 12:00 UTC");
     }

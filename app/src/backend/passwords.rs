@@ -11,8 +11,8 @@ use crate::error::AppError;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 fn hasher() -> Result<Argon2<'static>, AppError> {
-    let params = Params::new(19_456, 2, 1, None)
-        .map_err(|e| AppError::internal("argon2 parameters", e))?;
+    let params =
+        Params::new(19_456, 2, 1, None).map_err(|e| AppError::internal("argon2 parameters", e))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -39,7 +39,10 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 
 /// `Ok(false)` for a wrong password. With no stored hash (unknown account) a dummy hash is
 /// checked anyway, so the response time does not tell whether the account exists.
-pub async fn verify_password(password: String, stored_hash: Option<String>) -> Result<bool, AppError> {
+pub async fn verify_password(
+    password: String,
+    stored_hash: Option<String>,
+) -> Result<bool, AppError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Ok(false);
     }
@@ -49,7 +52,8 @@ pub async fn verify_password(password: String, stored_hash: Option<String>) -> R
             Some(hash) => hash,
             None => dummy_hash()?,
         };
-        let parsed = PasswordHash::new(&stored).map_err(|e| AppError::internal("stored password hash", e))?;
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|e| AppError::internal("stored password hash", e))?;
         let matches = hasher()?.verify_password(normalise(&password).as_bytes(), &parsed).is_ok();
         Ok(matches && known_account)
     })

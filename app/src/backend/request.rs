@@ -12,11 +12,13 @@ use super::state::AppState;
 use crate::error::AppError;
 
 pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| AppError::internal("request context", "AppState missing"))
+    use_context::<AppState>()
+        .ok_or_else(|| AppError::internal("request context", "AppState missing"))
 }
 
 fn parts() -> Result<Parts, AppError> {
-    use_context::<Parts>().ok_or_else(|| AppError::internal("request context", "request parts missing"))
+    use_context::<Parts>()
+        .ok_or_else(|| AppError::internal("request context", "request parts missing"))
 }
 
 /// The session the middleware found for this request, or `Unauthorized`.
@@ -41,7 +43,8 @@ pub fn user_agent() -> String {
 pub fn set_response_header(name: http::HeaderName, value: &str) -> Result<(), AppError> {
     let response = use_context::<leptos_axum::ResponseOptions>()
         .ok_or_else(|| AppError::internal("request context", "response options missing"))?;
-    let value = http::HeaderValue::from_str(value).map_err(|e| AppError::internal("header value", e))?;
+    let value =
+        http::HeaderValue::from_str(value).map_err(|e| AppError::internal("header value", e))?;
     response.append_header(name, value);
     Ok(())
 }

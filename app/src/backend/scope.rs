@@ -6,7 +6,10 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Select, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Select, Set,
+};
 
 use super::entities::{case, company, membership, session, task, user};
 use super::session_store::SignedIn;
@@ -43,7 +46,12 @@ impl CompanyScope {
     }
 
     fn from_membership(me: &SignedIn, m: membership::Model) -> Self {
-        CompanyScope { company_id: m.company_id, user_id: me.user_id, session_id: me.session_id, role: m.role }
+        CompanyScope {
+            company_id: m.company_id,
+            user_id: me.user_id,
+            session_id: me.session_id,
+            role: m.role,
+        }
     }
 
     pub fn is_admin(&self) -> bool {
@@ -51,7 +59,11 @@ impl CompanyScope {
     }
 
     pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.is_admin() { Ok(()) } else { Err(AppError::Rejected("Only an Admin of this company can do that.".into())) }
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Rejected("Only an Admin of this company can do that.".into()))
+        }
     }
 
     /// This company's cases.
@@ -65,33 +77,55 @@ impl CompanyScope {
     }
 
     /// One case of this company, or not found.
-    pub async fn case(&self, db: &DatabaseConnection, case_id: i32) -> Result<case::Model, AppError> {
+    pub async fn case(
+        &self,
+        db: &DatabaseConnection,
+        case_id: i32,
+    ) -> Result<case::Model, AppError> {
         self.cases().filter(case::Column::Id.eq(case_id)).one(db).await?.ok_or(AppError::NotFound)
     }
 
     /// A member of this company (as a user), or not found.
-    pub async fn member(&self, db: &DatabaseConnection, user_id: i32) -> Result<user::Model, AppError> {
+    pub async fn member(
+        &self,
+        db: &DatabaseConnection,
+        user_id: i32,
+    ) -> Result<user::Model, AppError> {
         find_membership(db, user_id, self.company_id).await?.ok_or(AppError::NotFound)?;
         user::Entity::find_by_id(user_id).one(db).await?.ok_or(AppError::NotFound)
     }
 
     /// Every member of this company, by name.
-    pub async fn members(&self, db: &DatabaseConnection) -> Result<Vec<(user::Model, String)>, AppError> {
-        let memberships = membership::Entity::find().filter(membership::Column::CompanyId.eq(self.company_id)).all(db).await?;
+    pub async fn members(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Vec<(user::Model, String)>, AppError> {
+        let memberships = membership::Entity::find()
+            .filter(membership::Column::CompanyId.eq(self.company_id))
+            .all(db)
+            .await?;
         let ids: Vec<i32> = memberships.iter().map(|m| m.user_id).collect();
         let mut users = user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?;
         users.sort_by_cached_key(|u| u.full_name.to_lowercase());
         Ok(users
             .into_iter()
             .map(|u| {
-                let role = memberships.iter().find(|m| m.user_id == u.id).map(|m| m.role.clone()).unwrap_or_default();
+                let role = memberships
+                    .iter()
+                    .find(|m| m.user_id == u.id)
+                    .map(|m| m.role.clone())
+                    .unwrap_or_default();
                 (u, role)
             })
             .collect())
     }
 }
 
-pub async fn find_membership(db: &DatabaseConnection, user_id: i32, company_id: i32) -> Result<Option<membership::Model>, AppError> {
+pub async fn find_membership(
+    db: &DatabaseConnection,
+    user_id: i32,
+    company_id: i32,
+) -> Result<Option<membership::Model>, AppError> {
     find_membership_in(db, user_id, company_id).await
 }
 
@@ -109,7 +143,11 @@ pub async fn find_membership_in(
 }
 
 /// Points a session at another company (or none), and remembers it for the next sign-in.
-pub async fn move_session(db: &DatabaseConnection, session_id: i32, company_id: Option<i32>) -> Result<(), AppError> {
+pub async fn move_session(
+    db: &DatabaseConnection,
+    session_id: i32,
+    company_id: Option<i32>,
+) -> Result<(), AppError> {
     let Some(row) = session::Entity::find_by_id(session_id).one(db).await? else {
         return Err(AppError::Unauthorized);
     };
@@ -129,7 +167,11 @@ pub async fn move_session(db: &DatabaseConnection, session_id: i32, company_id: 
 
 /// Moves this session to another of the user's companies. A company the user does not
 /// belong to is "not found", like one that does not exist.
-pub async fn switch_company(db: &DatabaseConnection, me: &SignedIn, company_id: i32) -> Result<(), AppError> {
+pub async fn switch_company(
+    db: &DatabaseConnection,
+    me: &SignedIn,
+    company_id: i32,
+) -> Result<(), AppError> {
     find_membership(db, me.user_id, company_id).await?.ok_or(AppError::NotFound)?;
     move_session(db, me.session_id, Some(company_id)).await?;
     tracing::info!(user_id = me.user_id, company_id, "switched company");

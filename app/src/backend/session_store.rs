@@ -3,7 +3,9 @@
 
 use chrono::Utc;
 use http::HeaderMap;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use super::entities::{membership, session, user};
 use super::state::RuntimeConfig;
@@ -36,7 +38,10 @@ impl SignedIn {
 
 /// The company a new session starts in: the last one used if still a member, else the
 /// first the user joined.
-pub async fn starting_company(db: &DatabaseConnection, user: &user::Model) -> Result<Option<i32>, AppError> {
+pub async fn starting_company(
+    db: &DatabaseConnection,
+    user: &user::Model,
+) -> Result<Option<i32>, AppError> {
     let memberships = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user.id))
         .order_by_asc(membership::Column::Id)
@@ -75,7 +80,11 @@ pub async fn start(
 }
 
 /// The live session for a cookie token, or `None`. An expired session is deleted on sight.
-pub async fn resolve(db: &DatabaseConnection, config: &RuntimeConfig, token: &str) -> Result<Option<SignedIn>, AppError> {
+pub async fn resolve(
+    db: &DatabaseConnection,
+    config: &RuntimeConfig,
+    token: &str,
+) -> Result<Option<SignedIn>, AppError> {
     let Some(row) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
         .one(db)
@@ -111,7 +120,11 @@ pub async fn end(db: &DatabaseConnection, session_id: i32) -> Result<(), AppErro
 
 /// Whether the session is still live (not ended, not expired), by id. The live channel
 /// asks this now and then, to notice sessions ended by another server instance.
-pub async fn is_live(db: &DatabaseConnection, config: &RuntimeConfig, session_id: i32) -> Result<bool, AppError> {
+pub async fn is_live(
+    db: &DatabaseConnection,
+    config: &RuntimeConfig,
+    session_id: i32,
+) -> Result<bool, AppError> {
     let now = Utc::now();
     Ok(session::Entity::find_by_id(session_id)
         .one(db)
@@ -121,7 +134,10 @@ pub async fn is_live(db: &DatabaseConnection, config: &RuntimeConfig, session_id
 
 /// Deletes every session past its absolute or idle lifetime; returns how many. Run by
 /// the server's periodic cleanup job (expired sessions already stop working on sight).
-pub async fn delete_expired(db: &DatabaseConnection, config: &RuntimeConfig) -> Result<u64, AppError> {
+pub async fn delete_expired(
+    db: &DatabaseConnection,
+    config: &RuntimeConfig,
+) -> Result<u64, AppError> {
     let now = Utc::now();
     let result = session::Entity::delete_many()
         .filter(
@@ -138,7 +154,10 @@ pub async fn delete_expired(db: &DatabaseConnection, config: &RuntimeConfig) -> 
 pub const REAUTH_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Records that the password was just entered in this session.
-pub async fn mark_password_confirmed(db: &DatabaseConnection, session_id: i32) -> Result<(), AppError> {
+pub async fn mark_password_confirmed(
+    db: &DatabaseConnection,
+    session_id: i32,
+) -> Result<(), AppError> {
     session::Entity::update_many()
         .col_expr(session::Column::PasswordConfirmedAt, sea_orm::sea_query::Expr::value(Utc::now()))
         .filter(session::Column::Id.eq(session_id))
@@ -166,7 +185,10 @@ pub fn cookie_token(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
 
 /// Gives the session a new token (after a password change, so a token copied before the
 /// change stops working) and returns it for the cookie.
-pub async fn rotate_token(db: &impl sea_orm::ConnectionTrait, session_id: i32) -> Result<String, AppError> {
+pub async fn rotate_token(
+    db: &impl sea_orm::ConnectionTrait,
+    session_id: i32,
+) -> Result<String, AppError> {
     let token = new_token();
     session::Entity::update_many()
         .col_expr(session::Column::TokenHash, sea_orm::sea_query::Expr::value(hash_token(&token)))
@@ -209,7 +231,11 @@ mod tests {
     #[test]
     fn the_cookie_is_httponly_lax_and_secure_when_configured() {
         let plain = set_cookie_value(&config(false), "abc");
-        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
+        assert!(
+            plain.contains("HttpOnly")
+                && plain.contains("SameSite=Lax")
+                && !plain.contains("Secure")
+        );
         assert!(set_cookie_value(&config(true), "abc").ends_with("; Secure"));
         assert!(clear_cookie_value(&config(false)).contains("Max-Age=0"));
     }
@@ -218,7 +244,10 @@ mod tests {
     fn only_a_well_formed_token_is_read_from_the_cookie_header() {
         let token = "a".repeat(64);
         let mut headers = HeaderMap::new();
-        headers.insert(http::header::COOKIE, format!("other=1; {COOKIE_NAME}={token}").parse().unwrap());
+        headers.insert(
+            http::header::COOKIE,
+            format!("other=1; {COOKIE_NAME}={token}").parse().unwrap(),
+        );
         assert_eq!(token_from_headers(&headers), Some(token));
         headers.insert(http::header::COOKIE, format!("{COOKIE_NAME}=not-a-token").parse().unwrap());
         assert_eq!(token_from_headers(&headers), None);

@@ -6,8 +6,8 @@ use sea_orm::DatabaseConnection;
 
 use super::live::LiveHub;
 use super::mail::Mailer;
-use super::throttle::Throttle;
 use super::push::PushSender;
+use super::throttle::Throttle;
 
 /// What the server functions need to know of the settings (the rest stays in `server`).
 #[derive(Clone, Debug)]

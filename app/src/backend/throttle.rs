@@ -105,7 +105,11 @@ impl Throttle {
         let mut longest: Option<u64> = None;
         for key in keys {
             let rule = self.rule(key);
-            let entry = entries.entry(key.clone()).or_insert(Entry { failures: 0, last_failure: now, locked_until: None });
+            let entry = entries.entry(key.clone()).or_insert(Entry {
+                failures: 0,
+                last_failure: now,
+                locked_until: None,
+            });
             if now.duration_since(entry.last_failure) >= rule.forget_after {
                 entry.failures = 0;
                 entry.locked_until = None;
@@ -173,11 +177,18 @@ mod tests {
         let t0 = Instant::now();
         let address = Key::Address("203.0.113.9".into());
         for i in 0..20 {
-            throttle.record_failure_at(&[Key::Account(format!("u{i}@example.com")), address.clone()], t0);
+            throttle.record_failure_at(
+                &[Key::Account(format!("u{i}@example.com")), address.clone()],
+                t0,
+            );
         }
         assert!(throttle.check_at(std::slice::from_ref(&address), t0).is_ok());
-        throttle.record_failure_at(&[Key::Account("other@example.com".into()), address.clone()], t0);
-        assert_eq!(throttle.check_at(&[Key::Account("new@example.com".into()), address], t0), Err(30));
+        throttle
+            .record_failure_at(&[Key::Account("other@example.com".into()), address.clone()], t0);
+        assert_eq!(
+            throttle.check_at(&[Key::Account("new@example.com".into()), address], t0),
+            Err(30)
+        );
     }
 
     #[test]

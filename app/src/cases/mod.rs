@@ -11,7 +11,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::error::AppError;
 use crate::ui::page_content;
-use api::{AssignCase, CaseDetail, CompanyRef, SwitchToCaseCompany, TaskView, case_company, get_case, list_cases, my_tasks};
+use api::{
+    AssignCase, CaseDetail, CompanyRef, SwitchToCaseCompany, TaskView, case_company, get_case,
+    list_cases, my_tasks,
+};
 
 /// A case page's data: the case, or (for a link into another of the person's companies)
 /// that company, or why it cannot be shown.

@@ -1,23 +1,35 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
 
 use super::api::{CaseDetail, CaseSummary, CompanyRef, MemberView, TaskView};
 use crate::backend::AppState;
-use crate::backend::entities::{case, task, user};
+use crate::backend::display::format_in_timezone;
 use crate::backend::entities::company;
+use crate::backend::entities::{case, task, user};
 use crate::backend::scope::{self, CompanyScope, find_membership};
 use crate::backend::session_store::SignedIn;
+use crate::backend::users::load_user;
 use crate::error::AppError;
 use crate::notifications::dispatcher::{self, Occurrence};
 use crate::notifications::events::Event;
-use crate::backend::display::format_in_timezone;
-use crate::backend::users::load_user;
 
-async fn names(state: &AppState, ids: impl IntoIterator<Item = i32>) -> Result<HashMap<i32, String>, AppError> {
+async fn names(
+    state: &AppState,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, String>, AppError> {
     let ids: Vec<i32> = ids.into_iter().collect();
-    Ok(user::Entity::find().filter(user::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|u| (u.id, u.full_name)).collect())
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect())
 }
 
 fn summary(case: &case::Model, names: &HashMap<i32, String>) -> CaseSummary {
@@ -32,7 +44,11 @@ fn summary(case: &case::Model, names: &HashMap<i32, String>) -> CaseSummary {
 }
 
 /// Case name or number containing `search` (any case), newest first.
-pub async fn list(state: &AppState, scope: &CompanyScope, search: &str) -> Result<Vec<CaseSummary>, AppError> {
+pub async fn list(
+    state: &AppState,
+    scope: &CompanyScope,
+    search: &str,
+) -> Result<Vec<CaseSummary>, AppError> {
     let search = search.trim().to_lowercase();
     let cases: Vec<case::Model> = scope
         .cases()
@@ -40,13 +56,22 @@ pub async fn list(state: &AppState, scope: &CompanyScope, search: &str) -> Resul
         .all(&state.db)
         .await?
         .into_iter()
-        .filter(|c| search.is_empty() || c.name.to_lowercase().contains(&search) || c.number.to_lowercase().contains(&search))
+        .filter(|c| {
+            search.is_empty()
+                || c.name.to_lowercase().contains(&search)
+                || c.number.to_lowercase().contains(&search)
+        })
         .collect();
     let names = names(state, cases.iter().filter_map(|c| c.assignee_id)).await?;
     Ok(cases.iter().map(|c| summary(c, &names)).collect())
 }
 
-fn task_views(tasks: &[task::Model], cases: &HashMap<i32, case::Model>, names: &HashMap<i32, String>, timezone: &str) -> Vec<TaskView> {
+fn task_views(
+    tasks: &[task::Model],
+    cases: &HashMap<i32, case::Model>,
+    names: &HashMap<i32, String>,
+    timezone: &str,
+) -> Vec<TaskView> {
     let now = Utc::now();
     tasks
         .iter()
@@ -54,7 +79,10 @@ fn task_views(tasks: &[task::Model], cases: &HashMap<i32, case::Model>, names: &
             id: t.id,
             title: t.title.clone(),
             case_id: t.case_id,
-            case_label: cases.get(&t.case_id).map(|c| format!("{} · {}", c.number, c.name)).unwrap_or_default(),
+            case_label: cases
+                .get(&t.case_id)
+                .map(|c| format!("{} · {}", c.number, c.name))
+                .unwrap_or_default(),
             due: format_in_timezone(t.due_at, timezone),
             overdue: t.completed_at.is_none() && t.due_at < now,
             assignee: t.assignee_id.and_then(|id| names.get(&id).cloned()),
@@ -62,13 +90,28 @@ fn task_views(tasks: &[task::Model], cases: &HashMap<i32, case::Model>, names: &
         .collect()
 }
 
-pub async fn detail(state: &AppState, scope: &CompanyScope, case_id: i32) -> Result<CaseDetail, AppError> {
+pub async fn detail(
+    state: &AppState,
+    scope: &CompanyScope,
+    case_id: i32,
+) -> Result<CaseDetail, AppError> {
     let case = scope.case(&state.db, case_id).await?;
     let me = load_user(&state.db, scope.user_id).await?;
-    let tasks = scope.tasks().filter(task::Column::CaseId.eq(case.id)).order_by_asc(task::Column::DueAt).all(&state.db).await?;
-    let names = names(state, tasks.iter().filter_map(|t| t.assignee_id).chain(case.assignee_id)).await?;
+    let tasks = scope
+        .tasks()
+        .filter(task::Column::CaseId.eq(case.id))
+        .order_by_asc(task::Column::DueAt)
+        .all(&state.db)
+        .await?;
+    let names =
+        names(state, tasks.iter().filter_map(|t| t.assignee_id).chain(case.assignee_id)).await?;
     let assignable = if scope.is_admin() {
-        scope.members(&state.db).await?.into_iter().map(|(u, _)| MemberView { id: u.id, name: u.full_name }).collect()
+        scope
+            .members(&state.db)
+            .await?
+            .into_iter()
+            .map(|(u, _)| MemberView { id: u.id, name: u.full_name })
+            .collect()
     } else {
         Vec::new()
     };
@@ -82,7 +125,12 @@ pub async fn detail(state: &AppState, scope: &CompanyScope, case_id: i32) -> Res
     })
 }
 
-pub async fn assign(state: &AppState, scope: &CompanyScope, case_id: i32, assignee_id: i32) -> Result<CaseDetail, AppError> {
+pub async fn assign(
+    state: &AppState,
+    scope: &CompanyScope,
+    case_id: i32,
+    assignee_id: i32,
+) -> Result<CaseDetail, AppError> {
     let case = scope.case(&state.db, case_id).await?;
     scope.require_admin()?;
     let assignee = scope.member(&state.db, assignee_id).await?;
@@ -116,7 +164,11 @@ pub async fn my_tasks(state: &AppState, scope: &CompanyScope) -> Result<Vec<Task
     let me = load_user(&state.db, scope.user_id).await?;
     let tasks = scope
         .tasks()
-        .filter(Condition::all().add(task::Column::AssigneeId.eq(scope.user_id)).add(task::Column::CompletedAt.is_null()))
+        .filter(
+            Condition::all()
+                .add(task::Column::AssigneeId.eq(scope.user_id))
+                .add(task::Column::CompletedAt.is_null()),
+        )
         .order_by_asc(task::Column::DueAt)
         .all(&state.db)
         .await?;
@@ -135,16 +187,32 @@ pub async fn my_tasks(state: &AppState, scope: &CompanyScope) -> Result<Vec<Task
 /// The other company of the person's that holds `case_id`, if any (see the server
 /// function). Only the company's id and name leave: the case itself is read after the
 /// switch, through the company scope like any other.
-pub async fn case_company(state: &AppState, me: &SignedIn, case_id: i32) -> Result<Option<CompanyRef>, AppError> {
-    let Some(found) = case::Entity::find_by_id(case_id).one(&state.db).await? else { return Ok(None) };
-    if Some(found.company_id) == me.company_id || find_membership(&state.db, me.user_id, found.company_id).await?.is_none() {
+pub async fn case_company(
+    state: &AppState,
+    me: &SignedIn,
+    case_id: i32,
+) -> Result<Option<CompanyRef>, AppError> {
+    let Some(found) = case::Entity::find_by_id(case_id).one(&state.db).await? else {
+        return Ok(None);
+    };
+    if Some(found.company_id) == me.company_id
+        || find_membership(&state.db, me.user_id, found.company_id).await?.is_none()
+    {
         return Ok(None);
     }
-    Ok(company::Entity::find_by_id(found.company_id).one(&state.db).await?.map(|c| CompanyRef { id: c.id, name: c.name }))
+    Ok(company::Entity::find_by_id(found.company_id)
+        .one(&state.db)
+        .await?
+        .map(|c| CompanyRef { id: c.id, name: c.name }))
 }
 
 /// Moves the session to the company of one of the person's cases (see the server function).
-pub async fn switch_to_case_company(state: &AppState, me: &SignedIn, case_id: i32) -> Result<(), AppError> {
-    let found = case::Entity::find_by_id(case_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+pub async fn switch_to_case_company(
+    state: &AppState,
+    me: &SignedIn,
+    case_id: i32,
+) -> Result<(), AppError> {
+    let found =
+        case::Entity::find_by_id(case_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
     scope::switch_company(&state.db, me, found.company_id).await
 }

@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::error::AppError;
-use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::confirm::ConfirmInPlace;
+use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::page_content;
 use api::{ApiTokenView, CompanyTokens, CreateApiToken, RevokeApiToken, list_api_tokens};
 
@@ -18,7 +18,10 @@ use api::{ApiTokenView, CompanyTokens, CreateApiToken, RevokeApiToken, list_api_
 pub fn CompanySettingsPage() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_tokens());
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_tokens(),
+    );
     view! {
         <Title text="Company settings · Kayse"/>
         <div class="page-narrow stack">
@@ -34,7 +37,11 @@ pub fn CompanySettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn ApiTokens(tokens: CompanyTokens, create: ServerAction<CreateApiToken>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+fn ApiTokens(
+    tokens: CompanyTokens,
+    create: ServerAction<CreateApiToken>,
+    revoke: ServerAction<RevokeApiToken>,
+) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let copied = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(None::<i32>);
@@ -115,7 +122,11 @@ fn ApiTokens(tokens: CompanyTokens, create: ServerAction<CreateApiToken>, revoke
 }
 
 #[component]
-fn TokenRow(token: ApiTokenView, revoke: ServerAction<RevokeApiToken>, confirming: RwSignal<Option<i32>>) -> impl IntoView {
+fn TokenRow(
+    token: ApiTokenView,
+    revoke: ServerAction<RevokeApiToken>,
+    confirming: RwSignal<Option<i32>>,
+) -> impl IntoView {
     let id = token.id;
     let name = token.name.clone();
     view! {

@@ -7,12 +7,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::api::{ApiTokenView, CompanyTokens, CreatedApiToken};
 use crate::backend::AppState;
-use crate::backend::entities::api_token;
-use crate::backend::scope::{self, CompanyScope};
-use crate::error::AppError;
 use crate::backend::api_tokens;
 use crate::backend::display::format_in_timezone;
+use crate::backend::entities::api_token;
+use crate::backend::scope::{self, CompanyScope};
 use crate::backend::users::{self, load_user};
+use crate::error::AppError;
 
 fn view(token: &api_token::Model, names: &HashMap<i32, String>, timezone: &str) -> ApiTokenView {
     ApiTokenView {
@@ -20,7 +20,10 @@ fn view(token: &api_token::Model, names: &HashMap<i32, String>, timezone: &str) 
         name: token.name.clone(),
         prefix: format!("{}…", token.token_prefix),
         created: format_in_timezone(token.created_at, timezone),
-        created_by: names.get(&token.created_by).cloned().unwrap_or_else(|| "a former member".to_owned()),
+        created_by: names
+            .get(&token.created_by)
+            .cloned()
+            .unwrap_or_else(|| "a former member".to_owned()),
         last_used: token.last_used_at.map(|at| format_in_timezone(at, timezone)),
     }
 }
@@ -39,10 +42,18 @@ pub async fn list(state: &AppState, scope: &CompanyScope) -> Result<CompanyToken
         .await?;
     let creators: Vec<i32> = tokens.iter().map(|t| t.created_by).collect();
     let names = users::names_by_id(&state.db, creators).await?;
-    Ok(CompanyTokens { company_name, is_admin: true, tokens: tokens.iter().map(|t| view(t, &names, &me.timezone)).collect() })
+    Ok(CompanyTokens {
+        company_name,
+        is_admin: true,
+        tokens: tokens.iter().map(|t| view(t, &names, &me.timezone)).collect(),
+    })
 }
 
-pub async fn create(state: &AppState, scope: &CompanyScope, name: &str) -> Result<CreatedApiToken, AppError> {
+pub async fn create(
+    state: &AppState,
+    scope: &CompanyScope,
+    name: &str,
+) -> Result<CreatedApiToken, AppError> {
     scope.require_admin()?;
     let name = name.trim();
     if name.is_empty() {
@@ -66,7 +77,12 @@ pub async fn create(state: &AppState, scope: &CompanyScope, name: &str) -> Resul
     }
     .insert(&state.db)
     .await?;
-    tracing::info!(company_id = scope.company_id, token_id = stored.id, by = me.id, "API token created");
+    tracing::info!(
+        company_id = scope.company_id,
+        token_id = stored.id,
+        by = me.id,
+        "API token created"
+    );
     let names = HashMap::from([(me.id, me.full_name.clone())]);
     Ok(CreatedApiToken { token: minted.token, view: view(&stored, &names, &me.timezone) })
 }
@@ -84,6 +100,11 @@ pub async fn revoke(state: &AppState, scope: &CompanyScope, id: i32) -> Result<(
     if revoked.rows_affected == 0 {
         return Err(AppError::NotFound);
     }
-    tracing::info!(company_id = scope.company_id, token_id = id, by = scope.user_id, "API token revoked");
+    tracing::info!(
+        company_id = scope.company_id,
+        token_id = id,
+        by = scope.user_id,
+        "API token revoked"
+    );
     Ok(())
 }

@@ -9,13 +9,13 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, Tran
 use serde::Deserialize;
 
 use super::sentiment;
-use crate::notifications::dispatcher::{self, Dispatched, Occurrence};
-use crate::notifications::events::Event;
 use crate::backend::AppState;
+use crate::backend::api_tokens;
 use crate::backend::entities::{api_token, case, client_communication, user};
 use crate::backend::scope::find_membership;
-use crate::backend::api_tokens;
 use crate::error::AppError;
+use crate::notifications::dispatcher::{self, Dispatched, Occurrence};
+use crate::notifications::events::Event;
 
 const MAX_SENDER_CHARS: usize = 200;
 const MAX_TEXT_CHARS: usize = 20_000;
@@ -93,7 +93,10 @@ pub struct Ingested {
 }
 
 /// The company of a bearer token; records its use.
-pub async fn authenticate(state: &AppState, bearer: Option<&str>) -> Result<api_token::Model, IngestError> {
+pub async fn authenticate(
+    state: &AppState,
+    bearer: Option<&str>,
+) -> Result<api_token::Model, IngestError> {
     api_tokens::authenticate(&state.db, bearer).await?.ok_or(IngestError::Unauthorized)
 }
 
@@ -108,7 +111,11 @@ fn required(value: &str, field: &str, max: usize) -> Result<String, IngestError>
     Ok(trimmed.to_owned())
 }
 
-async fn find_case(state: &AppState, company_id: i32, number: &str) -> Result<case::Model, IngestError> {
+async fn find_case(
+    state: &AppState,
+    company_id: i32,
+    number: &str,
+) -> Result<case::Model, IngestError> {
     let number = required(number, "case", 64)?;
     case::Entity::find()
         .filter(case::Column::CompanyId.eq(company_id))
@@ -119,31 +126,69 @@ async fn find_case(state: &AppState, company_id: i32, number: &str) -> Result<ca
 }
 
 /// An event on `case` for the member it is (now) assigned to, caused by no person.
-fn for_assignee(company_id: i32, case: &case::Model, assignee: i32, event: Event, title: String, body: String) -> Occurrence {
-    Occurrence { company_id, event, case_id: case.id, task_id: None, recipient_id: assignee, actor_id: None, title, body }
+fn for_assignee(
+    company_id: i32,
+    case: &case::Model,
+    assignee: i32,
+    event: Event,
+    title: String,
+    body: String,
+) -> Occurrence {
+    Occurrence {
+        company_id,
+        event,
+        case_id: case.id,
+        task_id: None,
+        recipient_id: assignee,
+        actor_id: None,
+        title,
+        body,
+    }
 }
 
 fn label(case: &case::Model) -> String {
     format!("{} · {}", case.number, case.name)
 }
 
-pub async fn ingest_message(state: &AppState, company_id: i32, report: MessageReport) -> Result<Ingested, IngestError> {
+pub async fn ingest_message(
+    state: &AppState,
+    company_id: i32,
+    report: MessageReport,
+) -> Result<Ingested, IngestError> {
     let sender = required(&report.from, "from", MAX_SENDER_CHARS)?;
     let text = required(&report.text, "text", MAX_TEXT_CHARS)?;
     let case = find_case(state, company_id, &report.case).await?;
     let score = sentiment::score(&text);
     let mut occurrences = Vec::new();
     if let Some(assignee) = case.assignee_id {
-        occurrences.push(for_assignee(company_id, &case, assignee, Event::NewMessage, format!("New message on {}", label(&case)), format!("{sender}: {}", sentiment::quote(&text))));
+        occurrences.push(for_assignee(
+            company_id,
+            &case,
+            assignee,
+            Event::NewMessage,
+            format!("New message on {}", label(&case)),
+            format!("{sender}: {}", sentiment::quote(&text)),
+        ));
         if sentiment::is_negative(score) {
-            occurrences.push(for_assignee(company_id, &case, assignee, Event::NegativeSentiment, format!("Negative sentiment on {}", label(&case)), format!("{sender} wrote: {}", sentiment::quote(&text))));
+            occurrences.push(for_assignee(
+                company_id,
+                &case,
+                assignee,
+                Event::NegativeSentiment,
+                format!("Negative sentiment on {}", label(&case)),
+                format!("{sender} wrote: {}", sentiment::quote(&text)),
+            ));
         }
     }
     let record = communication(company_id, &case, "message", sender, Some(text), None, None, score);
     store(state, record, occurrences, sentiment::is_negative(score)).await
 }
 
-pub async fn ingest_call(state: &AppState, company_id: i32, report: CallReport) -> Result<Ingested, IngestError> {
+pub async fn ingest_call(
+    state: &AppState,
+    company_id: i32,
+    report: CallReport,
+) -> Result<Ingested, IngestError> {
     let sender = required(&report.from, "from", MAX_SENDER_CHARS)?;
     let transcript = match report.transcript.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -155,26 +200,46 @@ pub async fn ingest_call(state: &AppState, company_id: i32, report: CallReport) 
     let mut occurrences = Vec::new();
     if let Some(assignee) = case.assignee_id {
         if report.status == CallStatus::Missed {
-            occurrences.push(for_assignee(company_id, &case, assignee, Event::MissedCall, format!("Missed call on {}", label(&case)), format!("{sender} called and could not reach anyone.")));
+            occurrences.push(for_assignee(
+                company_id,
+                &case,
+                assignee,
+                Event::MissedCall,
+                format!("Missed call on {}", label(&case)),
+                format!("{sender} called and could not reach anyone."),
+            ));
         }
         if let Some(text) = transcript.as_deref().filter(|_| sentiment::is_negative(score)) {
-            occurrences.push(for_assignee(company_id, &case, assignee, Event::NegativeSentiment, format!("Negative sentiment on {}", label(&case)), format!("In a call, {sender} said: {}", sentiment::quote(text))));
+            occurrences.push(for_assignee(
+                company_id,
+                &case,
+                assignee,
+                Event::NegativeSentiment,
+                format!("Negative sentiment on {}", label(&case)),
+                format!("In a call, {sender} said: {}", sentiment::quote(text)),
+            ));
         }
     }
     let status = match report.status {
         CallStatus::Missed => "missed",
         CallStatus::Answered => "answered",
     };
-    let record = communication(company_id, &case, "call", sender, transcript, Some(status), duration, score);
+    let record =
+        communication(company_id, &case, "call", sender, transcript, Some(status), duration, score);
     store(state, record, occurrences, sentiment::is_negative(score)).await
 }
 
 /// Assigns a case to a member of the token's company; the new assignee is notified
 /// ("Case assigned"), in the same transaction as the assignment.
-pub async fn assign_case(state: &AppState, company_id: i32, report: AssignmentReport) -> Result<usize, IngestError> {
+pub async fn assign_case(
+    state: &AppState,
+    company_id: i32,
+    report: AssignmentReport,
+) -> Result<usize, IngestError> {
     let email = required(&report.assignee, "assignee", 254)?.to_lowercase();
     let case = find_case(state, company_id, &report.case).await?;
-    let assignee = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
+    let assignee =
+        user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
     let member = match &assignee {
         Some(person) => find_membership(&state.db, person.id, company_id).await?.is_some(),
         None => false,
@@ -185,14 +250,22 @@ pub async fn assign_case(state: &AppState, company_id: i32, report: AssignmentRe
     if case.assignee_id == Some(assignee.id) {
         return Ok(0);
     }
-    let occurrence = for_assignee(company_id, &case, assignee.id, Event::CaseAssigned, format!("Case assigned: {}", label(&case)), "This case was assigned to you by your firm's systems.".to_owned());
+    let occurrence = for_assignee(
+        company_id,
+        &case,
+        assignee.id,
+        Event::CaseAssigned,
+        format!("Case assigned: {}", label(&case)),
+        "This case was assigned to you by your firm's systems.".to_owned(),
+    );
     let txn = state.db.begin().await?;
     case::Entity::update_many()
         .col_expr(case::Column::AssigneeId, sea_orm::sea_query::Expr::value(Some(assignee.id)))
         .filter(case::Column::Id.eq(case.id))
         .exec(&txn)
         .await?;
-    let dispatched: Vec<Dispatched> = dispatcher::dispatch(&txn, &occurrence).await?.into_iter().collect();
+    let dispatched: Vec<Dispatched> =
+        dispatcher::dispatch(&txn, &occurrence).await?.into_iter().collect();
     txn.commit().await?;
     dispatcher::publish(&state.live, &dispatched);
     tracing::info!(case_id = case.id, assignee_id = assignee.id, "case assigned through the API");

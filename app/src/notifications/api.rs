@@ -27,7 +27,11 @@ pub async fn get_notification_preferences() -> Result<Preferences, AppError> {
 
 /// Turns one delivery method of one event on or off; saved at once.
 #[server]
-pub async fn set_notification_preference(event: Event, method: Method, enabled: bool) -> Result<Delivery, AppError> {
+pub async fn set_notification_preference(
+    event: Event,
+    method: Method,
+    enabled: bool,
+) -> Result<Delivery, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
@@ -44,11 +48,20 @@ pub async fn set_task_due_lead(minutes: i32) -> Result<i32, AppError> {
 
 /// Turns quiet hours on (with their start and end, minutes after local midnight) or off.
 #[server]
-pub async fn set_quiet_hours(enabled: bool, start_minutes: i32, end_minutes: i32) -> Result<Option<(i32, i32)>, AppError> {
+pub async fn set_quiet_hours(
+    enabled: bool,
+    start_minutes: i32,
+    end_minutes: i32,
+) -> Result<Option<(i32, i32)>, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::set_quiet_hours(&state.db, me.user_id, enabled.then_some((start_minutes, end_minutes))).await
+    super::server::set_quiet_hours(
+        &state.db,
+        me.user_id,
+        enabled.then_some((start_minutes, end_minutes)),
+    )
+    .await
 }
 
 #[server]

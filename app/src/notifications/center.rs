@@ -2,12 +2,15 @@
 //! latest notifications. Opening one marks it read and goes to its case; "Mark all as read"
 //! clears the count. The live channel says when something changed, and the bell reloads.
 
+use crate::ui::focus::focus_left;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use crate::ui::focus::focus_left;
 
-use super::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter, NotificationView, get_notification_center};
+use super::api::{
+    MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter, NotificationView,
+    get_notification_center,
+};
 
 /// Bumped whenever this person's notifications may have changed (a live event, a read).
 #[derive(Clone, Copy)]
@@ -20,7 +23,8 @@ impl NotificationsChanged {
 
     /// The one the app layout provides (or a private one, outside it).
     pub fn from_context() -> Self {
-        use_context::<NotificationsChanged>().unwrap_or_else(|| NotificationsChanged(RwSignal::new(0)))
+        use_context::<NotificationsChanged>()
+            .unwrap_or_else(|| NotificationsChanged(RwSignal::new(0)))
     }
 }
 
@@ -116,7 +120,11 @@ pub fn NotificationBell() -> impl IntoView {
 }
 
 #[component]
-fn NotificationList(items: Vec<NotificationView>, mark_one: ServerAction<MarkNotificationRead>, on_open: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn NotificationList(
+    items: Vec<NotificationView>,
+    mark_one: ServerAction<MarkNotificationRead>,
+    on_open: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     if items.is_empty() {
         return view! { <p class="muted notification-empty">"No notifications yet. They appear here as things happen on your cases."</p> }.into_any();
     }

@@ -22,7 +22,9 @@ use crate::backend::AppState;
 use crate::backend::entities::notification_delivery::{
     self as delivery, STATUS_FAILED, STATUS_PENDING, STATUS_SENDING, STATUS_SENT, STATUS_SKIPPED,
 };
-use crate::backend::entities::{case, notification, notification_settings, push_receipt, push_subscription, user};
+use crate::backend::entities::{
+    case, notification, notification_settings, push_receipt, push_subscription, user,
+};
 use crate::backend::mail::Email;
 use crate::backend::mail::messages::{self, DigestEntry, DigestGroups, NotificationFacts};
 use crate::error::AppError;
@@ -63,7 +65,11 @@ pub async fn claim(state: &AppState, id: i32, now: DateTime<Utc>) -> Result<bool
     Ok(claimed.rows_affected == 1)
 }
 
-async fn set_status(state: &AppState, id: i32, changes: Vec<(delivery::Column, sea_orm::Value)>) -> Result<(), AppError> {
+async fn set_status(
+    state: &AppState,
+    id: i32,
+    changes: Vec<(delivery::Column, sea_orm::Value)>,
+) -> Result<(), AppError> {
     let mut update = delivery::Entity::update_many().filter(delivery::Column::Id.eq(id));
     for (column, value) in changes {
         update = update.col_expr(column, sea_orm::sea_query::Expr::value(value));
@@ -90,20 +96,32 @@ async fn mark_sent(state: &AppState, id: i32, now: DateTime<Utc>) -> Result<(), 
     set_status(
         state,
         id,
-        vec![(delivery::Column::Status, STATUS_SENT.into()), (delivery::Column::SentAt, now.into())],
+        vec![
+            (delivery::Column::Status, STATUS_SENT.into()),
+            (delivery::Column::SentAt, now.into()),
+        ],
     )
     .await
 }
 
 /// Records a failed attempt: retried later, or `failed` for good.
-async fn mark_failed_attempt(state: &AppState, row: &delivery::Model, now: DateTime<Utc>, error: &str, permanent: bool) -> Result<bool, AppError> {
+async fn mark_failed_attempt(
+    state: &AppState,
+    row: &delivery::Model,
+    now: DateTime<Utc>,
+    error: &str,
+    permanent: bool,
+) -> Result<bool, AppError> {
     let attempts = row.attempts + 1;
     let gives_up = permanent || attempts >= MAX_ATTEMPTS;
     set_status(
         state,
         row.id,
         vec![
-            (delivery::Column::Status, if gives_up { STATUS_FAILED } else { STATUS_PENDING }.into()),
+            (
+                delivery::Column::Status,
+                if gives_up { STATUS_FAILED } else { STATUS_PENDING }.into(),
+            ),
             (delivery::Column::Attempts, attempts.into()),
             (delivery::Column::NextAttemptAt, (now + backoff(attempts)).into()),
             (delivery::Column::LastError, Some(error.chars().take(500).collect::<String>()).into()),
@@ -113,9 +131,21 @@ async fn mark_failed_attempt(state: &AppState, row: &delivery::Model, now: DateT
     .await?;
     let method = row.method.as_str();
     if gives_up {
-        tracing::error!(delivery_id = row.id, method, attempts, error, "notification delivery failed for good");
+        tracing::error!(
+            delivery_id = row.id,
+            method,
+            attempts,
+            error,
+            "notification delivery failed for good"
+        );
     } else {
-        tracing::warn!(delivery_id = row.id, method, attempts, error, "notification delivery failed; will retry");
+        tracing::warn!(
+            delivery_id = row.id,
+            method,
+            attempts,
+            error,
+            "notification delivery failed; will retry"
+        );
     }
     Ok(gives_up)
 }
@@ -124,7 +154,10 @@ async fn mark_failed_attempt(state: &AppState, row: &delivery::Model, now: DateT
 async fn release_stale_claims(state: &AppState, now: DateTime<Utc>) -> Result<u64, AppError> {
     Ok(delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, sea_orm::sea_query::Expr::value(STATUS_PENDING))
-        .col_expr(delivery::Column::ClaimedAt, sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            delivery::Column::ClaimedAt,
+            sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(delivery::Column::Status.eq(STATUS_SENDING))
         .filter(delivery::Column::ClaimedAt.lt(now - LEASE))
         .exec(&state.db)
@@ -140,11 +173,14 @@ struct Recipient {
 }
 
 async fn recipient(state: &AppState, user_id: i32) -> Result<Option<Recipient>, AppError> {
-    let Some(user) = user::Entity::find_by_id(user_id).one(&state.db).await? else { return Ok(None) };
+    let Some(user) = user::Entity::find_by_id(user_id).one(&state.db).await? else {
+        return Ok(None);
+    };
     let settings = notification_settings::Entity::find_by_id(user_id).one(&state.db).await?;
     let tz = user.timezone.parse().unwrap_or(chrono_tz::UTC);
     let quiet = settings.as_ref().and_then(|s| s.quiet_start_minutes.zip(s.quiet_end_minutes));
-    let digest = settings.as_ref().and_then(|s| Digest::from_key(&s.email_digest)).unwrap_or(Digest::Off);
+    let digest =
+        settings.as_ref().and_then(|s| Digest::from_key(&s.email_digest)).unwrap_or(Digest::Off);
     Ok(Some(Recipient { user, tz, quiet, digest }))
 }
 
@@ -156,7 +192,9 @@ pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<PassReport
     }
     let due = delivery::Entity::find()
         .filter(delivery::Column::Status.eq(STATUS_PENDING))
-        .filter(delivery::Column::Method.is_in([method_key(Method::Email), method_key(Method::Push)]))
+        .filter(
+            delivery::Column::Method.is_in([method_key(Method::Email), method_key(Method::Push)]),
+        )
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .order_by_asc(delivery::Column::Id)
@@ -176,8 +214,14 @@ pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<PassReport
     Ok(report)
 }
 
-async fn deliver(state: &AppState, row: &delivery::Model, now: DateTime<Utc>, report: &mut PassReport) -> Result<(), AppError> {
-    let Some(item) = notification::Entity::find_by_id(row.notification_id).one(&state.db).await? else {
+async fn deliver(
+    state: &AppState,
+    row: &delivery::Model,
+    now: DateTime<Utc>,
+    report: &mut PassReport,
+) -> Result<(), AppError> {
+    let Some(item) = notification::Entity::find_by_id(row.notification_id).one(&state.db).await?
+    else {
         return mark_sent(state, row.id, now).await;
     };
     let Some(person) = recipient(state, item.user_id).await? else {
@@ -193,7 +237,8 @@ async fn deliver(state: &AppState, row: &delivery::Model, now: DateTime<Utc>, re
         return deliver_push(state, row, &item, now, report).await;
     }
     if person.digest != Digest::Off {
-        let period_end = digest_period_end(item.created_at, person.tz, person.digest).unwrap_or(now);
+        let period_end =
+            digest_period_end(item.created_at, person.tz, person.digest).unwrap_or(now);
         if now < period_end {
             report.held += 1;
             return hold(state, row.id, period_end).await;
@@ -244,7 +289,13 @@ fn push_message(item: &notification::Model, company: &str) -> Vec<u8> {
 }
 
 /// Sends a push delivery to each of the person's devices that has not had it yet.
-async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notification::Model, now: DateTime<Utc>, report: &mut PassReport) -> Result<(), AppError> {
+async fn deliver_push(
+    state: &AppState,
+    row: &delivery::Model,
+    item: &notification::Model,
+    now: DateTime<Utc>,
+    report: &mut PassReport,
+) -> Result<(), AppError> {
     use crate::backend::push::sender::PushOutcome;
     let devices = push_subscription::Entity::find()
         .filter(push_subscription::Column::UserId.eq(item.user_id))
@@ -277,13 +328,19 @@ async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notificati
                 .insert(&state.db)
                 .await?;
                 push_subscription::Entity::update_many()
-                    .col_expr(push_subscription::Column::LastSuccessAt, sea_orm::sea_query::Expr::value(now))
+                    .col_expr(
+                        push_subscription::Column::LastSuccessAt,
+                        sea_orm::sea_query::Expr::value(now),
+                    )
                     .filter(push_subscription::Column::Id.eq(device.id))
                     .exec(&state.db)
                     .await?;
             }
             PushOutcome::Gone => {
-                tracing::info!(subscription_id = device.id, "the push service says this device is gone; removing it");
+                tracing::info!(
+                    subscription_id = device.id,
+                    "the push service says this device is gone; removing it"
+                );
                 push_subscription::Entity::delete_by_id(device.id).exec(&state.db).await?;
             }
             PushOutcome::Retry(error) => temporary.push(format!("{}: {error}", device.device_name)),
@@ -312,7 +369,10 @@ async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notificati
             row.id,
             vec![
                 (delivery::Column::Status, STATUS_SKIPPED.into()),
-                (delivery::Column::LastError, Some("no device has push turned on".to_owned()).into()),
+                (
+                    delivery::Column::LastError,
+                    Some("no device has push turned on".to_owned()).into(),
+                ),
             ],
         )
         .await?;
@@ -321,16 +381,32 @@ async fn deliver_push(state: &AppState, row: &delivery::Model, item: &notificati
     Ok(())
 }
 
-async fn single_email(state: &AppState, person: &user::Model, item: &notification::Model) -> Result<Email, AppError> {
+async fn single_email(
+    state: &AppState,
+    person: &user::Model,
+    item: &notification::Model,
+) -> Result<Email, AppError> {
     let company = crate::backend::scope::company_name(&state.db, item.company_id).await?;
     let event = Event::from_key(&item.event).map_or("Notification", |e| e.label());
-    let facts = NotificationFacts { event, company: &company, title: &item.title, body: &item.body, case_id: item.case_id };
+    let facts = NotificationFacts {
+        event,
+        company: &company,
+        title: &item.title,
+        body: &item.body,
+        case_id: item.case_id,
+    };
     Ok(messages::notification(&state.config, person, &facts))
 }
 
 /// Sends one email with every due email delivery of the person, grouped by company and
 /// case, and marks them all sent.
-async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipient, now: DateTime<Utc>, report: &mut PassReport) -> Result<(), AppError> {
+async fn send_digest(
+    state: &AppState,
+    first: &delivery::Model,
+    person: &Recipient,
+    now: DateTime<Utc>,
+    report: &mut PassReport,
+) -> Result<(), AppError> {
     // Every other due email delivery of this person's notifications joins this one (the
     // person is picked in the database: their whole history is never loaded).
     let theirs = sea_orm::sea_query::Query::select()
@@ -352,7 +428,10 @@ async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipie
         }
     }
     let items = notification::Entity::find()
-        .filter(notification::Column::Id.is_in(rows.iter().map(|r| r.notification_id).collect::<Vec<_>>()))
+        .filter(
+            notification::Column::Id
+                .is_in(rows.iter().map(|r| r.notification_id).collect::<Vec<_>>()),
+        )
         .all(&state.db)
         .await?;
     let email = digest_email(state, &person.user, &items).await?;
@@ -365,7 +444,8 @@ async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipie
         }
         Err(failure) => {
             for row in &rows {
-                if mark_failed_attempt(state, row, now, &failure.message, failure.permanent).await? {
+                if mark_failed_attempt(state, row, now, &failure.message, failure.permanent).await?
+                {
                     report.failed += 1;
                 } else {
                     report.retried += 1;
@@ -376,20 +456,37 @@ async fn send_digest(state: &AppState, first: &delivery::Model, person: &Recipie
     Ok(())
 }
 
-async fn digest_email(state: &AppState, person: &user::Model, items: &[notification::Model]) -> Result<Email, AppError> {
+async fn digest_email(
+    state: &AppState,
+    person: &user::Model,
+    items: &[notification::Model],
+) -> Result<Email, AppError> {
     let company_ids: Vec<i32> = items.iter().map(|n| n.company_id).collect();
     let companies = crate::backend::scope::company_names(&state.db, company_ids).await?;
     let case_ids: Vec<i32> = items.iter().map(|n| n.case_id).collect();
-    let cases: BTreeMap<i32, case::Model> =
-        case::Entity::find().filter(case::Column::Id.is_in(case_ids)).all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
+    let cases: BTreeMap<i32, case::Model> = case::Entity::find()
+        .filter(case::Column::Id.is_in(case_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     // Company name → case label → the notifications, oldest first.
     let mut grouped = DigestGroups::new();
     let mut sorted: Vec<&notification::Model> = items.iter().collect();
     sorted.sort_by_key(|n| (n.created_at, n.id));
     for item in sorted {
         let company = companies.get(&item.company_id).cloned().unwrap_or_default();
-        let case = cases.get(&item.case_id).map(|c| format!("{} · {}", c.number, c.name)).unwrap_or_default();
-        grouped.entry(company).or_default().entry((case, item.case_id)).or_default().push(DigestEntry { title: &item.title, body: &item.body });
+        let case = cases
+            .get(&item.case_id)
+            .map(|c| format!("{} · {}", c.number, c.name))
+            .unwrap_or_default();
+        grouped
+            .entry(company)
+            .or_default()
+            .entry((case, item.case_id))
+            .or_default()
+            .push(DigestEntry { title: &item.title, body: &item.body });
     }
     Ok(messages::digest(&state.config, person, &grouped))
 }
@@ -416,7 +513,11 @@ mod tests {
 
     #[test]
     fn a_push_message_fits_one_push_keeping_title_and_link() {
-        let short: serde_json::Value = serde_json::from_slice(&push_message(&notification("Can we talk?"), "Harper & Lowe LLP")).unwrap();
+        let short: serde_json::Value = serde_json::from_slice(&push_message(
+            &notification("Can we talk?"),
+            "Harper & Lowe LLP",
+        ))
+        .unwrap();
         assert_eq!(short["body"], "Harper & Lowe LLP: Can we talk?");
         assert_eq!(short["url"], "/cases/12");
         assert_eq!(short["tag"], "kayse-notification-7");

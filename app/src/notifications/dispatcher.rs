@@ -53,13 +53,20 @@ pub fn method_key(method: Method) -> &'static str {
 
 /// Records one occurrence for its recipient. `None` when nothing is to be sent: the
 /// recipient caused it, is not a member of the company, or wants none of it.
-pub async fn dispatch(db: &impl ConnectionTrait, occurrence: &Occurrence) -> Result<Option<Dispatched>, AppError> {
+pub async fn dispatch(
+    db: &impl ConnectionTrait,
+    occurrence: &Occurrence,
+) -> Result<Option<Dispatched>, AppError> {
     if occurrence.actor_id == Some(occurrence.recipient_id) {
         return Ok(None);
     }
     // Recipients are members of the company the event belongs to, and no one else.
     if find_membership_in(db, occurrence.recipient_id, occurrence.company_id).await?.is_none() {
-        tracing::warn!(user_id = occurrence.recipient_id, company_id = occurrence.company_id, "event for a non-member dropped");
+        tracing::warn!(
+            user_id = occurrence.recipient_id,
+            company_id = occurrence.company_id,
+            "event for a non-member dropped"
+        );
         return Ok(None);
     }
     let delivery = super::server::deliveries(db, occurrence.recipient_id)
@@ -88,21 +95,28 @@ pub async fn dispatch(db: &impl ConnectionTrait, occurrence: &Occurrence) -> Res
     .insert(db)
     .await?;
     if !pending.is_empty() {
-        notification_delivery::Entity::insert_many(pending.iter().map(|method| notification_delivery::ActiveModel {
-            notification_id: Set(stored.id),
-            method: Set(method_key(*method).to_owned()),
-            status: Set(notification_delivery::STATUS_PENDING.to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            last_error: Set(None),
-            sent_at: Set(None),
-            created_at: Set(now),
-            ..Default::default()
+        notification_delivery::Entity::insert_many(pending.iter().map(|method| {
+            notification_delivery::ActiveModel {
+                notification_id: Set(stored.id),
+                method: Set(method_key(*method).to_owned()),
+                status: Set(notification_delivery::STATUS_PENDING.to_owned()),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                last_error: Set(None),
+                sent_at: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
         }))
         .exec(db)
         .await?;
     }
-    Ok(Some(Dispatched { notification_id: stored.id, user_id: occurrence.recipient_id, in_app, pending }))
+    Ok(Some(Dispatched {
+        notification_id: stored.id,
+        user_id: occurrence.recipient_id,
+        in_app,
+        pending,
+    }))
 }
 
 /// After the commit: open pages of the recipients refresh their bell.
@@ -122,7 +136,8 @@ mod tests {
     #[test]
     fn the_plan_follows_each_switch() {
         for bits in 0..8u8 {
-            let delivery = Delivery { in_app: bits & 1 != 0, email: bits & 2 != 0, push: bits & 4 != 0 };
+            let delivery =
+                Delivery { in_app: bits & 1 != 0, email: bits & 2 != 0, push: bits & 4 != 0 };
             let (in_app, queued) = plan(delivery);
             assert_eq!(in_app, delivery.in_app);
             assert_eq!(queued.contains(&Method::Email), delivery.email);

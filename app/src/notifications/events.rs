@@ -13,7 +13,13 @@ pub enum Event {
 }
 
 impl Event {
-    pub const ALL: [Event; 5] = [Event::NewMessage, Event::MissedCall, Event::CaseAssigned, Event::TaskDue, Event::NegativeSentiment];
+    pub const ALL: [Event; 5] = [
+        Event::NewMessage,
+        Event::MissedCall,
+        Event::CaseAssigned,
+        Event::TaskDue,
+        Event::NegativeSentiment,
+    ];
 
     /// The stored key.
     pub fn key(self) -> &'static str {
@@ -141,8 +147,14 @@ impl Digest {
 }
 
 /// The lead times offered for "Task due", in minutes, with their words.
-pub const TASK_DUE_LEAD_TIMES: [(i32, &str); 6] =
-    [(15, "15 minutes before"), (60, "1 hour before"), (180, "3 hours before"), (1440, "1 day before"), (2880, "2 days before"), (10080, "1 week before")];
+pub const TASK_DUE_LEAD_TIMES: [(i32, &str); 6] = [
+    (15, "15 minutes before"),
+    (60, "1 hour before"),
+    (180, "3 hours before"),
+    (1440, "1 day before"),
+    (2880, "2 days before"),
+    (10080, "1 week before"),
+];
 pub const DEFAULT_TASK_DUE_LEAD_MINUTES: i32 = 1440;
 
 #[cfg(test)]
@@ -156,7 +168,11 @@ mod tests {
             assert!(event.defaults().in_app, "every event in the app by default");
             assert!(!event.defaults().push, "no push before a device is set up");
         }
-        assert!(Event::CaseAssigned.defaults().email && Event::TaskDue.defaults().email && Event::NegativeSentiment.defaults().email);
+        assert!(
+            Event::CaseAssigned.defaults().email
+                && Event::TaskDue.defaults().email
+                && Event::NegativeSentiment.defaults().email
+        );
         assert!(!Event::NewMessage.defaults().email && !Event::MissedCall.defaults().email);
         assert_eq!(Event::from_key("nope"), None);
         assert!(TASK_DUE_LEAD_TIMES.iter().any(|(m, _)| *m == DEFAULT_TASK_DUE_LEAD_MINUTES));

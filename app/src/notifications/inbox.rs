@@ -4,17 +4,19 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::api::{NotificationCenter, NotificationView};
 use super::events::Event;
 use crate::backend::AppState;
+use crate::backend::display::{format_in_timezone, relative_time};
 use crate::backend::entities::{case, notification};
 use crate::backend::live::LiveEvent;
 use crate::backend::scope::CompanyScope;
-use crate::error::AppError;
-use crate::backend::display::{format_in_timezone, relative_time};
 use crate::backend::users::load_user;
+use crate::error::AppError;
 
 /// The bell shows this many of the latest notifications.
 const SHOWN: u64 = 30;
@@ -27,9 +29,13 @@ fn mine(scope: &CompanyScope) -> sea_orm::Select<notification::Entity> {
         .filter(notification::Column::InApp.eq(true))
 }
 
-pub async fn center(state: &AppState, scope: &CompanyScope) -> Result<NotificationCenter, AppError> {
+pub async fn center(
+    state: &AppState,
+    scope: &CompanyScope,
+) -> Result<NotificationCenter, AppError> {
     let me = load_user(&state.db, scope.user_id).await?;
-    let unread = mine(scope).filter(notification::Column::ReadAt.is_null()).count(&state.db).await?;
+    let unread =
+        mine(scope).filter(notification::Column::ReadAt.is_null()).count(&state.db).await?;
     let rows = mine(scope)
         .order_by_desc(notification::Column::CreatedAt)
         .order_by_desc(notification::Column::Id)
@@ -50,11 +56,15 @@ pub async fn center(state: &AppState, scope: &CompanyScope) -> Result<Notificati
         .into_iter()
         .map(|n| NotificationView {
             id: n.id,
-            event: Event::from_key(&n.event).map_or_else(|| n.event.clone(), |e| e.label().to_owned()),
+            event: Event::from_key(&n.event)
+                .map_or_else(|| n.event.clone(), |e| e.label().to_owned()),
             title: n.title,
             body: n.body,
             case_id: n.case_id,
-            case_label: cases.get(&n.case_id).map(|c| format!("{} · {}", c.number, c.name)).unwrap_or_default(),
+            case_label: cases
+                .get(&n.case_id)
+                .map(|c| format!("{} · {}", c.number, c.name))
+                .unwrap_or_default(),
             when: relative_time(now, n.created_at),
             when_exact: format_in_timezone(n.created_at, &me.timezone),
             read: n.read_at.is_some(),
@@ -65,7 +75,11 @@ pub async fn center(state: &AppState, scope: &CompanyScope) -> Result<Notificati
 
 /// Marks one of this person's notifications in this company read; returns its case.
 pub async fn mark_read(state: &AppState, scope: &CompanyScope, id: i32) -> Result<i32, AppError> {
-    let found = mine(scope).filter(notification::Column::Id.eq(id)).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let found = mine(scope)
+        .filter(notification::Column::Id.eq(id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if found.read_at.is_none() {
         notification::Entity::update_many()
             .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(Utc::now()))
@@ -94,7 +108,10 @@ pub async fn mark_all_read(state: &AppState, scope: &CompanyScope) -> Result<u64
 }
 
 /// Unread in-app notifications per company, for Switch Company (counted by the database).
-pub async fn unread_by_company(db: &impl ConnectionTrait, user_id: i32) -> Result<HashMap<i32, usize>, AppError> {
+pub async fn unread_by_company(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<HashMap<i32, usize>, AppError> {
     let counts: Vec<(i32, i64)> = notification::Entity::find()
         .select_only()
         .column(notification::Column::CompanyId)

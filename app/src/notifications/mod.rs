@@ -24,7 +24,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::ui::page_content;
-use api::{Preferences, SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead, get_notification_preferences};
+use api::{
+    Preferences, SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
+    get_notification_preferences,
+};
 use events::{Delivery, Digest, Event, Method, TASK_DUE_LEAD_TIMES};
 
 #[component]
@@ -56,7 +59,9 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
             lead.set(minutes);
             status.0.set(Some(Ok(())));
         }
-        Some(Err(err)) => status.0.set(Some(Err(err.message_for("task_due_lead").unwrap_or_else(|| err.to_string())))),
+        Some(Err(err)) => status
+            .0
+            .set(Some(Err(err.message_for("task_due_lead").unwrap_or_else(|| err.to_string())))),
         None => {}
     });
 
@@ -124,7 +129,9 @@ fn DeliveryTiming(quiet_hours: Option<(i32, i32)>, email_digest: Digest) -> impl
     let save_digest = ServerAction::<SetEmailDigest>::new();
     Effect::new(move |_| match save_quiet.value().get() {
         Some(Ok(_)) => status.0.set(Some(Ok(()))),
-        Some(Err(err)) => status.0.set(Some(Err(err.message_for("quiet_hours").unwrap_or_else(|| err.to_string())))),
+        Some(Err(err)) => status
+            .0
+            .set(Some(Err(err.message_for("quiet_hours").unwrap_or_else(|| err.to_string())))),
         None => {}
     });
     Effect::new(move |_| match save_digest.value().get() {
@@ -224,7 +231,13 @@ fn EventRow(event: Event, delivery: Delivery, status: SaveStatus) -> impl IntoVi
 
 /// One switch of the matrix, named by its row and column ("New message In-app").
 #[component]
-fn PreferenceSwitch(event: Event, method: Method, initial: bool, labelled_by: String, status: SaveStatus) -> impl IntoView {
+fn PreferenceSwitch(
+    event: Event,
+    method: Method,
+    initial: bool,
+    labelled_by: String,
+    status: SaveStatus,
+) -> impl IntoView {
     let on = RwSignal::new(initial);
     let save = ServerAction::<SetNotificationPreference>::new();
     Effect::new(move |_| match save.value().get() {

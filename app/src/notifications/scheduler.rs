@@ -11,9 +11,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use super::dispatcher::{self, Dispatched, Occurrence};
 use super::events::{Event, TASK_DUE_LEAD_TIMES};
 use crate::backend::AppState;
+use crate::backend::display::format_in_timezone;
 use crate::backend::entities::{case, task, task_due_notice, user};
 use crate::error::AppError;
-use crate::backend::display::format_in_timezone;
 
 /// How often the server runs a pass.
 pub const PASS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
@@ -47,14 +47,21 @@ pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Dispat
             Ok(Some(done)) => dispatched.push(done),
             Ok(None) => {}
             // One task's failure must not stop the others; the next pass retries it.
-            Err(err) => tracing::warn!(?err, task_id = task.id, "could not announce a task deadline"),
+            Err(err) => {
+                tracing::warn!(?err, task_id = task.id, "could not announce a task deadline")
+            }
         }
     }
     dispatcher::publish(&state.live, &dispatched);
     Ok(dispatched)
 }
 
-async fn announce(state: &AppState, task: &task::Model, assignee_id: i32, now: DateTime<Utc>) -> Result<Option<Dispatched>, AppError> {
+async fn announce(
+    state: &AppState,
+    task: &task::Model,
+    assignee_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<Dispatched>, AppError> {
     let txn = state.db.begin().await?;
     let claimed = task_due_notice::Entity::insert(task_due_notice::ActiveModel {
         task_id: Set(task.id),
@@ -62,7 +69,11 @@ async fn announce(state: &AppState, task: &task::Model, assignee_id: i32, now: D
         created_at: Set(now),
         ..Default::default()
     })
-    .on_conflict(OnConflict::columns([task_due_notice::Column::TaskId, task_due_notice::Column::DueAt]).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::columns([task_due_notice::Column::TaskId, task_due_notice::Column::DueAt])
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(&txn)
     .await?;
     if claimed == 0 {
@@ -71,9 +82,16 @@ async fn announce(state: &AppState, task: &task::Model, assignee_id: i32, now: D
         return Ok(None);
     }
     let case = case::Entity::find_by_id(task.case_id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    let timezone = user::Entity::find_by_id(assignee_id).one(&txn).await?.map_or_else(|| "UTC".to_owned(), |u| u.timezone);
+    let timezone = user::Entity::find_by_id(assignee_id)
+        .one(&txn)
+        .await?
+        .map_or_else(|| "UTC".to_owned(), |u| u.timezone);
     let when = format_in_timezone(task.due_at, &timezone);
-    let body = if task.due_at > now { format!("“{}” is due {when}.", task.title) } else { format!("“{}” was due {when}.", task.title) };
+    let body = if task.due_at > now {
+        format!("“{}” is due {when}.", task.title)
+    } else {
+        format!("“{}” was due {when}.", task.title)
+    };
     let occurrence = Occurrence {
         company_id: task.company_id,
         event: Event::TaskDue,

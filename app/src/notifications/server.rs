@@ -3,13 +3,21 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::api::Preferences;
-use super::events::{DEFAULT_TASK_DUE_LEAD_MINUTES, Delivery, Digest, Event, Method, TASK_DUE_LEAD_TIMES};
-use crate::backend::entities::{notification_preference as preference, notification_settings as settings};
+use super::events::{
+    DEFAULT_TASK_DUE_LEAD_MINUTES, Delivery, Digest, Event, Method, TASK_DUE_LEAD_TIMES,
+};
+use crate::backend::entities::{
+    notification_preference as preference, notification_settings as settings,
+};
 use crate::error::AppError;
 
 /// How each event reaches the person: stored choices, else the event's defaults.
-pub async fn deliveries(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<(Event, Delivery)>, AppError> {
-    let stored = preference::Entity::find().filter(preference::Column::UserId.eq(user_id)).all(db).await?;
+pub async fn deliveries(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<(Event, Delivery)>, AppError> {
+    let stored =
+        preference::Entity::find().filter(preference::Column::UserId.eq(user_id)).all(db).await?;
     Ok(Event::ALL
         .into_iter()
         .map(|event| {
@@ -23,17 +31,28 @@ pub async fn deliveries(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<(
         .collect())
 }
 
-pub async fn task_due_lead_minutes(db: &impl ConnectionTrait, user_id: i32) -> Result<i32, AppError> {
-    Ok(settings::Entity::find_by_id(user_id).one(db).await?.map_or(DEFAULT_TASK_DUE_LEAD_MINUTES, |s| s.task_due_lead_minutes))
+pub async fn task_due_lead_minutes(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<i32, AppError> {
+    Ok(settings::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map_or(DEFAULT_TASK_DUE_LEAD_MINUTES, |s| s.task_due_lead_minutes))
 }
 
 pub async fn load(db: &DatabaseConnection, user_id: i32) -> Result<Preferences, AppError> {
     let stored = settings::Entity::find_by_id(user_id).one(db).await?;
     Ok(Preferences {
         matrix: deliveries(db, user_id).await?,
-        task_due_lead_minutes: stored.as_ref().map_or(DEFAULT_TASK_DUE_LEAD_MINUTES, |s| s.task_due_lead_minutes),
+        task_due_lead_minutes: stored
+            .as_ref()
+            .map_or(DEFAULT_TASK_DUE_LEAD_MINUTES, |s| s.task_due_lead_minutes),
         quiet_hours: stored.as_ref().and_then(|s| s.quiet_start_minutes.zip(s.quiet_end_minutes)),
-        email_digest: stored.as_ref().and_then(|s| Digest::from_key(&s.email_digest)).unwrap_or(Digest::Off),
+        email_digest: stored
+            .as_ref()
+            .and_then(|s| Digest::from_key(&s.email_digest))
+            .unwrap_or(Digest::Off),
     })
 }
 
@@ -53,20 +72,33 @@ async fn ensure_settings(db: &DatabaseConnection, user_id: i32) -> Result<(), Ap
 }
 
 /// Sets or clears the quiet hours (minutes after local midnight, on the half hour).
-pub async fn set_quiet_hours(db: &DatabaseConnection, user_id: i32, hours: Option<(i32, i32)>) -> Result<Option<(i32, i32)>, AppError> {
+pub async fn set_quiet_hours(
+    db: &DatabaseConnection,
+    user_id: i32,
+    hours: Option<(i32, i32)>,
+) -> Result<Option<(i32, i32)>, AppError> {
     if let Some((start, end)) = hours {
         let valid = |m: i32| (0..24 * 60).contains(&m) && m % 30 == 0;
         if !valid(start) || !valid(end) {
             return Err(AppError::field("quiet_hours", "Choose the times from the lists."));
         }
         if start == end {
-            return Err(AppError::field("quiet_hours", "Quiet hours need to end at another time than they start."));
+            return Err(AppError::field(
+                "quiet_hours",
+                "Quiet hours need to end at another time than they start.",
+            ));
         }
     }
     ensure_settings(db, user_id).await?;
     settings::Entity::update_many()
-        .col_expr(settings::Column::QuietStartMinutes, sea_orm::sea_query::Expr::value(hours.map(|h| h.0)))
-        .col_expr(settings::Column::QuietEndMinutes, sea_orm::sea_query::Expr::value(hours.map(|h| h.1)))
+        .col_expr(
+            settings::Column::QuietStartMinutes,
+            sea_orm::sea_query::Expr::value(hours.map(|h| h.0)),
+        )
+        .col_expr(
+            settings::Column::QuietEndMinutes,
+            sea_orm::sea_query::Expr::value(hours.map(|h| h.1)),
+        )
         .col_expr(settings::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
         .filter(settings::Column::UserId.eq(user_id))
         .exec(db)
@@ -74,7 +106,11 @@ pub async fn set_quiet_hours(db: &DatabaseConnection, user_id: i32, hours: Optio
     Ok(hours)
 }
 
-pub async fn set_email_digest(db: &DatabaseConnection, user_id: i32, digest: Digest) -> Result<Digest, AppError> {
+pub async fn set_email_digest(
+    db: &DatabaseConnection,
+    user_id: i32,
+    digest: Digest,
+) -> Result<Digest, AppError> {
     ensure_settings(db, user_id).await?;
     settings::Entity::update_many()
         .col_expr(settings::Column::EmailDigest, sea_orm::sea_query::Expr::value(digest.key()))
@@ -87,8 +123,18 @@ pub async fn set_email_digest(db: &DatabaseConnection, user_id: i32, digest: Dig
 
 /// Stores one switch; the event's other methods keep their current values. An upsert, so
 /// two quick clicks on two switches of one event cannot lose each other's row.
-pub async fn set(db: &DatabaseConnection, user_id: i32, event: Event, method: Method, enabled: bool) -> Result<Delivery, AppError> {
-    let mut delivery = deliveries(db, user_id).await?.into_iter().find(|(e, _)| *e == event).map_or(event.defaults(), |(_, d)| d);
+pub async fn set(
+    db: &DatabaseConnection,
+    user_id: i32,
+    event: Event,
+    method: Method,
+    enabled: bool,
+) -> Result<Delivery, AppError> {
+    let mut delivery = deliveries(db, user_id)
+        .await?
+        .into_iter()
+        .find(|(e, _)| *e == event)
+        .map_or(event.defaults(), |(_, d)| d);
     delivery.set(method, enabled);
     let column = match method {
         Method::InApp => preference::Column::InApp,
@@ -111,10 +157,18 @@ pub async fn set(db: &DatabaseConnection, user_id: i32, event: Event, method: Me
     )
     .exec(db)
     .await?;
-    Ok(deliveries(db, user_id).await?.into_iter().find(|(e, _)| *e == event).map_or(delivery, |(_, d)| d))
+    Ok(deliveries(db, user_id)
+        .await?
+        .into_iter()
+        .find(|(e, _)| *e == event)
+        .map_or(delivery, |(_, d)| d))
 }
 
-pub async fn set_lead(db: &DatabaseConnection, user_id: i32, minutes: i32) -> Result<i32, AppError> {
+pub async fn set_lead(
+    db: &DatabaseConnection,
+    user_id: i32,
+    minutes: i32,
+) -> Result<i32, AppError> {
     if !TASK_DUE_LEAD_TIMES.iter().any(|(m, _)| *m == minutes) {
         return Err(AppError::field("task_due_lead", "Choose one of the listed times."));
     }
@@ -124,12 +178,12 @@ pub async fn set_lead(db: &DatabaseConnection, user_id: i32, minutes: i32) -> Re
         updated_at: Set(Utc::now()),
         ..Default::default()
     })
-        .on_conflict(
-            OnConflict::column(settings::Column::UserId)
-                .update_columns([settings::Column::TaskDueLeadMinutes, settings::Column::UpdatedAt])
-                .to_owned(),
-        )
-        .exec(db)
-        .await?;
+    .on_conflict(
+        OnConflict::column(settings::Column::UserId)
+            .update_columns([settings::Column::TaskDueLeadMinutes, settings::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
     Ok(minutes)
 }

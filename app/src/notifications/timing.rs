@@ -3,7 +3,10 @@
 //! are computed in the person's timezone, so a DST change moves them with the clock on the
 //! wall, as a person expects.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Timelike, Utc,
+};
 use chrono_tz::Tz;
 
 use super::events::Digest;
@@ -12,7 +15,11 @@ use super::events::Digest;
 /// DST change (02:30 on a spring-forward night) is taken as the first instant after the
 /// gap; a time that happens twice (fall back) as its first occurrence.
 fn at_local(tz: Tz, date: NaiveDate, minutes: i32) -> DateTime<Utc> {
-    let time = NaiveTime::from_num_seconds_from_midnight_opt((minutes.clamp(0, 24 * 60 - 1) * 60) as u32, 0).unwrap_or(NaiveTime::MIN);
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(
+        (minutes.clamp(0, 24 * 60 - 1) * 60) as u32,
+        0,
+    )
+    .unwrap_or(NaiveTime::MIN);
     let mut local = NaiveDateTime::new(date, time);
     for _ in 0..4 {
         match tz.from_local_datetime(&local) {
@@ -54,7 +61,11 @@ pub fn digest_period_end(at: DateTime<Utc>, tz: Tz, digest: Digest) -> Option<Da
         Digest::Off => None,
         Digest::Hourly => {
             let next_hour = (local.hour() as i32 + 1) * 60;
-            if next_hour >= 24 * 60 { Some(at_local(tz, date.succ_opt()?, 0)) } else { Some(at_local(tz, date, next_hour)) }
+            if next_hour >= 24 * 60 {
+                Some(at_local(tz, date.succ_opt()?, 0))
+            } else {
+                Some(at_local(tz, date, next_hour))
+            }
         }
         Digest::Daily => {
             let today = at_local(tz, date, MORNING);
@@ -64,7 +75,11 @@ pub fn digest_period_end(at: DateTime<Utc>, tz: Tz, digest: Digest) -> Option<Da
             let days_to_monday = i64::from((7 - date.weekday().num_days_from_monday()) % 7);
             let monday = date + Duration::days(days_to_monday);
             let candidate = at_local(tz, monday, MORNING);
-            if at < candidate { Some(candidate) } else { Some(at_local(tz, monday + Duration::days(7), MORNING)) }
+            if at < candidate {
+                Some(candidate)
+            } else {
+                Some(at_local(tz, monday + Duration::days(7), MORNING))
+            }
         }
     }
 }
@@ -86,13 +101,29 @@ mod tests {
         let tz = ny();
         let (start, end) = (20 * 60, 7 * 60);
         assert_eq!(quiet_until(local(tz, 2026, 6, 10, 19, 59), tz, start, end), None);
-        assert_eq!(quiet_until(local(tz, 2026, 6, 10, 20, 0), tz, start, end), Some(local(tz, 2026, 6, 11, 7, 0)));
-        assert_eq!(quiet_until(local(tz, 2026, 6, 10, 23, 30), tz, start, end), Some(local(tz, 2026, 6, 11, 7, 0)));
-        assert_eq!(quiet_until(local(tz, 2026, 6, 11, 3, 0), tz, start, end), Some(local(tz, 2026, 6, 11, 7, 0)));
+        assert_eq!(
+            quiet_until(local(tz, 2026, 6, 10, 20, 0), tz, start, end),
+            Some(local(tz, 2026, 6, 11, 7, 0))
+        );
+        assert_eq!(
+            quiet_until(local(tz, 2026, 6, 10, 23, 30), tz, start, end),
+            Some(local(tz, 2026, 6, 11, 7, 0))
+        );
+        assert_eq!(
+            quiet_until(local(tz, 2026, 6, 11, 3, 0), tz, start, end),
+            Some(local(tz, 2026, 6, 11, 7, 0))
+        );
         assert_eq!(quiet_until(local(tz, 2026, 6, 11, 7, 0), tz, start, end), None);
         // A window inside one day.
-        assert_eq!(quiet_until(local(tz, 2026, 6, 11, 12, 30), tz, 12 * 60, 13 * 60), Some(local(tz, 2026, 6, 11, 13, 0)));
-        assert_eq!(quiet_until(local(tz, 2026, 6, 11, 12, 30), tz, 9 * 60, 9 * 60), None, "start = end: no quiet hours");
+        assert_eq!(
+            quiet_until(local(tz, 2026, 6, 11, 12, 30), tz, 12 * 60, 13 * 60),
+            Some(local(tz, 2026, 6, 11, 13, 0))
+        );
+        assert_eq!(
+            quiet_until(local(tz, 2026, 6, 11, 12, 30), tz, 9 * 60, 9 * 60),
+            None,
+            "start = end: no quiet hours"
+        );
     }
 
     #[test]
@@ -118,13 +149,28 @@ mod tests {
         let at = local(tz, 2026, 6, 10, 14, 20); // a Wednesday
         assert_eq!(digest_period_end(at, tz, Digest::Off), None);
         assert_eq!(digest_period_end(at, tz, Digest::Hourly), Some(local(tz, 2026, 6, 10, 15, 0)));
-        assert_eq!(digest_period_end(local(tz, 2026, 6, 10, 23, 10), tz, Digest::Hourly), Some(local(tz, 2026, 6, 11, 0, 0)));
+        assert_eq!(
+            digest_period_end(local(tz, 2026, 6, 10, 23, 10), tz, Digest::Hourly),
+            Some(local(tz, 2026, 6, 11, 0, 0))
+        );
         assert_eq!(digest_period_end(at, tz, Digest::Daily), Some(local(tz, 2026, 6, 11, 8, 0)));
-        assert_eq!(digest_period_end(local(tz, 2026, 6, 10, 7, 59), tz, Digest::Daily), Some(local(tz, 2026, 6, 10, 8, 0)));
+        assert_eq!(
+            digest_period_end(local(tz, 2026, 6, 10, 7, 59), tz, Digest::Daily),
+            Some(local(tz, 2026, 6, 10, 8, 0))
+        );
         assert_eq!(digest_period_end(at, tz, Digest::Weekly), Some(local(tz, 2026, 6, 15, 8, 0)));
-        assert_eq!(digest_period_end(local(tz, 2026, 6, 15, 7, 0), tz, Digest::Weekly), Some(local(tz, 2026, 6, 15, 8, 0)));
-        assert_eq!(digest_period_end(local(tz, 2026, 6, 15, 8, 0), tz, Digest::Weekly), Some(local(tz, 2026, 6, 22, 8, 0)));
+        assert_eq!(
+            digest_period_end(local(tz, 2026, 6, 15, 7, 0), tz, Digest::Weekly),
+            Some(local(tz, 2026, 6, 15, 8, 0))
+        );
+        assert_eq!(
+            digest_period_end(local(tz, 2026, 6, 15, 8, 0), tz, Digest::Weekly),
+            Some(local(tz, 2026, 6, 22, 8, 0))
+        );
         // Across the fall-back night, a daily digest still comes at 08:00 local.
-        assert_eq!(digest_period_end(local(tz, 2026, 10, 31, 12, 0), tz, Digest::Daily), Some(local(tz, 2026, 11, 1, 8, 0)));
+        assert_eq!(
+            digest_period_end(local(tz, 2026, 10, 31, 12, 0), tz, Digest::Daily),
+            Some(local(tz, 2026, 11, 1, 8, 0))
+        );
     }
 }

@@ -48,13 +48,14 @@ pub async fn list_timezones() -> Result<Vec<String>, AppError> {
 /// Multipart, so the photo travels as a file; the body size is capped by the router.
 #[server(input = MultipartFormData)]
 pub async fn save_profile(data: MultipartData) -> Result<ProfileView, AppError> {
-    use crate::backend::request;
     use super::rules::PHOTO_MAX_BYTES;
     use super::server::ProfileSubmission;
+    use crate::backend::request;
 
     let state = request::state()?;
     let session = request::signed_in()?;
-    let mut multipart = data.into_inner().ok_or_else(|| AppError::internal("profile form", "no multipart body"))?;
+    let mut multipart =
+        data.into_inner().ok_or_else(|| AppError::internal("profile form", "no multipart body"))?;
     let mut form = ProfileSubmission::default();
     let bad_form = |e: multer::Error| {
         tracing::info!(error = %e, "unreadable profile form");
@@ -88,7 +89,10 @@ pub async fn save_profile(data: MultipartData) -> Result<ProfileView, AppError> 
 }
 
 #[server]
-pub async fn request_email_change(new_email: String, current_password: String) -> Result<ProfileView, AppError> {
+pub async fn request_email_change(
+    new_email: String,
+    current_password: String,
+) -> Result<ProfileView, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let session = request::signed_in()?;
@@ -116,5 +120,10 @@ pub async fn cancel_email_change() -> Result<ProfileView, AppError> {
 #[server]
 pub async fn confirm_email_change(token: String) -> Result<String, AppError> {
     let state = crate::backend::request::state()?;
-    super::server::confirm_email_change(&state, &token, &crate::backend::audit::Client::of_request()).await
+    super::server::confirm_email_change(
+        &state,
+        &token,
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await
 }

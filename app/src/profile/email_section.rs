@@ -3,8 +3,8 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::api::{CancelEmailChange, ProfileView, RequestEmailChange, ResendEmailChange};
-use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::error::AppError;
+use crate::ui::form_errors::{server_field_error, server_form_error};
 
 /// The login email. A change needs the current password and takes effect only when the
 /// link sent to the new address is opened.
@@ -18,7 +18,11 @@ pub fn EmailSection(current: RwSignal<ProfileView>) -> impl IntoView {
 
     Effect::new(move |_| {
         if let Some(Ok(view)) = request.value().get() {
-            notice.set(view.pending_email.as_ref().map(|p| format!("We sent a confirmation link to {}.", p.new_email)));
+            notice.set(
+                view.pending_email
+                    .as_ref()
+                    .map(|p| format!("We sent a confirmation link to {}.", p.new_email)),
+            );
             current.set(view);
             if let Some(form) = form.get_untracked() {
                 form.reset();
@@ -27,7 +31,9 @@ pub fn EmailSection(current: RwSignal<ProfileView>) -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(view)) = resend.value().get() {
-            notice.set(view.pending_email.as_ref().map(|p| format!("We sent a new link to {}. Earlier links no longer work.", p.new_email)));
+            notice.set(view.pending_email.as_ref().map(|p| {
+                format!("We sent a new link to {}. Earlier links no longer work.", p.new_email)
+            }));
             current.set(view);
         }
     });
@@ -38,14 +44,17 @@ pub fn EmailSection(current: RwSignal<ProfileView>) -> impl IntoView {
         }
     });
 
-    let field_error = move |field: &'static str| move || request.value().with(|v| server_field_error(v, field));
+    let field_error =
+        move |field: &'static str| move || request.value().with(|v| server_field_error(v, field));
     let request_error = move || {
         request.value().with(|v| match v {
             Some(Err(AppError::Invalid { .. })) => None,
             other => server_form_error(other),
         })
     };
-    let pending_error = move || resend.value().with(server_form_error).or_else(|| cancel.value().with(server_form_error));
+    let pending_error = move || {
+        resend.value().with(server_form_error).or_else(|| cancel.value().with(server_form_error))
+    };
 
     view! {
         <section class="card stack" aria-labelledby="email-heading">

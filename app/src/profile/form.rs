@@ -6,8 +6,8 @@ use web_sys::{FormData, HtmlFormElement};
 
 use super::api::{ProfileView, save_profile};
 use super::rules;
-use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::focus::focus_first_invalid;
+use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::{AccountRefresh, Avatar};
 
 /// Full name, phone number, timezone and photo, saved together with "Save".
@@ -113,7 +113,9 @@ pub fn ProfileForm(current: RwSignal<ProfileView>, timezones: Vec<String>) -> im
             focus_first_invalid();
             return;
         }
-        let Some(form) = ev.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else { return };
+        let Some(form) = ev.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else {
+            return;
+        };
         if let Ok(data) = FormData::new_with_form(&form) {
             save.dispatch_local(data);
         }
@@ -121,7 +123,9 @@ pub fn ProfileForm(current: RwSignal<ProfileView>, timezones: Vec<String>) -> im
 
     let has_photo = move || current.with(|c| c.avatar_url.is_some());
     let shown_url = Signal::derive(move || {
-        preview_url.get().or_else(|| if remove_photo.get() { None } else { current.with(|c| c.avatar_url.clone()) })
+        preview_url.get().or_else(|| {
+            if remove_photo.get() { None } else { current.with(|c| c.avatar_url.clone()) }
+        })
     });
     let initials = Signal::derive(move || crate::ui::avatar::initials(&full_name.get()));
     let colour = Signal::derive(move || current.with(|c| c.avatar_colour.clone()));

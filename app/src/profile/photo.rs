@@ -32,8 +32,12 @@ impl PhotoError {
         match self {
             PhotoError::TooLarge => PHOTO_TOO_LARGE,
             PhotoError::NotAnImage => PHOTO_FORMAT,
-            PhotoError::TooManyPixels => "This image is too large to process. Use one under 10,000 pixels on each side.",
-            PhotoError::Unreadable => "This image could not be read. It may be damaged or incomplete.",
+            PhotoError::TooManyPixels => {
+                "This image is too large to process. Use one under 10,000 pixels on each side."
+            }
+            PhotoError::Unreadable => {
+                "This image could not be read. It may be damaged or incomplete."
+            }
             PhotoError::Encoding(_) => "This image could not be processed. Try another one.",
         }
     }
@@ -64,7 +68,8 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     image.apply_orientation(orientation);
 
     let side = image.width().min(image.height());
-    let square = image.crop_imm((image.width() - side) / 2, (image.height() - side) / 2, side, side);
+    let square =
+        image.crop_imm((image.width() - side) / 2, (image.height() - side) / 2, side, side);
     let resized = square.resize_exact(AVATAR_SIDE, AVATAR_SIDE, FilterType::Lanczos3);
     let flattened = flatten_on_white(&resized);
 
@@ -100,7 +105,8 @@ mod tests {
     use image::{ImageEncoder, RgbaImage};
 
     fn png(width: u32, height: u32) -> Vec<u8> {
-        let img = RgbaImage::from_fn(width, height, |x, _| image::Rgba([(x % 256) as u8, 80, 160, 255]));
+        let img =
+            RgbaImage::from_fn(width, height, |x, _| image::Rgba([(x % 256) as u8, 80, 160, 255]));
         let mut out = Vec::new();
         image::codecs::png::PngEncoder::new(&mut out)
             .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgba8)
@@ -127,7 +133,10 @@ mod tests {
     #[test]
     fn non_images_and_damaged_images_are_refused() {
         assert_eq!(process(b"<html><body>hi</body></html>"), Err(PhotoError::NotAnImage));
-        assert_eq!(process(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>"), Err(PhotoError::NotAnImage));
+        assert_eq!(
+            process(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>"),
+            Err(PhotoError::NotAnImage)
+        );
         let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;";
         assert_eq!(process(gif), Err(PhotoError::NotAnImage));
         let full = png(300, 300);
@@ -138,7 +147,11 @@ mod tests {
     fn oversized_files_and_pixel_bombs_are_refused() {
         assert_eq!(process(&vec![0u8; PHOTO_MAX_BYTES + 1]), Err(PhotoError::TooLarge));
         assert_eq!(process(&pixel_bomb_png(20_000, 20_000)), Err(PhotoError::TooManyPixels));
-        assert_eq!(process(&pixel_bomb_png(9_000, 9_000)), Err(PhotoError::TooManyPixels), "under the side cap, over the pixel cap");
+        assert_eq!(
+            process(&pixel_bomb_png(9_000, 9_000)),
+            Err(PhotoError::TooManyPixels),
+            "under the side cap, over the pixel cap"
+        );
     }
 
     /// A well-formed PNG header claiming a huge image, followed by almost no data: what a

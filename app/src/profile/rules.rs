@@ -9,7 +9,8 @@ pub const PHOTO_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
 /// Characters that would let a name rewrite the text around it: bidirectional overrides
 /// and isolates (the "Trojan Source" set), plus zero-width marks that hide content.
 fn is_forbidden_in_name(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{FEFF}')
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{FEFF}')
 }
 
 /// The stored form of a full name, or the message to show next to the field.
@@ -41,13 +42,18 @@ pub fn looks_like_phone(input: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub const PHONE_INVALID: &str = "Enter a valid phone number, including the country code (for example +1 415 555 0134).";
+pub const PHONE_INVALID: &str =
+    "Enter a valid phone number, including the country code (for example +1 415 555 0134).";
 
 /// A cheap browser-side check; the server parses strictly.
 pub fn looks_like_email(input: &str) -> Result<(), String> {
     let trimmed = input.trim();
     match trimmed.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !trimmed.contains(' ') => Ok(()),
+        Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !trimmed.contains(' ') =>
+        {
+            Ok(())
+        }
         _ => Err(EMAIL_INVALID.into()),
     }
 }
@@ -88,7 +94,11 @@ mod tests {
         assert!(full_name("Alex\u{2066}Morgan").is_err());
         assert!(full_name("Alex\u{200B}Morgan").is_err());
         assert!(full_name("Zoë O'Brien-Núñez 李").is_ok());
-        assert_eq!(full_name("<script>alert(1)</script>").unwrap(), "<script>alert(1)</script>", "escaped when shown, not refused");
+        assert_eq!(
+            full_name("<script>alert(1)</script>").unwrap(),
+            "<script>alert(1)</script>",
+            "escaped when shown, not refused"
+        );
     }
 
     #[test]

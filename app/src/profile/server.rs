@@ -5,20 +5,20 @@ use chrono::Utc;
 use email_address::{EmailAddress, Options};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    Set, TransactionTrait,
 };
 
 use super::api::{PendingEmail, ProfileView};
 use super::photo;
 use super::rules;
-use crate::backend::entities::{avatar, email_change, user};
-use crate::backend::mail::messages;
-use crate::backend::tokens::{hash_token, new_token, sha256_hex};
 use crate::backend::AppState;
 use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::backend::display::format_in_timezone;
+use crate::backend::entities::{avatar, email_change, user};
+use crate::backend::mail::messages;
 use crate::backend::reauth::check_password_for;
+use crate::backend::tokens::{hash_token, new_token, sha256_hex};
 use crate::backend::users::{avatar_url, load_user};
 use crate::error::{AppError, FieldError};
 
@@ -34,8 +34,10 @@ pub fn normalise_email(input: &str) -> Result<String, String> {
     if trimmed.is_empty() || trimmed.len() > 254 {
         return Err(rules::EMAIL_INVALID.into());
     }
-    let options = Options::default().without_display_text().without_domain_literal().with_required_tld();
-    EmailAddress::parse_with_options(trimmed, options).map_err(|_| rules::EMAIL_INVALID.to_owned())?;
+    let options =
+        Options::default().without_display_text().without_domain_literal().with_required_tld();
+    EmailAddress::parse_with_options(trimmed, options)
+        .map_err(|_| rules::EMAIL_INVALID.to_owned())?;
     Ok(trimmed.to_lowercase())
 }
 
@@ -48,7 +50,8 @@ pub fn normalise_phone(input: &str, default_region: &str) -> Result<Option<Strin
     }
     rules::looks_like_phone(trimmed)?;
     let region = default_region.parse::<phonenumber::country::Id>().ok();
-    let number = phonenumber::parse(region, trimmed).map_err(|_| rules::PHONE_INVALID.to_owned())?;
+    let number =
+        phonenumber::parse(region, trimmed).map_err(|_| rules::PHONE_INVALID.to_owned())?;
     if !phonenumber::is_valid(&number) {
         return Err(rules::PHONE_INVALID.into());
     }
@@ -70,7 +73,10 @@ pub fn timezone_names() -> Vec<String> {
     chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_owned()).collect()
 }
 
-pub async fn profile_view(db: &DatabaseConnection, user: &user::Model) -> Result<ProfileView, AppError> {
+pub async fn profile_view(
+    db: &DatabaseConnection,
+    user: &user::Model,
+) -> Result<ProfileView, AppError> {
     let pending = email_change::Entity::find()
         .filter(email_change::Column::UserId.eq(user.id))
         .one(db)
@@ -105,12 +111,19 @@ pub struct ProfileSubmission {
 }
 
 /// Validates everything first and changes nothing unless every field is valid.
-pub async fn save_profile(state: &AppState, user_id: i32, form: ProfileSubmission) -> Result<ProfileView, AppError> {
+pub async fn save_profile(
+    state: &AppState,
+    user_id: i32,
+    form: ProfileSubmission,
+) -> Result<ProfileView, AppError> {
     let mut errors = Vec::new();
-    let mut push = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
+    let mut push =
+        |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
 
     let full_name = rules::full_name(&form.full_name).map_err(|m| push("full_name", m)).ok();
-    let phone = normalise_phone(&form.phone, &state.config.default_phone_region).map_err(|m| push("phone", m)).ok();
+    let phone = normalise_phone(&form.phone, &state.config.default_phone_region)
+        .map_err(|m| push("phone", m))
+        .ok();
     let timezone = validate_timezone(&form.timezone).map_err(|m| push("timezone", m)).ok();
     let photo = if form.photo_too_large {
         push("photo", rules::PHOTO_TOO_LARGE.into());
@@ -154,7 +167,12 @@ pub async fn save_profile(state: &AppState, user_id: i32, form: ProfileSubmissio
         })
         .on_conflict(
             OnConflict::column(avatar::Column::UserId)
-                .update_columns([avatar::Column::Hash, avatar::Column::ContentType, avatar::Column::Bytes, avatar::Column::CreatedAt])
+                .update_columns([
+                    avatar::Column::Hash,
+                    avatar::Column::ContentType,
+                    avatar::Column::Bytes,
+                    avatar::Column::CreatedAt,
+                ])
                 .to_owned(),
         )
         .exec(&txn)
@@ -175,10 +193,16 @@ pub async fn save_profile(state: &AppState, user_id: i32, form: ProfileSubmissio
     profile_view(&state.db, &saved).await
 }
 
-async fn ensure_email_free(db: &impl sea_orm::ConnectionTrait, email: &str, user_id: i32) -> Result<(), AppError> {
+async fn ensure_email_free(
+    db: &impl sea_orm::ConnectionTrait,
+    email: &str,
+    user_id: i32,
+) -> Result<(), AppError> {
     let taken = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?;
     match taken {
-        Some(other) if other.id != user_id => Err(AppError::field("new_email", "That email is already used by another account.")),
+        Some(other) if other.id != user_id => {
+            Err(AppError::field("new_email", "That email is already used by another account."))
+        }
         _ => Ok(()),
     }
 }
@@ -205,7 +229,10 @@ pub async fn request_email_change(
     let token = new_token();
     let now = Utc::now();
     let txn = state.db.begin().await?;
-    email_change::Entity::delete_many().filter(email_change::Column::UserId.eq(user.id)).exec(&txn).await?;
+    email_change::Entity::delete_many()
+        .filter(email_change::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
     email_change::ActiveModel {
         user_id: Set(user.id),
         new_email: Set(new_email.clone()),
@@ -217,7 +244,10 @@ pub async fn request_email_change(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    state.mailer.send(messages::confirm_new_email(&state.config, &user, &new_email, &token)).await?;
+    state
+        .mailer
+        .send(messages::confirm_new_email(&state.config, &user, &new_email, &token))
+        .await?;
     profile_view(&state.db, &user).await
 }
 
@@ -229,11 +259,15 @@ pub async fn resend_email_change(state: &AppState, user_id: i32) -> Result<Profi
         .one(&state.db)
         .await?
         .filter(|p| p.expires_at > Utc::now())
-        .ok_or_else(|| AppError::Rejected("There is no email change waiting for confirmation.".into()))?;
+        .ok_or_else(|| {
+            AppError::Rejected("There is no email change waiting for confirmation.".into())
+        })?;
     let now = Utc::now();
     let wait = pending.created_at + RESEND_INTERVAL - now;
     if wait > chrono::Duration::zero() {
-        return Err(AppError::RateLimited { retry_after_seconds: wait.num_seconds().max(1) as u64 });
+        return Err(AppError::RateLimited {
+            retry_after_seconds: wait.num_seconds().max(1) as u64,
+        });
     }
     let token = new_token();
     let new_email = pending.new_email.clone();
@@ -242,13 +276,19 @@ pub async fn resend_email_change(state: &AppState, user_id: i32) -> Result<Profi
     active.created_at = Set(now);
     active.expires_at = Set(now + EMAIL_LINK_LIFETIME);
     active.update(&state.db).await?;
-    state.mailer.send(messages::confirm_new_email(&state.config, &user, &new_email, &token)).await?;
+    state
+        .mailer
+        .send(messages::confirm_new_email(&state.config, &user, &new_email, &token))
+        .await?;
     profile_view(&state.db, &user).await
 }
 
 pub async fn cancel_email_change(state: &AppState, user_id: i32) -> Result<ProfileView, AppError> {
     let user = load_user(&state.db, user_id).await?;
-    email_change::Entity::delete_many().filter(email_change::Column::UserId.eq(user.id)).exec(&state.db).await?;
+    email_change::Entity::delete_many()
+        .filter(email_change::Column::UserId.eq(user.id))
+        .exec(&state.db)
+        .await?;
     profile_view(&state.db, &user).await
 }
 
@@ -279,10 +319,18 @@ pub async fn confirm_email_change(
         txn.commit().await?;
         return Err(AppError::Rejected(LINK_INVALID.into()));
     }
-    let user = user::Entity::find_by_id(pending.user_id).one(&txn).await?.ok_or_else(|| AppError::Rejected(LINK_INVALID.into()))?;
-    if let Err(AppError::Invalid { .. }) = ensure_email_free(&txn, &pending.new_email, user.id).await {
+    let user = user::Entity::find_by_id(pending.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::Rejected(LINK_INVALID.into()))?;
+    if let Err(AppError::Invalid { .. }) =
+        ensure_email_free(&txn, &pending.new_email, user.id).await
+    {
         txn.commit().await?;
-        return Err(AppError::Rejected("That email address is now used by another account, so it cannot become your login.".into()));
+        return Err(AppError::Rejected(
+            "That email address is now used by another account, so it cannot become your login."
+                .into(),
+        ));
     }
     let old_email = user.email.clone();
     let mut active = user.clone().into_active_model();
@@ -307,7 +355,10 @@ mod tests {
 
     #[test]
     fn emails_are_strict_and_lower_cased() {
-        assert_eq!(normalise_email("  Alex.Morgan@Example.COM ").unwrap(), "alex.morgan@example.com");
+        assert_eq!(
+            normalise_email("  Alex.Morgan@Example.COM ").unwrap(),
+            "alex.morgan@example.com"
+        );
         assert!(normalise_email("Alex <alex@example.com>").is_err(), "display names");
         assert!(normalise_email("alex@[127.0.0.1]").is_err(), "IP literals");
         assert!(normalise_email("alex@localhost").is_err(), "no top-level domain");
@@ -317,8 +368,14 @@ mod tests {
 
     #[test]
     fn phones_become_e164() {
-        assert_eq!(normalise_phone("+44 20 7946 0958", "US").unwrap().as_deref(), Some("+442079460958"));
-        assert_eq!(normalise_phone("(415) 555-2671", "US").unwrap().as_deref(), Some("+14155552671"));
+        assert_eq!(
+            normalise_phone("+44 20 7946 0958", "US").unwrap().as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            normalise_phone("(415) 555-2671", "US").unwrap().as_deref(),
+            Some("+14155552671")
+        );
         assert_eq!(normalise_phone("  ", "US").unwrap(), None);
         assert!(normalise_phone("+1 555", "US").is_err());
         assert!(normalise_phone("+999 1234 5678", "US").is_err());

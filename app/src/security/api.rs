@@ -59,10 +59,24 @@ pub async fn change_password(
     use crate::backend::{request, session_store};
     let state = request::state()?;
     let me = request::signed_in()?;
-    let change = super::server::PasswordChange { current_password, new_password, confirm_password, sign_out_others };
-    let (token, other_sessions_ended) = super::server::change_password(&state, &me, change, &crate::backend::audit::Client::of_request()).await?;
+    let change = super::server::PasswordChange {
+        current_password,
+        new_password,
+        confirm_password,
+        sign_out_others,
+    };
+    let (token, other_sessions_ended) = super::server::change_password(
+        &state,
+        &me,
+        change,
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await?;
     // The current session continues under a fresh token.
-    request::set_response_header(http::header::SET_COOKIE, &session_store::set_cookie_value(&state.config, &token))?;
+    request::set_response_header(
+        http::header::SET_COOKIE,
+        &session_store::set_cookie_value(&state.config, &token),
+    )?;
     Ok(PasswordChanged { other_sessions_ended })
 }
 
@@ -79,7 +93,13 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::confirm_two_factor(&state, &me, &code, &crate::backend::audit::Client::of_request()).await
+    super::server::confirm_two_factor(
+        &state,
+        &me,
+        &code,
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await
 }
 
 #[server]
@@ -87,7 +107,13 @@ pub async fn regenerate_backup_codes(password: Option<String>) -> Result<Vec<Str
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::regenerate_backup_codes(&state, &me, password, &crate::backend::audit::Client::of_request()).await
+    super::server::regenerate_backup_codes(
+        &state,
+        &me,
+        password,
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await
 }
 
 #[server]
@@ -95,5 +121,12 @@ pub async fn disable_two_factor(password: String, code: String) -> Result<(), Ap
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::disable_two_factor(&state, &me, password, &code, &crate::backend::audit::Client::of_request()).await
+    super::server::disable_two_factor(
+        &state,
+        &me,
+        password,
+        &code,
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await
 }

@@ -13,7 +13,8 @@ const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 /// A fresh code, as shown to the user: `k7qd2-9xm4w`.
 pub fn new_code() -> String {
     let mut rng = rand::rngs::OsRng;
-    let raw: String = (0..CODE_CHARS).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    let raw: String =
+        (0..CODE_CHARS).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
     format!("{}-{}", &raw[..CODE_CHARS / 2], &raw[CODE_CHARS / 2..])
 }
 
@@ -33,7 +34,8 @@ pub fn normalise(input: &str) -> Option<String> {
             other => other,
         })
         .collect();
-    (cleaned.len() == CODE_CHARS && cleaned.bytes().all(|b| ALPHABET.contains(&b))).then_some(cleaned)
+    (cleaned.len() == CODE_CHARS && cleaned.bytes().all(|b| ALPHABET.contains(&b)))
+        .then_some(cleaned)
 }
 
 /// Whether input looks like a backup code rather than a 6-digit app code.

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use super::api::ChangePassword;
 use super::rules::{self, Strength};
 use crate::error::AppError;
-use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::focus::{focus_after_render, focus_first_invalid};
+use crate::ui::form_errors::{server_field_error, server_form_error};
 
 #[component]
 pub fn ChangePasswordSection(on_changed: Callback<()>) -> impl IntoView {

@@ -16,7 +16,6 @@ pub mod server;
 pub mod totp;
 mod two_factor;
 
-
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -12,9 +12,11 @@ use super::rules;
 /// taken from the 1,000,000-entry list of the `passablewords` crate (MIT; originally
 /// SecLists' "10 million passwords" top million). Shorter ones are refused by length.
 static COMMON_PASSWORDS_TEXT: &str = include_str!("common-passwords.txt");
-static COMMON_PASSWORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| COMMON_PASSWORDS_TEXT.lines().collect());
+static COMMON_PASSWORDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| COMMON_PASSWORDS_TEXT.lines().collect());
 
-pub const COMMON: &str = "This password is too common: it appears in lists of breached passwords. Choose another.";
+pub const COMMON: &str =
+    "This password is too common: it appears in lists of breached passwords. Choose another.";
 pub const PERSONAL: &str = "Don't use your name or email in your password.";
 
 /// How many entries the list has (the README and a test quote it).
@@ -73,7 +75,10 @@ mod tests {
     #[test]
     fn the_list_is_large_sorted_and_found() {
         assert!(common_password_count() >= 100_000);
-        assert!(COMMON_PASSWORDS.windows(2).all(|w| w[0] < w[1]), "the list must be sorted for binary search");
+        assert!(
+            COMMON_PASSWORDS.windows(2).all(|w| w[0] < w[1]),
+            "the list must be sorted for binary search"
+        );
         assert!(is_common("password1"));
         assert!(is_common("PassWord1"), "case does not make a common password safe");
         assert!(is_common("iloveyou"));
@@ -96,7 +101,7 @@ mod tests {
 
     #[test]
     fn short_name_parts_do_not_block_ordinary_words() {
-        assert!(!is_personal("sleepless nights forever", "m.lee@firm.test", "Marcus Lee") );
+        assert!(!is_personal("sleepless nights forever", "m.lee@firm.test", "Marcus Lee"));
         assert!(is_personal("marcus2026!!", "m.lee@firm.test", "Marcus Lee"));
     }
 

@@ -60,7 +60,9 @@ impl Strength {
 
     pub fn hint(self) -> &'static str {
         match self {
-            Strength::Empty | Strength::TooShort => "At least 8 characters. A few unrelated words make a strong one.",
+            Strength::Empty | Strength::TooShort => {
+                "At least 8 characters. A few unrelated words make a strong one."
+            }
             Strength::Weak | Strength::Fair => "Longer is stronger: 15 or more characters is best.",
             Strength::Strong => "Good length. Avoid anything others could guess about you.",
         }

@@ -12,10 +12,14 @@ use crate::backend::throttle::Key;
 use crate::backend::{AppState, passwords};
 use crate::error::AppError;
 
-const CODE_WRONG: &str = "That code is not correct. Enter the newest code from your app, or a backup code.";
+const CODE_WRONG: &str =
+    "That code is not correct. Enter the newest code from your app, or a backup code.";
 const CODE_REUSED: &str = "That code was already used. Wait for the next code in your app.";
 
-pub(super) async fn confirmed_credential(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<totp_credential::Model>, AppError> {
+pub(super) async fn confirmed_credential(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Option<totp_credential::Model>, AppError> {
     Ok(totp_credential::Entity::find_by_id(user_id)
         .filter(totp_credential::Column::ConfirmedAt.is_not_null())
         .one(db)
@@ -27,7 +31,10 @@ pub async fn has_two_factor(db: &impl ConnectionTrait, user_id: i32) -> Result<b
     Ok(confirmed_credential(db, user_id).await?.is_some())
 }
 
-async fn unused_backup_codes(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<backup_code::Model>, AppError> {
+async fn unused_backup_codes(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<backup_code::Model>, AppError> {
     Ok(backup_code::Entity::find()
         .filter(backup_code::Column::UserId.eq(user_id))
         .filter(backup_code::Column::UsedAt.is_null())
@@ -36,10 +43,13 @@ async fn unused_backup_codes(db: &impl ConnectionTrait, user_id: i32) -> Result<
         .await?)
 }
 
-
 /// Accepts a step for the user only if it is later than the last accepted one, in one
 /// conditional update: of two requests with the same code, exactly one changes the row.
-pub async fn accept_totp_step(db: &impl ConnectionTrait, user_id: i32, step: u64) -> Result<bool, AppError> {
+pub async fn accept_totp_step(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    step: u64,
+) -> Result<bool, AppError> {
     let step = step as i64;
     let updated = totp_credential::Entity::update_many()
         .col_expr(totp_credential::Column::LastUsedStep, sea_orm::sea_query::Expr::value(step))
@@ -63,16 +73,25 @@ pub enum SecondFactor {
 
 /// Checks a code from the app or a backup code, under the per-account and per-address
 /// limits. A backup code is used up by the check.
-pub async fn verify_second_factor(state: &AppState, user: &user::Model, input: &str, client: &Client) -> Result<SecondFactor, AppError> {
+pub async fn verify_second_factor(
+    state: &AppState,
+    user: &user::Model,
+    input: &str,
+    client: &Client,
+) -> Result<SecondFactor, AppError> {
     let keys = [Key::Account(user.email.clone()), Key::Address(client.address.clone())];
-    state.second_factor_throttle.check(&keys).map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    state
+        .second_factor_throttle
+        .check(&keys)
+        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
     let failure = |message: &str| match state.second_factor_throttle.record_failure(&keys) {
         Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
         None => AppError::field("code", message),
     };
 
     if totp::clean_code(input).is_some() {
-        let credential = confirmed_credential(&state.db, user.id).await?.ok_or_else(|| failure(CODE_WRONG))?;
+        let credential =
+            confirmed_credential(&state.db, user.id).await?.ok_or_else(|| failure(CODE_WRONG))?;
         let Some(step) = totp::matching_step(&credential.secret, input, totp::now_unix())? else {
             return Err(failure(CODE_WRONG));
         };

@@ -3,24 +3,26 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::api::{SecurityActivity, SecurityOverview, TwoFactorSetup};
 use super::second_factor::{confirmed_credential, has_two_factor, verify_second_factor};
 use super::{backup_codes, password_policy, rules, totp};
-use crate::backend::entities::{backup_code, pending_sign_in, security_event, session, totp_credential, user};
-use crate::backend::live::LiveEvent;
-use crate::backend::mail::messages;
-use crate::backend::session_store::{self, SignedIn};
-use crate::backend::throttle::Key;
-use crate::backend::{AppState, passwords};
-use crate::error::AppError;
 use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::display::{describe_user_agent, format_in_timezone};
+use crate::backend::entities::{
+    backup_code, pending_sign_in, security_event, session, totp_credential, user,
+};
+use crate::backend::live::LiveEvent;
+use crate::backend::mail::messages;
 use crate::backend::reauth::{check_password_for, require_recent_password};
+use crate::backend::session_store::{self, SignedIn};
+use crate::backend::throttle::Key;
 use crate::backend::users::load_user;
+use crate::backend::{AppState, passwords};
+use crate::error::AppError;
 
 /// An unconfirmed 2FA setup (secret shown, no code entered yet) expires after this.
 pub const SETUP_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
@@ -50,7 +52,8 @@ pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOvervie
         .map(|event| {
             let device = describe_user_agent(&event.user_agent);
             SecurityActivity {
-                what: SecurityEventKind::from_name(&event.kind).map_or_else(|| event.kind.clone(), |k| k.label().to_owned()),
+                what: SecurityEventKind::from_name(&event.kind)
+                    .map_or_else(|| event.kind.clone(), |k| k.label().to_owned()),
                 device: format!("{} on {}", device.browser, device.os),
                 address: event.client_address,
                 when: format_in_timezone(event.created_at, &user.timezone),
@@ -58,7 +61,9 @@ pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOvervie
         })
         .collect();
     Ok(SecurityOverview {
-        two_factor_since: credential.and_then(|c| c.confirmed_at).map(|at| format_in_timezone(at, &user.timezone)),
+        two_factor_since: credential
+            .and_then(|c| c.confirmed_at)
+            .map(|at| format_in_timezone(at, &user.timezone)),
         backup_codes_left,
         password_fresh: me.password_recently_confirmed(),
         activity,
@@ -95,12 +100,23 @@ pub async fn change_password(
     // The cheap checks first, all at once, so every problem shows next to its field.
     let mut fields = Vec::new();
     if change.current_password.is_empty() {
-        fields.push(crate::error::FieldError { field: "current_password".into(), message: "Enter your current password.".into() });
+        fields.push(crate::error::FieldError {
+            field: "current_password".into(),
+            message: "Enter your current password.".into(),
+        });
     }
-    if let Some(problem) = password_policy::problem(&change.new_password, &user.email, &user.full_name) {
-        fields.push(crate::error::FieldError { field: "new_password".into(), message: problem.into() });
+    if let Some(problem) =
+        password_policy::problem(&change.new_password, &user.email, &user.full_name)
+    {
+        fields.push(crate::error::FieldError {
+            field: "new_password".into(),
+            message: problem.into(),
+        });
     } else if change.confirm_password != change.new_password {
-        fields.push(crate::error::FieldError { field: "confirm_password".into(), message: rules::MISMATCH.into() });
+        fields.push(crate::error::FieldError {
+            field: "confirm_password".into(),
+            message: rules::MISMATCH.into(),
+        });
     }
     if !fields.is_empty() {
         return Err(AppError::Invalid { fields });
@@ -116,7 +132,10 @@ pub async fn change_password(
         .exec(&txn)
         .await?;
     // A sign-in half-way through its second step was started with the old password.
-    pending_sign_in::Entity::delete_many().filter(pending_sign_in::Column::UserId.eq(user.id)).exec(&txn).await?;
+    pending_sign_in::Entity::delete_many()
+        .filter(pending_sign_in::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
     let mut ended = Vec::new();
     if change.sign_out_others {
         ended = session::Entity::find()
@@ -127,7 +146,10 @@ pub async fn change_password(
             .into_iter()
             .map(|s| s.id)
             .collect();
-        session::Entity::delete_many().filter(session::Column::Id.is_in(ended.clone())).exec(&txn).await?;
+        session::Entity::delete_many()
+            .filter(session::Column::Id.is_in(ended.clone()))
+            .exec(&txn)
+            .await?;
     }
     let token = session_store::rotate_token(&txn, me.session_id).await?;
     txn.commit().await?;
@@ -142,7 +164,10 @@ pub async fn change_password(
         state,
         &user,
         "Your Kayse password was changed",
-        format!("The password of your Kayse account was changed from {} on {} ({})", device.browser, device.os, client.address),
+        format!(
+            "The password of your Kayse account was changed from {} on {} ({})",
+            device.browser, device.os, client.address
+        ),
     )
     .await;
     Ok((token, ended.len() as u64))
@@ -152,7 +177,11 @@ pub async fn change_password(
 
 /// Starts turning 2FA on: a new secret, shown as a QR code and as text. It is not a second
 /// factor until a code from it verifies (`confirm_two_factor`), and expires unconfirmed.
-pub async fn begin_two_factor(state: &AppState, me: &SignedIn, password: Option<String>) -> Result<TwoFactorSetup, AppError> {
+pub async fn begin_two_factor(
+    state: &AppState,
+    me: &SignedIn,
+    password: Option<String>,
+) -> Result<TwoFactorSetup, AppError> {
     require_recent_password(state, me, password).await?;
     let user = load_user(&state.db, me.user_id).await?;
     if has_two_factor(&state.db, user.id).await? {
@@ -179,14 +208,21 @@ pub async fn begin_two_factor(state: &AppState, me: &SignedIn, password: Option<
 
 /// Stores a new set of backup codes in place of the old one and returns them (the only
 /// time they exist in clear).
-async fn replace_backup_codes(txn: &impl ConnectionTrait, user_id: i32) -> Result<Vec<String>, AppError> {
+async fn replace_backup_codes(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<String>, AppError> {
     let codes = backup_codes::new_set();
     let mut hashes = Vec::with_capacity(codes.len());
     for code in &codes {
-        let normalised = backup_codes::normalise(code).ok_or_else(|| AppError::internal("backup code", "generated code did not normalise"))?;
+        let normalised = backup_codes::normalise(code)
+            .ok_or_else(|| AppError::internal("backup code", "generated code did not normalise"))?;
         hashes.push(passwords::hash_password(normalised).await?);
     }
-    backup_code::Entity::delete_many().filter(backup_code::Column::UserId.eq(user_id)).exec(txn).await?;
+    backup_code::Entity::delete_many()
+        .filter(backup_code::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
     let now = Utc::now();
     backup_code::Entity::insert_many(hashes.into_iter().map(|hash| backup_code::ActiveModel {
         user_id: Set(user_id),
@@ -201,29 +237,45 @@ async fn replace_backup_codes(txn: &impl ConnectionTrait, user_id: i32) -> Resul
 }
 
 /// Turns 2FA on when the code from the app verifies; returns the backup codes.
-pub async fn confirm_two_factor(state: &AppState, me: &SignedIn, code: &str, client: &Client) -> Result<Vec<String>, AppError> {
+pub async fn confirm_two_factor(
+    state: &AppState,
+    me: &SignedIn,
+    code: &str,
+    client: &Client,
+) -> Result<Vec<String>, AppError> {
     let user = load_user(&state.db, me.user_id).await?;
     let keys = [Key::Account(user.email.clone()), Key::Address(client.address.clone())];
-    state.second_factor_throttle.check(&keys).map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    state
+        .second_factor_throttle
+        .check(&keys)
+        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
     let setup = totp_credential::Entity::find_by_id(user.id)
         .filter(totp_credential::Column::ConfirmedAt.is_null())
         .one(&state.db)
         .await?
         .filter(|s| Utc::now() - s.created_at < SETUP_LIFETIME)
-        .ok_or_else(|| AppError::Rejected("This setup has expired. Choose Enable 2FA to start again.".into()))?;
+        .ok_or_else(|| {
+            AppError::Rejected("This setup has expired. Choose Enable 2FA to start again.".into())
+        })?;
     if totp::clean_code(code).is_none() {
         return Err(AppError::field("code", "Enter the 6-digit code from your app."));
     }
     let Some(step) = totp::matching_step(&setup.secret, code, totp::now_unix())? else {
         return Err(match state.second_factor_throttle.record_failure(&keys) {
             Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
-            None => AppError::field("code", "That code is not correct. Check that your phone's time is set automatically and enter the newest code."),
+            None => AppError::field(
+                "code",
+                "That code is not correct. Check that your phone's time is set automatically and enter the newest code.",
+            ),
         });
     };
     let txn = state.db.begin().await?;
     let confirmed = totp_credential::Entity::update_many()
         .col_expr(totp_credential::Column::ConfirmedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .col_expr(totp_credential::Column::LastUsedStep, sea_orm::sea_query::Expr::value(step as i64))
+        .col_expr(
+            totp_credential::Column::LastUsedStep,
+            sea_orm::sea_query::Expr::value(step as i64),
+        )
         .filter(totp_credential::Column::UserId.eq(user.id))
         .filter(totp_credential::Column::ConfirmedAt.is_null())
         .exec(&txn)
@@ -236,7 +288,13 @@ pub async fn confirm_two_factor(state: &AppState, me: &SignedIn, code: &str, cli
     state.second_factor_throttle.forget(&keys[0]);
     record(&state.db, user.id, SecurityEventKind::TwoFactorEnabled, client).await;
     tracing::info!(user_id = user.id, "two-factor authentication turned on");
-    notify(state, &user, "Two-factor authentication is on for your Kayse account", "Two-factor authentication was turned on for your Kayse account".into()).await;
+    notify(
+        state,
+        &user,
+        "Two-factor authentication is on for your Kayse account",
+        "Two-factor authentication was turned on for your Kayse account".into(),
+    )
+    .await;
     Ok(codes)
 }
 
@@ -259,7 +317,13 @@ pub async fn regenerate_backup_codes(
 }
 
 /// Turns 2FA off: needs the password and a current code or a backup code.
-pub async fn disable_two_factor(state: &AppState, me: &SignedIn, password: String, code: &str, client: &Client) -> Result<(), AppError> {
+pub async fn disable_two_factor(
+    state: &AppState,
+    me: &SignedIn,
+    password: String,
+    code: &str,
+    client: &Client,
+) -> Result<(), AppError> {
     let user = load_user(&state.db, me.user_id).await?;
     if !has_two_factor(&state.db, user.id).await? {
         return Err(AppError::Rejected("Two-factor authentication is already off.".into()));
@@ -275,10 +339,19 @@ pub async fn disable_two_factor(state: &AppState, me: &SignedIn, password: Strin
     verify_second_factor(state, &user, code, client).await?;
     let txn = state.db.begin().await?;
     totp_credential::Entity::delete_by_id(user.id).exec(&txn).await?;
-    backup_code::Entity::delete_many().filter(backup_code::Column::UserId.eq(user.id)).exec(&txn).await?;
+    backup_code::Entity::delete_many()
+        .filter(backup_code::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     record(&state.db, user.id, SecurityEventKind::TwoFactorDisabled, client).await;
     tracing::info!(user_id = user.id, "two-factor authentication turned off");
-    notify(state, &user, "Two-factor authentication is off for your Kayse account", "Two-factor authentication was turned off for your Kayse account".into()).await;
+    notify(
+        state,
+        &user,
+        "Two-factor authentication is off for your Kayse account",
+        "Two-factor authentication was turned off for your Kayse account".into(),
+    )
+    .await;
     Ok(())
 }

@@ -22,7 +22,8 @@ pub fn new_secret() -> String {
 }
 
 fn generator(secret_base32: &str) -> Result<Totp, AppError> {
-    let secret = Secret::try_from_base32(secret_base32).map_err(|e| AppError::internal("stored TOTP secret", format!("{e:?}")))?;
+    let secret = Secret::try_from_base32(secret_base32)
+        .map_err(|e| AppError::internal("stored TOTP secret", format!("{e:?}")))?;
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(DIGITS)
@@ -36,12 +37,17 @@ fn generator(secret_base32: &str) -> Result<Totp, AppError> {
 /// Only six digits, spaces allowed ("123 456" as some apps show it).
 pub fn clean_code(input: &str) -> Option<String> {
     let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
-    (digits.len() == DIGITS as usize && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    (digits.len() == DIGITS as usize && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(digits)
 }
 
 /// The step whose code this is, if it is the code of the step at `unix_seconds` or of one
 /// step either side.
-pub fn matching_step(secret_base32: &str, code: &str, unix_seconds: u64) -> Result<Option<u64>, AppError> {
+pub fn matching_step(
+    secret_base32: &str,
+    code: &str,
+    unix_seconds: u64,
+) -> Result<Option<u64>, AppError> {
     let Some(code) = clean_code(code) else { return Ok(None) };
     Ok(generator(secret_base32)?.check(&code, unix_seconds))
 }
@@ -106,7 +112,10 @@ pub fn qr_code_data_url(uri: &str) -> Result<String, AppError> {
         .dark_color(qrcode::render::svg::Color("#111827"))
         .light_color(qrcode::render::svg::Color("#ffffff"))
         .build();
-    Ok(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
+    Ok(format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    ))
 }
 
 #[cfg(test)]
@@ -167,7 +176,9 @@ mod tests {
     #[test]
     fn the_uri_and_qr_code_carry_the_secret() {
         let uri = otpauth_uri("JBSWY3DPEHPK3PXP", "alex@firm.test");
-        assert!(uri.starts_with("otpauth://totp/Kayse:alex@firm.test?secret=JBSWY3DPEHPK3PXP&issuer=Kayse"));
+        assert!(uri.starts_with(
+            "otpauth://totp/Kayse:alex@firm.test?secret=JBSWY3DPEHPK3PXP&issuer=Kayse"
+        ));
         let url = qr_code_data_url(&uri).unwrap();
         assert!(url.starts_with("data:image/svg+xml;base64,"));
         assert_eq!(grouped("ABCDEFGHIJ"), "ABCD EFGH IJ");

@@ -5,10 +5,13 @@
 
 use leptos::prelude::*;
 
-use super::api::{BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, RegenerateBackupCodes, SecurityOverview, TwoFactorSetup};
-use crate::ui::focus::focus_after_render;
+use super::api::{
+    BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, RegenerateBackupCodes, SecurityOverview,
+    TwoFactorSetup,
+};
 use crate::error::AppError;
 use crate::ui::copy::copy_text;
+use crate::ui::focus::focus_after_render;
 use crate::ui::form_errors::{server_field_error, server_form_error};
 
 /// Where the 2FA section is in its flows. Kept by the page, so reloading the overview
@@ -78,7 +81,11 @@ impl TwoFactorControls {
 }
 
 #[component]
-pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls, on_changed: Callback<()>) -> impl IntoView {
+pub fn TwoFactorSection(
+    overview: SecurityOverview,
+    controls: TwoFactorControls,
+    on_changed: Callback<()>,
+) -> impl IntoView {
     let flow = controls.flow;
     let enabled = overview.two_factor_since.is_some();
     let password_fresh = overview.password_fresh;
@@ -133,7 +140,11 @@ pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls,
     .into_any()
 }
 
-fn idle_actions(enabled: bool, controls: TwoFactorControls, start_enable: impl Fn(leptos::ev::MouseEvent) + 'static) -> AnyView {
+fn idle_actions(
+    enabled: bool,
+    controls: TwoFactorControls,
+    start_enable: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> AnyView {
     let flow = controls.flow;
     let begin_error = move || {
         controls.begin.value().with(|v| match v {
@@ -298,7 +309,11 @@ fn BackupCodesPanel(codes: Vec<String>, on_done: Callback<()>) -> impl IntoView 
 fn ConfirmRegenerate(controls: TwoFactorControls, password_fresh: bool) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let last_error = move || controls.regenerate.value().get().and_then(Result::err);
-    let needs_password = move || !password_fresh || matches!(last_error(), Some(AppError::ReauthRequired)) || last_error().and_then(|e| e.message_for("password")).is_some();
+    let needs_password = move || {
+        !password_fresh
+            || matches!(last_error(), Some(AppError::ReauthRequired))
+            || last_error().and_then(|e| e.message_for("password")).is_some()
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let password = Some(password.get_untracked()).filter(|p| !p.is_empty());
@@ -332,7 +347,9 @@ fn ConfirmRegenerate(controls: TwoFactorControls, password_fresh: bool) -> impl 
 fn ConfirmDisable(controls: TwoFactorControls) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
-    let field_error = move |field: &'static str| move || controls.disable.value().with(|v| server_field_error(v, field));
+    let field_error = move |field: &'static str| {
+        move || controls.disable.value().with(|v| server_field_error(v, field))
+    };
     let form_error = move || {
         controls.disable.value().with(|v| match v {
             Some(Err(AppError::Invalid { .. })) => None,
@@ -341,7 +358,10 @@ fn ConfirmDisable(controls: TwoFactorControls) -> impl IntoView {
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        controls.disable.dispatch(DisableTwoFactor { password: password.get_untracked(), code: code.get_untracked() });
+        controls.disable.dispatch(DisableTwoFactor {
+            password: password.get_untracked(),
+            code: code.get_untracked(),
+        });
     };
     view! {
         <form class="stack inset" on:submit=on_submit novalidate=true aria-labelledby="disable-heading">

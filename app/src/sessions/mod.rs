@@ -5,7 +5,6 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -73,7 +72,11 @@ fn SessionsList(
         Some(Ending::AllOthers { .. }) => end_others.value().get().and_then(Result::err),
         None => None,
     };
-    let needs_password = move || !password_fresh || matches!(last_error(), Some(AppError::ReauthRequired)) || last_error().and_then(|e| e.message_for("password")).is_some();
+    let needs_password = move || {
+        !password_fresh
+            || matches!(last_error(), Some(AppError::ReauthRequired))
+            || last_error().and_then(|e| e.message_for("password")).is_some()
+    };
     let pending = move || end_one.pending().get() || end_others.pending().get();
 
     // A finished action closes the dialog and says what happened; the list reloads itself.
@@ -114,9 +117,15 @@ fn SessionsList(
         None => String::new(),
     };
     let dialog_text = move || match ending.get() {
-        Some(Ending::One { label, .. }) => format!("{label} will be signed out at once and will need to sign in again."),
-        Some(Ending::AllOthers { count: 1 }) => "1 other session will be signed out at once. This device stays signed in.".to_owned(),
-        Some(Ending::AllOthers { count }) => format!("{count} other sessions will be signed out at once. This device stays signed in."),
+        Some(Ending::One { label, .. }) => {
+            format!("{label} will be signed out at once and will need to sign in again.")
+        }
+        Some(Ending::AllOthers { count: 1 }) => {
+            "1 other session will be signed out at once. This device stays signed in.".to_owned()
+        }
+        Some(Ending::AllOthers { count }) => format!(
+            "{count} other sessions will be signed out at once. This device stays signed in."
+        ),
         None => String::new(),
     };
     let confirm_label = move || match ending.get() {
@@ -173,7 +182,10 @@ fn SessionsList(
 }
 
 #[component]
-fn SessionRow(session: SessionView, on_end: impl Fn(Ending) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn SessionRow(
+    session: SessionView,
+    on_end: impl Fn(Ending) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let label = format!("{} on {}", session.browser, session.os);
     let end_label = label.clone();
     let id = session.id;

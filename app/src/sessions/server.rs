@@ -56,14 +56,21 @@ pub async fn list(state: &AppState, me: &SignedIn) -> Result<SessionList, AppErr
 }
 
 /// Ends one of the user's other sessions. Another user's session id is "not found".
-pub async fn end_one(state: &AppState, me: &SignedIn, session_id: i32, password: Option<String>) -> Result<(), AppError> {
+pub async fn end_one(
+    state: &AppState,
+    me: &SignedIn,
+    session_id: i32,
+    password: Option<String>,
+) -> Result<(), AppError> {
     let target = session::Entity::find_by_id(session_id)
         .filter(session::Column::UserId.eq(me.user_id))
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
     if target.id == me.session_id {
-        return Err(AppError::Rejected("To end this session, use Sign out in the avatar menu.".into()));
+        return Err(AppError::Rejected(
+            "To end this session, use Sign out in the avatar menu.".into(),
+        ));
     }
     require_recent_password(state, me, password).await?;
     session_store::end(&state.db, target.id).await?;
@@ -73,7 +80,11 @@ pub async fn end_one(state: &AppState, me: &SignedIn, session_id: i32, password:
 }
 
 /// Ends every session of the user except the current one; returns how many ended.
-pub async fn end_others(state: &AppState, me: &SignedIn, password: Option<String>) -> Result<u64, AppError> {
+pub async fn end_others(
+    state: &AppState,
+    me: &SignedIn,
+    password: Option<String>,
+) -> Result<u64, AppError> {
     require_recent_password(state, me, password).await?;
     let others: Vec<i32> = session::Entity::find()
         .filter(session::Column::UserId.eq(me.user_id))

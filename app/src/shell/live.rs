@@ -19,9 +19,14 @@ pub fn LiveChannel() -> impl IntoView {
         let on_signed_out = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             let _ = window().location().set_href("/sign-in");
         });
-        let _ = source.add_event_listener_with_callback("signed-out", on_signed_out.as_ref().unchecked_ref());
-        let on_notifications = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| notifications.bump());
-        let _ = source.add_event_listener_with_callback("notifications", on_notifications.as_ref().unchecked_ref());
+        let _ = source
+            .add_event_listener_with_callback("signed-out", on_signed_out.as_ref().unchecked_ref());
+        let on_notifications =
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| notifications.bump());
+        let _ = source.add_event_listener_with_callback(
+            "notifications",
+            on_notifications.as_ref().unchecked_ref(),
+        );
         // The listeners live as long as the event source, which lives as long as the page.
         on_signed_out.forget();
         on_notifications.forget();

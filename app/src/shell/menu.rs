@@ -4,9 +4,9 @@ use leptos::prelude::*;
 
 use super::api::{AccountSummary, CompanyChoice, SwitchCompany, company_unread_counts};
 use crate::auth::api::SignOut;
+use crate::notifications::NotificationsChanged;
 use crate::ui::Avatar;
 use crate::ui::focus::focus_left;
-use crate::notifications::NotificationsChanged;
 
 /// The avatar in the top-right corner and its menu. A disclosure (button + panel): Enter
 /// or Space opens it, Tab moves through the items, Escape closes it and returns focus.
@@ -51,7 +51,8 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
     };
 
     let label = format!("Account menu for {}", account.full_name);
-    let AccountSummary { full_name, email, initials, avatar_colour, avatar_url, companies, .. } = account;
+    let AccountSummary { full_name, email, initials, avatar_colour, avatar_url, companies, .. } =
+        account;
     view! {
         <div class="avatar-menu" node_ref=container on:keydown=on_keydown on:focusout=on_focusout>
             <button
@@ -115,7 +116,11 @@ fn CompanySwitcher(companies: Vec<CompanyChoice>) -> impl IntoView {
         company_unread_counts()
     });
     let unread_in = move |id: i32| {
-        unread.get().and_then(Result::ok).and_then(|counts| counts.iter().find(|(c, _)| *c == id).map(|(_, n)| *n)).unwrap_or(0)
+        unread
+            .get()
+            .and_then(Result::ok)
+            .and_then(|counts| counts.iter().find(|(c, _)| *c == id).map(|(_, n)| *n))
+            .unwrap_or(0)
     };
     let searchable = companies.len() > 8;
     Effect::new(move |_| {

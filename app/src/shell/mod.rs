@@ -10,10 +10,10 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 
-use crate::ui::AccountRefresh;
-use api::{AccountSummary, current_account};
 use crate::error::AppError;
 use crate::notifications::{NotificationBell, NotificationsChanged};
+use crate::ui::AccountRefresh;
+use api::{AccountSummary, current_account};
 use live::LiveChannel;
 use menu::AvatarMenu;
 

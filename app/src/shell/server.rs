@@ -10,7 +10,10 @@ use crate::error::AppError;
 
 /// The user's companies by name, the current one marked (after the membership check, so a
 /// removed membership is never shown as current).
-pub async fn company_choices(db: &DatabaseConnection, me: &SignedIn) -> Result<(Vec<CompanyChoice>, Option<CompanyScope>), AppError> {
+pub async fn company_choices(
+    db: &DatabaseConnection,
+    me: &SignedIn,
+) -> Result<(Vec<CompanyChoice>, Option<CompanyScope>), AppError> {
     let scope = match CompanyScope::current(db, me).await {
         Ok(scope) => Some(scope),
         Err(AppError::NoCompany) => None,
@@ -25,8 +28,10 @@ pub async fn company_choices(db: &DatabaseConnection, me: &SignedIn) -> Result<(
         .collect();
     let names = company_names(db, ids).await?;
     let current = scope.as_ref().map(|s| s.company_id);
-    let mut list: Vec<CompanyChoice> =
-        names.into_iter().map(|(id, name)| CompanyChoice { id, name, current: Some(id) == current }).collect();
+    let mut list: Vec<CompanyChoice> = names
+        .into_iter()
+        .map(|(id, name)| CompanyChoice { id, name, current: Some(id) == current })
+        .collect();
     list.sort_by_cached_key(|c| c.name.to_lowercase());
     Ok((list, scope))
 }

@@ -33,7 +33,8 @@ pub fn initials(full_name: &str) -> String {
 }
 
 /// Colours with at least 4.5:1 contrast against white initials.
-const AVATAR_COLOURS: [&str; 8] = ["#1d4ed8", "#047857", "#b45309", "#7c3aed", "#be123c", "#0f766e", "#4338ca", "#a21caf"];
+const AVATAR_COLOURS: [&str; 8] =
+    ["#1d4ed8", "#047857", "#b45309", "#7c3aed", "#be123c", "#0f766e", "#4338ca", "#a21caf"];
 
 /// A stable colour per user, so a person keeps their colour everywhere.
 pub fn avatar_colour(user_id: i32) -> &'static str {

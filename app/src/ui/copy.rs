@@ -8,6 +8,10 @@ pub fn copy_text(text: String, status: RwSignal<Option<String>>, done: &'static 
     let promise = clipboard.write_text(&text);
     leptos::task::spawn_local(async move {
         let copied = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-        status.set(Some(if copied { done.to_owned() } else { "Could not copy. Select the text and copy it instead.".to_owned() }));
+        status.set(Some(if copied {
+            done.to_owned()
+        } else {
+            "Could not copy. Select the text and copy it instead.".to_owned()
+        }));
     });
 }

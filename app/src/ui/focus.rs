@@ -12,7 +12,9 @@ fn focus_element(element: Option<web_sys::Element>) {
 
 /// Moves focus to the first field marked invalid, once the DOM shows the marks.
 pub fn focus_first_invalid() {
-    request_animation_frame(|| focus_element(document().query_selector("[aria-invalid=\"true\"]").ok().flatten()));
+    request_animation_frame(|| {
+        focus_element(document().query_selector("[aria-invalid=\"true\"]").ok().flatten())
+    });
 }
 
 /// Moves focus to the element with this id once the DOM has rendered it (a field that a

@@ -82,7 +82,11 @@ enum Avatars {
     CreatedAt,
 }
 
-fn foreign_key(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden), on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+fn foreign_key(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(on_delete).to_owned()
 }
 
@@ -113,7 +117,11 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Users::LastCompanyId))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
-                    .foreign_key(&mut foreign_key((Users::Table, Users::LastCompanyId), (Companies::Table, Companies::Id), ForeignKeyAction::SetNull))
+                    .foreign_key(&mut foreign_key(
+                        (Users::Table, Users::LastCompanyId),
+                        (Companies::Table, Companies::Id),
+                        ForeignKeyAction::SetNull,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -126,8 +134,16 @@ impl MigrationTrait for Migration {
                     .col(integer(Memberships::CompanyId))
                     .col(string(Memberships::Role))
                     .col(timestamp_with_time_zone(Memberships::CreatedAt))
-                    .foreign_key(&mut foreign_key((Memberships::Table, Memberships::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
-                    .foreign_key(&mut foreign_key((Memberships::Table, Memberships::CompanyId), (Companies::Table, Companies::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        (Memberships::Table, Memberships::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        (Memberships::Table, Memberships::CompanyId),
+                        (Companies::Table, Companies::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -156,16 +172,36 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Sessions::LastSeenAt))
                     .col(timestamp_with_time_zone(Sessions::ExpiresAt))
                     .col(timestamp_with_time_zone(Sessions::PasswordConfirmedAt))
-                    .foreign_key(&mut foreign_key((Sessions::Table, Sessions::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
-                    .foreign_key(&mut foreign_key((Sessions::Table, Sessions::CompanyId), (Companies::Table, Companies::Id), ForeignKeyAction::SetNull))
+                    .foreign_key(&mut foreign_key(
+                        (Sessions::Table, Sessions::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        (Sessions::Table, Sessions::CompanyId),
+                        (Companies::Table, Companies::Id),
+                        ForeignKeyAction::SetNull,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("sessions_user")
+                    .table(Sessions::Table)
+                    .col(Sessions::UserId)
+                    .to_owned(),
+            )
             .await?;
         manager
-            .create_index(Index::create().name("sessions_expires_at").table(Sessions::Table).col(Sessions::ExpiresAt).to_owned())
+            .create_index(
+                Index::create()
+                    .name("sessions_expires_at")
+                    .table(Sessions::Table)
+                    .col(Sessions::ExpiresAt)
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
@@ -177,7 +213,11 @@ impl MigrationTrait for Migration {
                     .col(string_uniq(EmailChanges::TokenHash))
                     .col(timestamp_with_time_zone(EmailChanges::CreatedAt))
                     .col(timestamp_with_time_zone(EmailChanges::ExpiresAt))
-                    .foreign_key(&mut foreign_key((EmailChanges::Table, EmailChanges::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        (EmailChanges::Table, EmailChanges::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -190,7 +230,11 @@ impl MigrationTrait for Migration {
                     .col(string(Avatars::ContentType))
                     .col(blob(Avatars::Bytes))
                     .col(timestamp_with_time_zone(Avatars::CreatedAt))
-                    .foreign_key(&mut foreign_key((Avatars::Table, Avatars::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        (Avatars::Table, Avatars::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -202,7 +246,11 @@ impl MigrationTrait for Migration {
                     .col(integer(KnownDevices::UserId))
                     .col(string(KnownDevices::Fingerprint))
                     .col(timestamp_with_time_zone(KnownDevices::CreatedAt))
-                    .foreign_key(&mut foreign_key((KnownDevices::Table, KnownDevices::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        (KnownDevices::Table, KnownDevices::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -218,7 +266,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("avatars_hash").table(Avatars::Table).col(Avatars::Hash).to_owned())
+            .create_index(
+                Index::create()
+                    .name("avatars_hash")
+                    .table(Avatars::Table)
+                    .col(Avatars::Hash)
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }

@@ -63,16 +63,30 @@ impl MigrationTrait for Migration {
                     .col(text(Cases::Description))
                     .col(timestamp_with_time_zone(Cases::CreatedAt))
                     .foreign_key(
-                        ForeignKey::create().from(Cases::Table, Cases::CompanyId).to(Companies::Table, Companies::Id).on_delete(ForeignKeyAction::Cascade),
+                        ForeignKey::create()
+                            .from(Cases::Table, Cases::CompanyId)
+                            .to(Companies::Table, Companies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
                     )
                     .foreign_key(
-                        ForeignKey::create().from(Cases::Table, Cases::AssigneeId).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::SetNull),
+                        ForeignKey::create()
+                            .from(Cases::Table, Cases::AssigneeId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
                     )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("cases_company_number").table(Cases::Table).col(Cases::CompanyId).col(Cases::Number).unique().to_owned())
+            .create_index(
+                Index::create()
+                    .name("cases_company_number")
+                    .table(Cases::Table)
+                    .col(Cases::CompanyId)
+                    .col(Cases::Number)
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
@@ -87,17 +101,35 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Tasks::CompletedAt))
                     .col(timestamp_with_time_zone(Tasks::CreatedAt))
                     .foreign_key(
-                        ForeignKey::create().from(Tasks::Table, Tasks::CompanyId).to(Companies::Table, Companies::Id).on_delete(ForeignKeyAction::Cascade),
+                        ForeignKey::create()
+                            .from(Tasks::Table, Tasks::CompanyId)
+                            .to(Companies::Table, Companies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
                     )
-                    .foreign_key(ForeignKey::create().from(Tasks::Table, Tasks::CaseId).to(Cases::Table, Cases::Id).on_delete(ForeignKeyAction::Cascade))
                     .foreign_key(
-                        ForeignKey::create().from(Tasks::Table, Tasks::AssigneeId).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::SetNull),
+                        ForeignKey::create()
+                            .from(Tasks::Table, Tasks::CaseId)
+                            .to(Cases::Table, Cases::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Tasks::Table, Tasks::AssigneeId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
                     )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("tasks_company_assignee").table(Tasks::Table).col(Tasks::CompanyId).col(Tasks::AssigneeId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("tasks_company_assignee")
+                    .table(Tasks::Table)
+                    .col(Tasks::CompanyId)
+                    .col(Tasks::AssigneeId)
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }

@@ -96,7 +96,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("backup_codes_user").table(BackupCodes::Table).col(BackupCodes::UserId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("backup_codes_user")
+                    .table(BackupCodes::Table)
+                    .col(BackupCodes::UserId)
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(

@@ -100,8 +100,15 @@ enum ApiTokens {
     RevokedAt,
 }
 
-fn cascade(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
+fn cascade(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -122,9 +129,18 @@ impl MigrationTrait for Migration {
                     .col(boolean(Notifications::InApp))
                     .col(timestamp_with_time_zone_null(Notifications::ReadAt))
                     .col(timestamp_with_time_zone(Notifications::CreatedAt))
-                    .foreign_key(&mut cascade((Notifications::Table, Notifications::CompanyId), (Companies::Table, Companies::Id)))
-                    .foreign_key(&mut cascade((Notifications::Table, Notifications::UserId), (Users::Table, Users::Id)))
-                    .foreign_key(&mut cascade((Notifications::Table, Notifications::CaseId), (Cases::Table, Cases::Id)))
+                    .foreign_key(&mut cascade(
+                        (Notifications::Table, Notifications::CompanyId),
+                        (Companies::Table, Companies::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        (Notifications::Table, Notifications::UserId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        (Notifications::Table, Notifications::CaseId),
+                        (Cases::Table, Cases::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -180,7 +196,10 @@ impl MigrationTrait for Migration {
                     .col(integer(TaskDueNotices::TaskId))
                     .col(timestamp_with_time_zone(TaskDueNotices::DueAt))
                     .col(timestamp_with_time_zone(TaskDueNotices::CreatedAt))
-                    .foreign_key(&mut cascade((TaskDueNotices::Table, TaskDueNotices::TaskId), (Tasks::Table, Tasks::Id)))
+                    .foreign_key(&mut cascade(
+                        (TaskDueNotices::Table, TaskDueNotices::TaskId),
+                        (Tasks::Table, Tasks::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -209,8 +228,14 @@ impl MigrationTrait for Migration {
                     .col(integer_null(ClientCommunications::DurationSeconds))
                     .col(double_null(ClientCommunications::Sentiment))
                     .col(timestamp_with_time_zone(ClientCommunications::ReceivedAt))
-                    .foreign_key(&mut cascade((ClientCommunications::Table, ClientCommunications::CompanyId), (Companies::Table, Companies::Id)))
-                    .foreign_key(&mut cascade((ClientCommunications::Table, ClientCommunications::CaseId), (Cases::Table, Cases::Id)))
+                    .foreign_key(&mut cascade(
+                        (ClientCommunications::Table, ClientCommunications::CompanyId),
+                        (Companies::Table, Companies::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        (ClientCommunications::Table, ClientCommunications::CaseId),
+                        (Cases::Table, Cases::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -227,7 +252,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(ApiTokens::CreatedAt))
                     .col(timestamp_with_time_zone_null(ApiTokens::LastUsedAt))
                     .col(timestamp_with_time_zone_null(ApiTokens::RevokedAt))
-                    .foreign_key(&mut cascade((ApiTokens::Table, ApiTokens::CompanyId), (Companies::Table, Companies::Id)))
+                    .foreign_key(&mut cascade(
+                        (ApiTokens::Table, ApiTokens::CompanyId),
+                        (Companies::Table, Companies::Id),
+                    ))
                     .to_owned(),
             )
             .await

@@ -29,7 +29,11 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(NotificationDeliveries::Table)
-                    .add_column(ColumnDef::new(NotificationDeliveries::ClaimedAt).timestamp_with_time_zone().null())
+                    .add_column(
+                        ColumnDef::new(NotificationDeliveries::ClaimedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -37,7 +41,9 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(NotificationSettings::Table)
-                    .add_column(ColumnDef::new(NotificationSettings::QuietStartMinutes).integer().null())
+                    .add_column(
+                        ColumnDef::new(NotificationSettings::QuietStartMinutes).integer().null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -45,7 +51,9 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(NotificationSettings::Table)
-                    .add_column(ColumnDef::new(NotificationSettings::QuietEndMinutes).integer().null())
+                    .add_column(
+                        ColumnDef::new(NotificationSettings::QuietEndMinutes).integer().null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -53,18 +61,39 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(NotificationSettings::Table)
-                    .add_column(ColumnDef::new(NotificationSettings::EmailDigest).string().not_null().default("off"))
+                    .add_column(
+                        ColumnDef::new(NotificationSettings::EmailDigest)
+                            .string()
+                            .not_null()
+                            .default("off"),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [NotificationSettings::QuietStartMinutes, NotificationSettings::QuietEndMinutes, NotificationSettings::EmailDigest] {
-            manager.alter_table(Table::alter().table(NotificationSettings::Table).drop_column(column).to_owned()).await?;
+        for column in [
+            NotificationSettings::QuietStartMinutes,
+            NotificationSettings::QuietEndMinutes,
+            NotificationSettings::EmailDigest,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(NotificationSettings::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
         }
         manager
-            .alter_table(Table::alter().table(NotificationDeliveries::Table).drop_column(NotificationDeliveries::ClaimedAt).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(NotificationDeliveries::Table)
+                    .drop_column(NotificationDeliveries::ClaimedAt)
+                    .to_owned(),
+            )
             .await
     }
 }

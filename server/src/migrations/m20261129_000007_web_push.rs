@@ -58,8 +58,15 @@ enum PushReceipts {
     CreatedAt,
 }
 
-fn cascade(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
+fn cascade(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -90,16 +97,26 @@ impl MigrationTrait for Migration {
                     .col(string(PushSubscriptions::DeviceName))
                     .col(timestamp_with_time_zone(PushSubscriptions::CreatedAt))
                     .col(timestamp_with_time_zone_null(PushSubscriptions::LastSuccessAt))
-                    .foreign_key(&mut cascade((PushSubscriptions::Table, PushSubscriptions::UserId), (Users::Table, Users::Id)))
+                    .foreign_key(&mut cascade(
+                        (PushSubscriptions::Table, PushSubscriptions::UserId),
+                        (Users::Table, Users::Id),
+                    ))
                     // Signing out (or being signed out) of a device stops its pushes: case
                     // details must not keep arriving on a computer nobody is signed in to.
-                    .foreign_key(&mut cascade((PushSubscriptions::Table, PushSubscriptions::SessionId), (Sessions::Table, Sessions::Id)))
+                    .foreign_key(&mut cascade(
+                        (PushSubscriptions::Table, PushSubscriptions::SessionId),
+                        (Sessions::Table, Sessions::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create().name("push_subscriptions_user").table(PushSubscriptions::Table).col(PushSubscriptions::UserId).to_owned(),
+                Index::create()
+                    .name("push_subscriptions_user")
+                    .table(PushSubscriptions::Table)
+                    .col(PushSubscriptions::UserId)
+                    .to_owned(),
             )
             .await?;
         manager
@@ -110,8 +127,14 @@ impl MigrationTrait for Migration {
                     .col(integer(PushReceipts::DeliveryId))
                     .col(integer(PushReceipts::SubscriptionId))
                     .col(timestamp_with_time_zone(PushReceipts::CreatedAt))
-                    .foreign_key(&mut cascade((PushReceipts::Table, PushReceipts::DeliveryId), (NotificationDeliveries::Table, NotificationDeliveries::Id)))
-                    .foreign_key(&mut cascade((PushReceipts::Table, PushReceipts::SubscriptionId), (PushSubscriptions::Table, PushSubscriptions::Id)))
+                    .foreign_key(&mut cascade(
+                        (PushReceipts::Table, PushReceipts::DeliveryId),
+                        (NotificationDeliveries::Table, NotificationDeliveries::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        (PushReceipts::Table, PushReceipts::SubscriptionId),
+                        (PushSubscriptions::Table, PushSubscriptions::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -129,7 +152,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [PushReceipts::Table.into_iden(), PushSubscriptions::Table.into_iden(), VapidKeys::Table.into_iden()] {
+        for table in [
+            PushReceipts::Table.into_iden(),
+            PushSubscriptions::Table.into_iden(),
+            VapidKeys::Table.into_iden(),
+        ] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())

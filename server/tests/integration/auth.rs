@@ -11,7 +11,16 @@ use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, spawn};
 #[tokio::test]
 async fn signing_in_sets_a_hardened_cookie_and_stores_only_the_token_hash() {
     let app = spawn().await;
-    let reply = app.call::<SignIn>(&[("email", "  Demo@Kayse.TEST "), ("password", DEMO_PASSWORD), ("next", "/settings/profile")], None).await;
+    let reply = app
+        .call::<SignIn>(
+            &[
+                ("email", "  Demo@Kayse.TEST "),
+                ("password", DEMO_PASSWORD),
+                ("next", "/settings/profile"),
+            ],
+            None,
+        )
+        .await;
     let cookie = reply.header("set-cookie").expect("a session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -32,8 +41,15 @@ async fn signing_in_sets_a_hardened_cookie_and_stores_only_the_token_hash() {
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = spawn().await;
-    let wrong_password = app.call::<SignIn>(&[("email", DEMO_EMAIL), ("password", "not-it"), ("next", "")], None).await;
-    let unknown = app.call::<SignIn>(&[("email", "nobody@kayse.test"), ("password", DEMO_PASSWORD), ("next", "")], None).await;
+    let wrong_password = app
+        .call::<SignIn>(&[("email", DEMO_EMAIL), ("password", "not-it"), ("next", "")], None)
+        .await;
+    let unknown = app
+        .call::<SignIn>(
+            &[("email", "nobody@kayse.test"), ("password", DEMO_PASSWORD), ("next", "")],
+            None,
+        )
+        .await;
     assert_eq!(wrong_password.app_error(), AppError::InvalidCredentials);
     assert_eq!(unknown.app_error(), AppError::InvalidCredentials);
     assert_eq!(wrong_password.status, unknown.status);
@@ -45,15 +61,23 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
 async fn repeated_failures_lock_the_account_even_for_the_right_password() {
     let app = spawn().await;
     for _ in 0..5 {
-        let reply = app.call::<SignIn>(&[("email", DEMO_EMAIL), ("password", "guess"), ("next", "")], None).await;
+        let reply = app
+            .call::<SignIn>(&[("email", DEMO_EMAIL), ("password", "guess"), ("next", "")], None)
+            .await;
         assert_eq!(reply.app_error(), AppError::InvalidCredentials);
     }
-    let sixth = app.call::<SignIn>(&[("email", DEMO_EMAIL), ("password", "guess"), ("next", "")], None).await;
+    let sixth = app
+        .call::<SignIn>(&[("email", DEMO_EMAIL), ("password", "guess"), ("next", "")], None)
+        .await;
     assert_eq!(sixth.app_error(), AppError::RateLimited { retry_after_seconds: 30 });
     assert_eq!(sixth.app_error().to_string(), "Too many attempts. Try again in 30 seconds.");
     // From another address too: the lock is on the account.
     let right = app
-        .call_from::<SignIn>(&[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD), ("next", "")], None, "198.51.100.7")
+        .call_from::<SignIn>(
+            &[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD), ("next", "")],
+            None,
+            "198.51.100.7",
+        )
         .await;
     assert!(matches!(right.app_error(), AppError::RateLimited { .. }));
     assert!(right.session_token().is_none());
@@ -64,14 +88,31 @@ async fn one_address_guessing_many_accounts_is_slowed_down() {
     let app = spawn().await;
     for i in 0..20 {
         let email = format!("person{i}@kayse.test");
-        let reply = app.call_from::<SignIn>(&[("email", &email), ("password", "guess"), ("next", "")], None, "203.0.113.5").await;
+        let reply = app
+            .call_from::<SignIn>(
+                &[("email", &email), ("password", "guess"), ("next", "")],
+                None,
+                "203.0.113.5",
+            )
+            .await;
         assert_eq!(reply.app_error(), AppError::InvalidCredentials);
     }
-    let next = app.call_from::<SignIn>(&[("email", "other@kayse.test"), ("password", "guess"), ("next", "")], None, "203.0.113.5").await;
+    let next = app
+        .call_from::<SignIn>(
+            &[("email", "other@kayse.test"), ("password", "guess"), ("next", "")],
+            None,
+            "203.0.113.5",
+        )
+        .await;
     assert!(matches!(next.app_error(), AppError::RateLimited { .. }));
     // Another address is not affected.
-    let elsewhere =
-        app.call_from::<SignIn>(&[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD), ("next", "")], None, "192.0.2.1").await;
+    let elsewhere = app
+        .call_from::<SignIn>(
+            &[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD), ("next", "")],
+            None,
+            "192.0.2.1",
+        )
+        .await;
     assert!(elsewhere.session_token().is_some());
 }
 
@@ -106,7 +147,10 @@ async fn sign_out_ends_the_session_on_the_server() {
     assert_eq!(app.call::<GetProfile>(&[], Some(&token)).await.app_error(), AppError::Unauthorized);
     let page = app.get("/settings/profile", Some(&token)).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert!(page.header("set-cookie").unwrap().contains("Max-Age=0"), "the stale cookie is cleared");
+    assert!(
+        page.header("set-cookie").unwrap().contains("Max-Age=0"),
+        "the stale cookie is cleared"
+    );
 }
 
 #[tokio::test]
@@ -125,15 +169,24 @@ async fn expired_and_idle_sessions_are_refused() {
         active.update(&app.state.db).await.unwrap();
     }
     for token in [absolute, idle] {
-        assert_eq!(app.call::<GetProfile>(&[], Some(&token)).await.app_error(), AppError::Unauthorized);
+        assert_eq!(
+            app.call::<GetProfile>(&[], Some(&token)).await.app_error(),
+            AppError::Unauthorized
+        );
     }
-    assert!(session::Entity::find().all(&app.state.db).await.unwrap().is_empty(), "expired rows are deleted");
+    assert!(
+        session::Entity::find().all(&app.state.db).await.unwrap().is_empty(),
+        "expired rows are deleted"
+    );
 }
 
 #[tokio::test]
 async fn a_forged_or_unknown_token_is_refused() {
     let app = spawn().await;
     let forged = "ab".repeat(32);
-    assert_eq!(app.call::<GetProfile>(&[], Some(&forged)).await.app_error(), AppError::Unauthorized);
+    assert_eq!(
+        app.call::<GetProfile>(&[], Some(&forged)).await.app_error(),
+        AppError::Unauthorized
+    );
     assert_eq!(app.call::<GetProfile>(&[], None).await.app_error(), AppError::Unauthorized);
 }

@@ -15,8 +15,8 @@ use app::notifications::events::{Digest, Event, Method};
 use app::notifications::server as preferences;
 use chrono::{DateTime, SubsecRound, Timelike, Utc};
 use chrono_tz::Tz;
-use mailin_embedded::{Handler, Response, Server, response};
 use mail_parser::MessageParser;
+use mailin_embedded::{Handler, Response, Server, response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::harness::{TestApp, spawn};
@@ -104,21 +104,43 @@ fn smtp(app: &TestApp) -> (AppState, Inbox) {
     std::thread::spawn(move || {
         let _ = server.serve();
     });
-    let settings = SmtpSettings { host: "127.0.0.1".into(), port, security: SmtpSecurity::None, username: None, password: None };
+    let settings = SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+    };
     let mailer = Mailer::smtp(&settings, "Kayse <notifications@kayse.test>").unwrap();
     (AppState { mailer, ..app.state.clone() }, inbox)
 }
 
 async fn person(app: &TestApp, name: &str) -> user::Model {
-    user::Entity::find().filter(user::Column::FullName.eq(name)).one(&app.state.db).await.unwrap().unwrap()
+    user::Entity::find()
+        .filter(user::Column::FullName.eq(name))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn case_numbered(app: &TestApp, number: &str) -> case::Model {
-    case::Entity::find().filter(case::Column::Number.eq(number)).one(&app.state.db).await.unwrap().unwrap()
+    case::Entity::find()
+        .filter(case::Column::Number.eq(number))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// A notification for `recipient` on `case`, with email on for its event.
-async fn notify(app: &TestApp, recipient: &user::Model, case: &case::Model, event: Event, title: &str) -> i32 {
+async fn notify(
+    app: &TestApp,
+    recipient: &user::Model,
+    case: &case::Model,
+    event: Event,
+    title: &str,
+) -> i32 {
     preferences::set(&app.state.db, recipient.id, event, Method::Email, true).await.unwrap();
     let occurrence = Occurrence {
         company_id: case.company_id,
@@ -149,7 +171,14 @@ async fn a_notification_email_arrives_with_its_subject_body_and_links() {
     let (state, inbox) = smtp(&app);
     let priya = person(&app, "Priya Shah").await;
     let chen = case_numbered(&app, "HL-2026-030").await;
-    let id = notify(&app, &priya, &chen, Event::CaseAssigned, "Case assigned: HL-2026-030 · Chen Immigration Petition").await;
+    let id = notify(
+        &app,
+        &priya,
+        &chen,
+        Event::CaseAssigned,
+        "Case assigned: HL-2026-030 · Chen Immigration Petition",
+    )
+    .await;
 
     let report = worker::run_pass(&state, Utc::now()).await.unwrap();
     assert_eq!(report.sent, 1, "{report:?}");
@@ -161,7 +190,10 @@ async fn a_notification_email_arrives_with_its_subject_body_and_links() {
     let case_link = format!("http://kayse.test:3000/cases/{}", chen.id);
     for body in [&message.text, &message.html] {
         assert!(body.contains(&case_link), "a link to the case: {body}");
-        assert!(body.contains("http://kayse.test:3000/settings/notifications"), "a link to the preferences: {body}");
+        assert!(
+            body.contains("http://kayse.test:3000/settings/notifications"),
+            "a link to the preferences: {body}"
+        );
         assert!(body.contains("The details of it."), "{body}");
     }
     assert!(message.html.contains("Open the case"));
@@ -190,10 +222,21 @@ async fn temporary_failures_are_retried_with_backoff_and_permanent_ones_fail() {
     assert_eq!((row.status.as_str(), row.attempts), ("pending", 1));
     assert!(row.last_error.as_deref().unwrap_or_default().contains("451"), "{:?}", row.last_error);
     assert_eq!(row.next_attempt_at, t0 + chrono::Duration::seconds(30));
-    assert_eq!(worker::run_pass(&state, t0 + chrono::Duration::seconds(10)).await.unwrap(), worker::PassReport::default(), "not before its time");
-    assert_eq!(worker::run_pass(&state, t0 + chrono::Duration::seconds(31)).await.unwrap().retried, 1);
+    assert_eq!(
+        worker::run_pass(&state, t0 + chrono::Duration::seconds(10)).await.unwrap(),
+        worker::PassReport::default(),
+        "not before its time"
+    );
+    assert_eq!(
+        worker::run_pass(&state, t0 + chrono::Duration::seconds(31)).await.unwrap().retried,
+        1
+    );
     let row = delivery_of(&app, id).await;
-    assert_eq!(row.next_attempt_at, t0 + chrono::Duration::seconds(31) + chrono::Duration::seconds(60), "the wait doubles");
+    assert_eq!(
+        row.next_attempt_at,
+        t0 + chrono::Duration::seconds(31) + chrono::Duration::seconds(60),
+        "the wait doubles"
+    );
     assert_eq!(worker::run_pass(&state, t0 + chrono::Duration::seconds(95)).await.unwrap().sent, 1);
     assert_eq!(inbox.messages().len(), 1);
 
@@ -203,7 +246,10 @@ async fn temporary_failures_are_retried_with_backoff_and_permanent_ones_fail() {
     assert_eq!(worker::run_pass(&state, Utc::now()).await.unwrap().failed, 1);
     let row = delivery_of(&app, other).await;
     assert_eq!(row.status, "failed");
-    assert!(worker::run_pass(&state, Utc::now() + chrono::Duration::days(1)).await.unwrap() == worker::PassReport::default());
+    assert!(
+        worker::run_pass(&state, Utc::now() + chrono::Duration::days(1)).await.unwrap()
+            == worker::PassReport::default()
+    );
 }
 
 #[tokio::test]
@@ -216,8 +262,15 @@ async fn a_delivery_claimed_by_a_worker_that_died_is_sent_once_after_the_lease()
     let t0 = Utc::now();
     // A worker claims it, then dies before sending.
     assert!(worker::claim(&state, delivery_of(&app, id).await.id, t0).await.unwrap());
-    assert_eq!(worker::run_pass(&state, t0 + chrono::Duration::minutes(1)).await.unwrap().sent, 0, "still claimed");
-    assert_eq!(worker::run_pass(&state, t0 + LEASE + chrono::Duration::seconds(1)).await.unwrap().sent, 1);
+    assert_eq!(
+        worker::run_pass(&state, t0 + chrono::Duration::minutes(1)).await.unwrap().sent,
+        0,
+        "still claimed"
+    );
+    assert_eq!(
+        worker::run_pass(&state, t0 + LEASE + chrono::Duration::seconds(1)).await.unwrap().sent,
+        1
+    );
     worker::run_pass(&state, t0 + LEASE * 3).await.unwrap();
     assert_eq!(inbox.messages().len(), 1, "sent exactly once");
 }
@@ -259,7 +312,8 @@ async fn quiet_hours_hold_email_until_they_end_and_in_app_is_never_held() {
     let end = (start + 120) % (24 * 60);
     preferences::set_quiet_hours(&app.state.db, priya.id, Some((start, end))).await.unwrap();
     let chen = case_numbered(&app, "HL-2026-030").await;
-    let id = notify(&app, &priya, &chen, Event::CaseAssigned, "Case assigned during quiet hours").await;
+    let id =
+        notify(&app, &priya, &chen, Event::CaseAssigned, "Case assigned during quiet hours").await;
     let now = now + chrono::Duration::seconds(1);
 
     let report = worker::run_pass(&state, now).await.unwrap();
@@ -271,10 +325,17 @@ async fn quiet_hours_hold_email_until_they_end_and_in_app_is_never_held() {
     assert_eq!(local_half_hour(ends, tz), end, "held until the end of the window, local time");
     assert!(ends > now && ends <= now + chrono::Duration::hours(2));
     // The in-app notification is there already.
-    let stored = app::backend::entities::notification::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap();
+    let stored = app::backend::entities::notification::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(stored.in_app);
 
-    assert_eq!(worker::run_pass(&state, ends - chrono::Duration::seconds(1)).await.unwrap().sent, 0);
+    assert_eq!(
+        worker::run_pass(&state, ends - chrono::Duration::seconds(1)).await.unwrap().sent,
+        0
+    );
     assert_eq!(worker::run_pass(&state, ends).await.unwrap().sent, 1);
     assert_eq!(inbox.messages().len(), 1);
 }
@@ -307,14 +368,26 @@ async fn a_digest_sends_one_email_per_period_grouped_by_company_and_case() {
     assert_eq!(messages.len(), 1, "one email for the period");
     let digest = decode(&messages[0]);
     assert_eq!(digest.subject, "Your Kayse digest: 4 notifications");
-    let harper = company::Entity::find().filter(company::Column::Name.eq("Harper & Lowe LLP")).one(&app.state.db).await.unwrap().unwrap();
+    let harper = company::Entity::find()
+        .filter(company::Column::Name.eq("Harper & Lowe LLP"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     // Grouped: each company once, each case once.
     let text = &digest.text;
-    assert!(digest.html.contains("<h2 style=\"font-size:18px\">Harper &amp; Lowe LLP</h2>"), "{}", digest.html);
+    assert!(
+        digest.html.contains("<h2 style=\"font-size:18px\">Harper &amp; Lowe LLP</h2>"),
+        "{}",
+        digest.html
+    );
     assert_eq!(text.matches(&harper.name).count(), 1, "{text}");
     assert_eq!(text.matches("Reyes Legal Group").count(), 1);
     assert_eq!(text.matches("HL-2026-014 · Smith v. Ridgeway Logistics").count(), 1);
     assert!(text.find("Harper").unwrap() < text.find("HL-2026-014 ·").unwrap());
     assert!(text.find("Reyes Legal Group").unwrap() < text.find("RLG-114 ·").unwrap());
-    assert!(worker::run_pass(&state, period_end + chrono::Duration::hours(2)).await.unwrap() == worker::PassReport::default());
+    assert!(
+        worker::run_pass(&state, period_end + chrono::Duration::hours(2)).await.unwrap()
+            == worker::PassReport::default()
+    );
 }

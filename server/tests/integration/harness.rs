@@ -36,12 +36,18 @@ impl Reply {
     }
 
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not the expected JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not the expected JSON ({e}): {}", self.text()))
     }
 
     /// The typed error a server function answered with.
     pub fn app_error(&self) -> AppError {
-        assert!(!self.status.is_success(), "expected an error, got {}: {}", self.status, self.text());
+        assert!(
+            !self.status.is_success(),
+            "expected an error, got {}: {}",
+            self.status,
+            self.text()
+        );
         self.json()
     }
 
@@ -61,7 +67,10 @@ impl Reply {
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix(prefix.as_str()).map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
+            .find_map(|c| {
+                c.strip_prefix(prefix.as_str())
+                    .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+            })
             .filter(|t| !t.is_empty())
     }
 }
@@ -112,7 +121,10 @@ impl TestApp {
         // holding the whole run.
         let limit = std::time::Duration::from_secs(60);
         let response: Response<Body> =
-            tokio::time::timeout(limit, self.router.clone().oneshot(request)).await.expect("no response within 60 s").unwrap();
+            tokio::time::timeout(limit, self.router.clone().oneshot(request))
+                .await
+                .expect("no response within 60 s")
+                .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let body = tokio::time::timeout(limit, response.into_body().collect())
@@ -137,16 +149,36 @@ impl TestApp {
         self.call_from::<F>(form, token, "127.0.0.1").await
     }
 
-    pub async fn call_from<F: ServerFn>(&self, form: &[(&str, &str)], token: Option<&str>, ip: &str) -> Reply {
-        let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-        let mut request = browser_post::<F>("application/x-www-form-urlencoded", token).body(Body::from(body)).unwrap();
+    pub async fn call_from<F: ServerFn>(
+        &self,
+        form: &[(&str, &str)],
+        token: Option<&str>,
+        ip: &str,
+    ) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = browser_post::<F>("application/x-www-form-urlencoded", token)
+            .body(Body::from(body))
+            .unwrap();
         request.extensions_mut().insert(from_address(ip));
         self.send(request).await
     }
 
     /// Calls a server function with a raw Cookie header (for cookies other than the session's).
-    pub async fn call_with_cookie<F: ServerFn>(&self, form: &[(&str, &str)], cookie: &str, ip: &str) -> Reply {
-        let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+    pub async fn call_with_cookie<F: ServerFn>(
+        &self,
+        form: &[(&str, &str)],
+        cookie: &str,
+        ip: &str,
+    ) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let mut request = browser_post::<F>("application/x-www-form-urlencoded", None)
             .header(header::COOKIE, cookie)
             .body(Body::from(body))
@@ -157,7 +189,12 @@ impl TestApp {
 
     /// Posts the sign-in form and returns the whole reply (for sign-ins that do not simply succeed).
     pub async fn sign_in_reply(&self, email: &str, password: &str, ip: &str) -> Reply {
-        self.call_from::<app::auth::api::SignIn>(&[("email", email), ("password", password), ("next", "")], None, ip).await
+        self.call_from::<app::auth::api::SignIn>(
+            &[("email", email), ("password", password), ("next", "")],
+            None,
+            ip,
+        )
+        .await
     }
 
     /// Calls a multipart server function (the profile form).
@@ -168,7 +205,10 @@ impl TestApp {
             body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
             match part {
                 Part::Text(name, value) => {
-                    body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                            .as_bytes(),
+                    );
                     body.extend_from_slice(value.as_bytes());
                 }
                 Part::File { name, file_name, content_type, bytes } => {
@@ -182,10 +222,11 @@ impl TestApp {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let request = browser_post::<F>(&format!("multipart/form-data; boundary={boundary}"), token)
-            .header(header::CONTENT_LENGTH, body.len())
-            .body(Body::from(body))
-            .unwrap();
+        let request =
+            browser_post::<F>(&format!("multipart/form-data; boundary={boundary}"), token)
+                .header(header::CONTENT_LENGTH, body.len())
+                .body(Body::from(body))
+                .unwrap();
         self.send(request).await
     }
 
@@ -194,7 +235,13 @@ impl TestApp {
     }
 
     /// Signs in from a given browser (user agent) and client address.
-    pub async fn sign_in_with(&self, email: &str, password: &str, user_agent: &str, ip: &str) -> String {
+    pub async fn sign_in_with(
+        &self,
+        email: &str,
+        password: &str,
+        user_agent: &str,
+        ip: &str,
+    ) -> String {
         use leptos::server_fn::ServerFn;
         let body = format!("email={}&password={}&next=", encode(email), encode(password));
         let mut request = Request::post(app::auth::api::SignIn::PATH)
@@ -205,7 +252,9 @@ impl TestApp {
             .unwrap();
         request.extensions_mut().insert(from_address(ip));
         let reply = self.send(request).await;
-        reply.session_token().unwrap_or_else(|| panic!("sign-in failed: {} {}", reply.status, reply.text()))
+        reply
+            .session_token()
+            .unwrap_or_else(|| panic!("sign-in failed: {} {}", reply.status, reply.text()))
     }
 
     pub async fn sign_in_demo(&self) -> String {
@@ -220,7 +269,11 @@ impl TestApp {
     /// The messages in the development outbox, oldest first.
     pub fn outbox_messages(&self) -> Vec<serde_json::Value> {
         let mut files: Vec<_> = std::fs::read_dir(&self.outbox)
-            .map(|dir| dir.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect())
+            .map(|dir| {
+                dir.map(|e| e.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                    .collect()
+            })
             .unwrap_or_default();
         files.sort();
         files.iter().map(|f| serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap()).collect()
@@ -228,7 +281,10 @@ impl TestApp {
 }
 
 /// A POST to a server function with the headers a same-origin browser fetch sends.
-pub fn browser_post<F: ServerFn>(content_type: &str, token: Option<&str>) -> axum::http::request::Builder {
+pub fn browser_post<F: ServerFn>(
+    content_type: &str,
+    token: Option<&str>,
+) -> axum::http::request::Builder {
     let builder = Request::post(F::PATH)
         .header(header::CONTENT_TYPE, content_type)
         .header(header::ACCEPT, "application/json")
@@ -261,7 +317,9 @@ fn encode(value: &str) -> String {
 /// A real PNG of the given size.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
     use image::ImageEncoder;
-    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new(&mut out)
         .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)

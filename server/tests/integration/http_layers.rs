@@ -26,11 +26,22 @@ async fn cross_origin_posts_are_refused() {
     assert!(evil_origin.session_token().is_none());
     let cross_site = app.send(sign_in_request(None, Some("cross-site"))).await;
     assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
-    let same_site_other_origin = app.send(sign_in_request(Some("http://kayse.test:3000"), Some("same-site"))).await;
-    assert_eq!(same_site_other_origin.status, StatusCode::FORBIDDEN, "a sibling subdomain is not us");
+    let same_site_other_origin =
+        app.send(sign_in_request(Some("http://kayse.test:3000"), Some("same-site"))).await;
+    assert_eq!(
+        same_site_other_origin.status,
+        StatusCode::FORBIDDEN,
+        "a sibling subdomain is not us"
+    );
 
-    let same_origin = app.send(sign_in_request(Some("http://kayse.test:3000"), Some("same-origin"))).await;
-    assert!(same_origin.session_token().is_some(), "{}: {}", same_origin.status, same_origin.text());
+    let same_origin =
+        app.send(sign_in_request(Some("http://kayse.test:3000"), Some("same-origin"))).await;
+    assert!(
+        same_origin.session_token().is_some(),
+        "{}: {}",
+        same_origin.status,
+        same_origin.text()
+    );
 }
 
 #[tokio::test]
@@ -42,8 +53,15 @@ async fn every_page_carries_the_security_headers() {
     assert!(csp.contains("object-src 'none'"), "{csp}");
     let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
     assert!(nonce.len() >= 22);
-    assert!(page.text().contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the header's nonce");
-    assert_ne!(app.get("/sign-in", None).await.header("content-security-policy").unwrap(), csp, "a fresh nonce per request");
+    assert!(
+        page.text().contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the header's nonce"
+    );
+    assert_ne!(
+        app.get("/sign-in", None).await.header("content-security-policy").unwrap(),
+        csp,
+        "a fresh nonce per request"
+    );
     assert_eq!(page.header("x-content-type-options").as_deref(), Some("nosniff"));
     assert_eq!(page.header("x-frame-options").as_deref(), Some("DENY"));
     assert_eq!(page.header("referrer-policy").as_deref(), Some("same-origin"));

@@ -6,26 +6,34 @@
 use std::collections::BTreeSet;
 
 use app::auth::api::{SignIn, SignOut, VerifySignIn};
-use app::shell::api::CurrentAccount;
 use app::backend::entities::{api_token, case, company, notification, task, user};
 use app::cases::api::{
-    AssignCase, CaseCompany, CaseDetail, CaseSummary, CompanyRef, GetCase, ListCases, MyTasks, SwitchToCaseCompany, TaskView,
+    AssignCase, CaseCompany, CaseDetail, CaseSummary, CompanyRef, GetCase, ListCases, MyTasks,
+    SwitchToCaseCompany, TaskView,
 };
-use app::shell::api::{CompanyUnreadCounts, SwitchCompany};
-use app::company_settings::api::{CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, RevokeApiToken};
+use app::company_settings::api::{
+    CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, RevokeApiToken,
+};
 use app::error::AppError;
 use app::notifications::api::{
-    GetNotificationCenter, GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
-    SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
+    GetNotificationCenter, GetNotificationPreferences, MarkAllNotificationsRead,
+    MarkNotificationRead, NotificationCenter, SetEmailDigest, SetNotificationPreference,
+    SetQuietHours, SetTaskDueLead,
 };
-use app::notifications::push::api::{GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush};
+use app::notifications::push::api::{
+    GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush,
+};
 use app::profile::api::{
-    CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange, ResendEmailChange, SaveProfile,
+    CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange,
+    ResendEmailChange, SaveProfile,
 };
 use app::security::api::{
-    BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview, RegenerateBackupCodes,
+    BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview,
+    RegenerateBackupCodes,
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
+use app::shell::api::CurrentAccount;
+use app::shell::api::{CompanyUnreadCounts, SwitchCompany};
 use leptos::server_fn::ServerFn;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -91,8 +99,10 @@ fn company_scoped() -> Vec<&'static str> {
 
 #[test]
 fn every_server_function_is_classified() {
-    let registered: BTreeSet<&str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
-    let classified: BTreeSet<&str> = not_company_scoped().into_iter().chain(company_scoped()).collect();
+    let registered: BTreeSet<&str> =
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    let classified: BTreeSet<&str> =
+        not_company_scoped().into_iter().chain(company_scoped()).collect();
     let missing: Vec<_> = classified.difference(&registered).collect();
     assert!(missing.is_empty(), "classified but not registered (renamed?): {missing:?}");
     let unclassified: Vec<_> = registered.difference(&classified).collect();
@@ -110,10 +120,28 @@ struct OtherCompany {
 }
 
 async fn other_company(app: &TestApp) -> OtherCompany {
-    let reyes = company::Entity::find().filter(company::Column::Name.eq("Reyes Legal Group")).one(&app.state.db).await.unwrap().unwrap();
-    let cases = case::Entity::find().filter(case::Column::CompanyId.eq(reyes.id)).all(&app.state.db).await.unwrap();
-    let tasks = task::Entity::find().filter(task::Column::CompanyId.eq(reyes.id)).all(&app.state.db).await.unwrap();
-    let dana = user::Entity::find().filter(user::Column::FullName.eq("Dana Reyes")).one(&app.state.db).await.unwrap().unwrap();
+    let reyes = company::Entity::find()
+        .filter(company::Column::Name.eq("Reyes Legal Group"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let cases = case::Entity::find()
+        .filter(case::Column::CompanyId.eq(reyes.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let tasks = task::Entity::find()
+        .filter(task::Column::CompanyId.eq(reyes.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let dana = user::Entity::find()
+        .filter(user::Column::FullName.eq("Dana Reyes"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     OtherCompany {
         case_ids: cases.iter().map(|c| c.id).collect(),
         case_numbers: cases.iter().map(|c| c.number.clone()).collect(),
@@ -132,10 +160,20 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
     let token = app.sign_in_demo().await; // working in Harper & Lowe LLP
     let other = other_company(&app).await;
     assert!(!other.case_ids.is_empty() && !other.task_titles.is_empty());
-    let harper_case = case::Entity::find().filter(case::Column::Number.eq("HL-2026-030")).one(&app.state.db).await.unwrap().unwrap();
+    let harper_case = case::Entity::find()
+        .filter(case::Column::Number.eq("HL-2026-030"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     let before = case_rows(&app).await;
     // The demo person's notification and an API token, both of the other company.
-    let reyes = company::Entity::find().filter(company::Column::Name.eq("Reyes Legal Group")).one(&app.state.db).await.unwrap().unwrap();
+    let reyes = company::Entity::find()
+        .filter(company::Column::Name.eq("Reyes Legal Group"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     let theirs = notification::ActiveModel {
         company_id: Set(reyes.id),
         user_id: Set(1),
@@ -171,8 +209,12 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
         match path {
             p if p == ListCases::PATH => {
                 for search in ["", "RLG", "Okafor"] {
-                    let cases: Vec<CaseSummary> = app.call::<ListCases>(&[("search", search)], Some(&token)).await.json();
-                    assert!(cases.iter().all(|c| !other.case_numbers.contains(&c.number)), "list_cases({search:?}) leaked");
+                    let cases: Vec<CaseSummary> =
+                        app.call::<ListCases>(&[("search", search)], Some(&token)).await.json();
+                    assert!(
+                        cases.iter().all(|c| !other.case_numbers.contains(&c.number)),
+                        "list_cases({search:?}) leaked"
+                    );
                 }
             }
             p if p == GetCase::PATH => {
@@ -181,17 +223,29 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                     assert_eq!(reply.app_error(), AppError::NotFound, "get_case({id})");
                 }
                 let missing = app.call::<GetCase>(&[("id", "987654")], Some(&token)).await;
-                assert_eq!(missing.app_error(), AppError::NotFound, "the same answer as an id that does not exist");
+                assert_eq!(
+                    missing.app_error(),
+                    AppError::NotFound,
+                    "the same answer as an id that does not exist"
+                );
             }
             p if p == AssignCase::PATH => {
                 for id in &other.case_ids {
-                    let reply = app.call::<AssignCase>(&[("case_id", &id.to_string()), ("assignee_id", "1")], Some(&token)).await;
+                    let reply = app
+                        .call::<AssignCase>(
+                            &[("case_id", &id.to_string()), ("assignee_id", "1")],
+                            Some(&token),
+                        )
+                        .await;
                     assert_eq!(reply.app_error(), AppError::NotFound, "assign_case({id})");
                 }
                 // Our own case to a member of the other company: not found either.
                 let reply = app
                     .call::<AssignCase>(
-                        &[("case_id", &harper_case.id.to_string()), ("assignee_id", &other.member_id.to_string())],
+                        &[
+                            ("case_id", &harper_case.id.to_string()),
+                            ("assignee_id", &other.member_id.to_string()),
+                        ],
                         Some(&token),
                     )
                     .await;
@@ -200,39 +254,68 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
             p if p == MyTasks::PATH => {
                 let tasks: Vec<TaskView> = app.call::<MyTasks>(&[], Some(&token)).await.json();
                 assert!(!tasks.is_empty(), "the demo person has tasks here");
-                assert!(tasks.iter().all(|t| !other.task_titles.contains(&t.title)), "my_tasks leaked");
+                assert!(
+                    tasks.iter().all(|t| !other.task_titles.contains(&t.title)),
+                    "my_tasks leaked"
+                );
             }
             p if p == GetNotificationCenter::PATH => {
-                let center: NotificationCenter = app.call::<GetNotificationCenter>(&[], Some(&token)).await.json();
-                assert!(center.items.iter().all(|n| n.id != theirs.id && !n.title.contains("Reyes")), "the bell leaked");
+                let center: NotificationCenter =
+                    app.call::<GetNotificationCenter>(&[], Some(&token)).await.json();
+                assert!(
+                    center.items.iter().all(|n| n.id != theirs.id && !n.title.contains("Reyes")),
+                    "the bell leaked"
+                );
             }
             p if p == MarkNotificationRead::PATH => {
-                let reply = app.call::<MarkNotificationRead>(&[("id", &theirs.id.to_string())], Some(&token)).await;
+                let reply = app
+                    .call::<MarkNotificationRead>(&[("id", &theirs.id.to_string())], Some(&token))
+                    .await;
                 assert_eq!(reply.app_error(), AppError::NotFound);
             }
             p if p == MarkAllNotificationsRead::PATH => {
-                assert!(app.call::<MarkAllNotificationsRead>(&[], Some(&token)).await.status.is_success());
+                assert!(
+                    app.call::<MarkAllNotificationsRead>(&[], Some(&token))
+                        .await
+                        .status
+                        .is_success()
+                );
             }
             p if p == ListApiTokens::PATH => {
-                let tokens: CompanyTokens = app.call::<ListApiTokens>(&[], Some(&token)).await.json();
-                assert!(tokens.tokens.iter().all(|t| t.id != their_token.id), "another company's token listed");
+                let tokens: CompanyTokens =
+                    app.call::<ListApiTokens>(&[], Some(&token)).await.json();
+                assert!(
+                    tokens.tokens.iter().all(|t| t.id != their_token.id),
+                    "another company's token listed"
+                );
             }
             p if p == CreateApiToken::PATH => {
-                let created: CreatedApiToken = app.call::<CreateApiToken>(&[("name", "Front desk")], Some(&token)).await.json();
-                let row = api_token::Entity::find_by_id(created.view.id).one(&app.state.db).await.unwrap().unwrap();
+                let created: CreatedApiToken = app
+                    .call::<CreateApiToken>(&[("name", "Front desk")], Some(&token))
+                    .await
+                    .json();
+                let row = api_token::Entity::find_by_id(created.view.id)
+                    .one(&app.state.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
                 assert_ne!(row.company_id, reyes.id, "a token belongs to the session's company");
             }
             p if p == RevokeApiToken::PATH => {
-                let reply = app.call::<RevokeApiToken>(&[("id", &their_token.id.to_string())], Some(&token)).await;
+                let reply = app
+                    .call::<RevokeApiToken>(&[("id", &their_token.id.to_string())], Some(&token))
+                    .await;
                 assert_eq!(reply.app_error(), AppError::NotFound);
             }
             other_path => panic!("no isolation check for the company-scoped function {other_path}"),
         }
     }
     assert_eq!(case_rows(&app).await, before, "nothing of any company changed");
-    let theirs_after = notification::Entity::find_by_id(theirs.id).one(&app.state.db).await.unwrap().unwrap();
+    let theirs_after =
+        notification::Entity::find_by_id(theirs.id).one(&app.state.db).await.unwrap().unwrap();
     assert_eq!(theirs_after.read_at, None, "another company's notification stayed unread");
-    let token_after = api_token::Entity::find_by_id(their_token.id).one(&app.state.db).await.unwrap().unwrap();
+    let token_after =
+        api_token::Entity::find_by_id(their_token.id).one(&app.state.db).await.unwrap().unwrap();
     assert_eq!(token_after.revoked_at, None, "another company's token stayed live");
 }
 
@@ -240,23 +323,65 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
 async fn an_admin_assigns_within_the_company_and_a_user_cannot() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
-    let chen = case::Entity::find().filter(case::Column::Number.eq("HL-2026-030")).one(&app.state.db).await.unwrap().unwrap();
-    let marcus = user::Entity::find().filter(user::Column::FullName.eq("Marcus Lee")).one(&app.state.db).await.unwrap().unwrap();
+    let chen = case::Entity::find()
+        .filter(case::Column::Number.eq("HL-2026-030"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let marcus = user::Entity::find()
+        .filter(user::Column::FullName.eq("Marcus Lee"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     let detail: CaseDetail = app
-        .call::<AssignCase>(&[("case_id", &chen.id.to_string()), ("assignee_id", &marcus.id.to_string())], Some(&token))
+        .call::<AssignCase>(
+            &[("case_id", &chen.id.to_string()), ("assignee_id", &marcus.id.to_string())],
+            Some(&token),
+        )
         .await
         .json();
     assert_eq!(detail.case.assignee.as_deref(), Some("Marcus Lee"));
-    assert!(detail.assignable.iter().any(|m| m.name == "Priya Shah"), "an Admin sees whom to assign");
+    assert!(
+        detail.assignable.iter().any(|m| m.name == "Priya Shah"),
+        "an Admin sees whom to assign"
+    );
 
     // At Reyes Legal Group the demo person is a User.
-    let reyes = company::Entity::find().filter(company::Column::Name.eq("Reyes Legal Group")).one(&app.state.db).await.unwrap().unwrap();
-    assert!(app.call::<SwitchCompany>(&[("company_id", &reyes.id.to_string())], Some(&token)).await.status.is_success());
-    let okafor = case::Entity::find().filter(case::Column::Number.eq("RLG-114")).one(&app.state.db).await.unwrap().unwrap();
-    let detail: CaseDetail = app.call::<GetCase>(&[("id", &okafor.id.to_string())], Some(&token)).await.json();
+    let reyes = company::Entity::find()
+        .filter(company::Column::Name.eq("Reyes Legal Group"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        app.call::<SwitchCompany>(&[("company_id", &reyes.id.to_string())], Some(&token))
+            .await
+            .status
+            .is_success()
+    );
+    let okafor = case::Entity::find()
+        .filter(case::Column::Number.eq("RLG-114"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let detail: CaseDetail =
+        app.call::<GetCase>(&[("id", &okafor.id.to_string())], Some(&token)).await.json();
     assert!(detail.assignable.is_empty());
-    let tom = user::Entity::find().filter(user::Column::FullName.eq("Tom Alvarez")).one(&app.state.db).await.unwrap().unwrap();
-    let reply = app.call::<AssignCase>(&[("case_id", &okafor.id.to_string()), ("assignee_id", &tom.id.to_string())], Some(&token)).await;
+    let tom = user::Entity::find()
+        .filter(user::Column::FullName.eq("Tom Alvarez"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let reply = app
+        .call::<AssignCase>(
+            &[("case_id", &okafor.id.to_string()), ("assignee_id", &tom.id.to_string())],
+            Some(&token),
+        )
+        .await;
     assert!(matches!(reply.app_error(), AppError::Rejected(_)));
 }
 
@@ -268,18 +393,32 @@ async fn a_link_to_a_case_of_another_company_names_that_company_only_to_its_memb
     let ask = |id: i32| {
         let app = &app;
         let token = token.clone();
-        async move { app.call::<CaseCompany>(&[("case_id", &id.to_string())], Some(&token)).await.json::<Option<CompanyRef>>() }
+        async move {
+            app.call::<CaseCompany>(&[("case_id", &id.to_string())], Some(&token))
+                .await
+                .json::<Option<CompanyRef>>()
+        }
     };
     let named = ask(other.case_ids[0]).await.expect("a Reyes case, for a Reyes member");
     assert_eq!(named.name, "Reyes Legal Group");
 
     // A case of the current company, and one that does not exist: nothing to switch to.
-    let harper_case = case::Entity::find().filter(case::Column::Number.eq("HL-2026-030")).one(&app.state.db).await.unwrap().unwrap();
+    let harper_case = case::Entity::find()
+        .filter(case::Column::Number.eq("HL-2026-030"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(ask(harper_case.id).await, None);
     assert_eq!(ask(987_654).await, None);
 
     // No longer a member of Reyes: its cases are as unknown as missing ones.
-    let demo = user::Entity::find().filter(user::Column::Email.eq(crate::harness::DEMO_EMAIL)).one(&app.state.db).await.unwrap().unwrap();
+    let demo = user::Entity::find()
+        .filter(user::Column::Email.eq(crate::harness::DEMO_EMAIL))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     app::backend::entities::membership::Entity::delete_many()
         .filter(app::backend::entities::membership::Column::UserId.eq(demo.id))
         .filter(app::backend::entities::membership::Column::CompanyId.eq(named.id))
@@ -287,6 +426,7 @@ async fn a_link_to_a_case_of_another_company_names_that_company_only_to_its_memb
         .await
         .unwrap();
     assert_eq!(ask(other.case_ids[0]).await, None);
-    let signed_out = app.call::<CaseCompany>(&[("case_id", &other.case_ids[0].to_string())], None).await;
+    let signed_out =
+        app.call::<CaseCompany>(&[("case_id", &other.case_ids[0].to_string())], None).await;
     assert_eq!(signed_out.app_error(), AppError::Unauthorized);
 }

@@ -38,26 +38,44 @@ async fn passwords_never_reach_the_log() {
     const GUESS: &str = "Wrong-Guess-7731-secret";
     // Enough guesses at another account to reach its lock, a couple at the demo account.
     for _ in 0..7 {
-        app.call::<SignIn>(&[("email", "someone@kayse.test"), ("password", GUESS), ("next", "")], None).await;
+        app.call::<SignIn>(
+            &[("email", "someone@kayse.test"), ("password", GUESS), ("next", "")],
+            None,
+        )
+        .await;
     }
     for _ in 0..2 {
         app.call::<SignIn>(&[("email", DEMO_EMAIL), ("password", GUESS), ("next", "")], None).await;
     }
     let token = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, "", "198.51.100.3").await;
-    app.call::<RequestEmailChange>(&[("new_email", "new@firm.example"), ("current_password", GUESS)], Some(&token)).await;
+    app.call::<RequestEmailChange>(
+        &[("new_email", "new@firm.example"), ("current_password", GUESS)],
+        Some(&token),
+    )
+    .await;
     // A password change: a wrong current password, then a new password that is kept.
     const NEW_PASSWORD: &str = "Gravel-Lantern-Otter-5521";
     for current in [GUESS, DEMO_PASSWORD] {
         app.call::<ChangePassword>(
-            &[("current_password", current), ("new_password", NEW_PASSWORD), ("confirm_password", NEW_PASSWORD), ("sign_out_others", "true")],
+            &[
+                ("current_password", current),
+                ("new_password", NEW_PASSWORD),
+                ("confirm_password", NEW_PASSWORD),
+                ("sign_out_others", "true"),
+            ],
             Some(&token),
         )
         .await;
     }
-    assert!(app.sign_in_reply(DEMO_EMAIL, NEW_PASSWORD, "198.51.100.3").await.session_token().is_some());
+    assert!(
+        app.sign_in_reply(DEMO_EMAIL, NEW_PASSWORD, "198.51.100.3").await.session_token().is_some()
+    );
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(log.contains("failed sign-in") && log.contains("signed in"), "the log was captured:\n{log}");
+    assert!(
+        log.contains("failed sign-in") && log.contains("signed in"),
+        "the log was captured:\n{log}"
+    );
     assert!(!log.contains(GUESS), "a wrong password reached the log");
     assert!(!log.contains(DEMO_PASSWORD), "the password reached the log");
     assert!(!log.contains(NEW_PASSWORD), "a new password reached the log");

@@ -4,39 +4,66 @@
 
 use std::time::Duration;
 
-use app::backend::entities::{case, client_communication, company, notification, notification_delivery, task, user};
+use app::backend::entities::{
+    case, client_communication, company, notification, notification_delivery, task, user,
+};
 use app::backend::live::LiveHub;
 use app::cases::api::AssignCase;
-use app::shell::api::{CompanyUnreadCounts, SwitchCompany};
 use app::company_settings::api::{CreateApiToken, CreatedApiToken, RevokeApiToken};
 use app::error::AppError;
-use app::notifications::api::{GetNotificationCenter, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter};
+use app::notifications::api::{
+    GetNotificationCenter, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
+};
 use app::notifications::dispatcher::{self, Occurrence};
 use app::notifications::events::{Delivery, Event, Method};
 use app::notifications::{scheduler, server as preferences};
+use app::shell::api::{CompanyUnreadCounts, SwitchCompany};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 
 use crate::harness::{Reply, TestApp, from_address, spawn};
 
 const DEMO: i32 = 1;
 
 async fn company_id(app: &TestApp, name: &str) -> i32 {
-    company::Entity::find().filter(company::Column::Name.eq(name)).one(&app.state.db).await.unwrap().unwrap().id
+    company::Entity::find()
+        .filter(company::Column::Name.eq(name))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 async fn case_by_number(app: &TestApp, number: &str) -> case::Model {
-    case::Entity::find().filter(case::Column::Number.eq(number)).one(&app.state.db).await.unwrap().unwrap()
+    case::Entity::find()
+        .filter(case::Column::Number.eq(number))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn user_named(app: &TestApp, name: &str) -> user::Model {
-    user::Entity::find().filter(user::Column::FullName.eq(name)).one(&app.state.db).await.unwrap().unwrap()
+    user::Entity::find()
+        .filter(user::Column::FullName.eq(name))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn notifications_of(app: &TestApp, user_id: i32) -> Vec<notification::Model> {
-    notification::Entity::find().filter(notification::Column::UserId.eq(user_id)).all(&app.state.db).await.unwrap()
+    notification::Entity::find()
+        .filter(notification::Column::UserId.eq(user_id))
+        .all(&app.state.db)
+        .await
+        .unwrap()
 }
 
 async fn deliveries_of(app: &TestApp, notification_id: i32) -> Vec<String> {
@@ -54,7 +81,9 @@ async fn deliveries_of(app: &TestApp, notification_id: i32) -> Vec<String> {
 
 async fn set_only(app: &TestApp, user_id: i32, event: Event, only: Option<Method>) {
     for method in Method::ALL {
-        preferences::set(&app.state.db, user_id, event, method, Some(method) == only).await.unwrap();
+        preferences::set(&app.state.db, user_id, event, method, Some(method) == only)
+            .await
+            .unwrap();
     }
 }
 
@@ -84,19 +113,31 @@ async fn the_dispatcher_follows_every_event_method_and_switch() {
             match only {
                 None => {
                     assert!(done.is_none(), "{event:?} with every switch off");
-                    assert_eq!(stored.len(), before, "{event:?}: nothing stored when nothing is wanted");
+                    assert_eq!(
+                        stored.len(),
+                        before,
+                        "{event:?}: nothing stored when nothing is wanted"
+                    );
                 }
                 Some(method) => {
                     let done = done.unwrap_or_else(|| panic!("{event:?} by {method:?}"));
                     let row = stored.iter().find(|n| n.id == done.notification_id).unwrap();
                     assert_eq!(row.event, event.key());
-                    assert_eq!(row.in_app, method == Method::InApp, "{event:?} by {method:?}: shown in the bell?");
+                    assert_eq!(
+                        row.in_app,
+                        method == Method::InApp,
+                        "{event:?} by {method:?}: shown in the bell?"
+                    );
                     let expected: Vec<String> = match method {
                         Method::InApp => vec![],
                         Method::Email => vec!["email".into()],
                         Method::Push => vec!["push".into()],
                     };
-                    assert_eq!(deliveries_of(&app, row.id).await, expected, "{event:?} by {method:?}: pending deliveries");
+                    assert_eq!(
+                        deliveries_of(&app, row.id).await,
+                        expected,
+                        "{event:?} by {method:?}: pending deliveries"
+                    );
                 }
             }
         }
@@ -105,9 +146,13 @@ async fn the_dispatcher_follows_every_event_method_and_switch() {
     for method in Method::ALL {
         preferences::set(&app.state.db, DEMO, Event::NewMessage, method, true).await.unwrap();
     }
-    let done = dispatcher::dispatch(&app.state.db, &occurrence(Event::NewMessage)).await.unwrap().unwrap();
+    let done =
+        dispatcher::dispatch(&app.state.db, &occurrence(Event::NewMessage)).await.unwrap().unwrap();
     assert!(done.in_app);
-    assert_eq!(deliveries_of(&app, done.notification_id).await, vec!["email".to_owned(), "push".to_owned()]);
+    assert_eq!(
+        deliveries_of(&app, done.notification_id).await,
+        vec!["email".to_owned(), "push".to_owned()]
+    );
 
     // Recipients are the company's members only, and never the person who acted.
     let dana = user_named(&app, "Dana Reyes").await;
@@ -126,15 +171,28 @@ async fn assigning_a_case_notifies_the_new_assignee_but_not_oneself() {
     let priya = user_named(&app, "Priya Shah").await;
     let assign = |assignee: i32| {
         let (app, token) = (&app, token.clone());
-        async move { app.call::<AssignCase>(&[("case_id", &chen.id.to_string()), ("assignee_id", &assignee.to_string())], Some(&token)).await }
+        async move {
+            app.call::<AssignCase>(
+                &[("case_id", &chen.id.to_string()), ("assignee_id", &assignee.to_string())],
+                Some(&token),
+            )
+            .await
+        }
     };
     assert!(assign(priya.id).await.status.is_success());
     let hers = notifications_of(&app, priya.id).await;
     assert_eq!(hers.len(), 1);
     assert_eq!(hers[0].event, "case_assigned");
     assert_eq!(hers[0].case_id, chen.id);
-    assert!(hers[0].title.contains("HL-2026-030") && hers[0].body.contains("Alex Morgan"), "{hers:?}");
-    assert_eq!(deliveries_of(&app, hers[0].id).await, vec!["email".to_owned()], "email is on by default for Case assigned");
+    assert!(
+        hers[0].title.contains("HL-2026-030") && hers[0].body.contains("Alex Morgan"),
+        "{hers:?}"
+    );
+    assert_eq!(
+        deliveries_of(&app, hers[0].id).await,
+        vec!["email".to_owned()],
+        "email is on by default for Case assigned"
+    );
 
     // Assigning the same person again changes nothing and notifies nobody.
     assert!(assign(priya.id).await.status.is_success());
@@ -157,9 +215,18 @@ async fn task_deadlines_are_announced_once_even_across_a_restart_and_again_when_
     // The seed: one of the demo person's tasks is 20 hours overdue, the others are days away.
     let first = scheduler::run_pass(&app.state, now).await.unwrap();
     assert_eq!(first.len(), 1, "{first:?}");
-    let notice = notification::Entity::find_by_id(first[0].notification_id).one(&app.state.db).await.unwrap().unwrap();
+    let notice = notification::Entity::find_by_id(first[0].notification_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(notice.event, "task_due");
-    assert!(notice.body.contains("Prepare Ms. Garcia for her deposition") && notice.body.contains("was due"), "{}", notice.body);
+    assert!(
+        notice.body.contains("Prepare Ms. Garcia for her deposition")
+            && notice.body.contains("was due"),
+        "{}",
+        notice.body
+    );
     assert_eq!(demo_notices(&app.state, now).await, 0, "a second pass repeats nothing");
 
     // A restarted server keeps nothing in memory: a fresh state on the same database.
@@ -167,7 +234,12 @@ async fn task_deadlines_are_announced_once_even_across_a_restart_and_again_when_
     assert_eq!(demo_notices(&restarted, now + chrono::Duration::minutes(1)).await, 0);
 
     // "File response to motion to dismiss" is due in 48 hours; the lead time is a day.
-    let response = task::Entity::find().filter(task::Column::Title.eq("File response to motion to dismiss")).one(&app.state.db).await.unwrap().unwrap();
+    let response = task::Entity::find()
+        .filter(task::Column::Title.eq("File response to motion to dismiss"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     let due = response.due_at;
     assert_eq!(demo_notices(&app.state, due - chrono::Duration::hours(25)).await, 0, "not yet");
     assert_eq!(demo_notices(&app.state, due - chrono::Duration::hours(23)).await, 1);
@@ -183,13 +255,24 @@ async fn task_deadlines_are_announced_once_even_across_a_restart_and_again_when_
 
     // The lead time is the person's: at 15 minutes, a task due in an hour waits.
     preferences::set_lead(&app.state.db, DEMO, 15).await.unwrap();
-    let later = task::Entity::find().filter(task::Column::Title.eq("Request the police report")).one(&app.state.db).await.unwrap().unwrap();
+    let later = task::Entity::find()
+        .filter(task::Column::Title.eq("Request the police report"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(demo_notices(&app.state, later.due_at - chrono::Duration::hours(1)).await, 0);
     assert_eq!(demo_notices(&app.state, later.due_at - chrono::Duration::minutes(10)).await, 1);
 }
 
 /// Posts JSON to the integrations API with an optional bearer token.
-async fn post_report(app: &TestApp, path: &str, token: Option<&str>, content_type: &str, body: &str) -> Reply {
+async fn post_report(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &str,
+) -> Reply {
     let mut builder = Request::post(path).header(header::CONTENT_TYPE, content_type);
     if let Some(token) = token {
         builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -200,7 +283,8 @@ async fn post_report(app: &TestApp, path: &str, token: Option<&str>, content_typ
 }
 
 async fn api_token(app: &TestApp, session: &str) -> String {
-    let created: CreatedApiToken = app.call::<CreateApiToken>(&[("name", "Front desk phones")], Some(session)).await.json();
+    let created: CreatedApiToken =
+        app.call::<CreateApiToken>(&[("name", "Front desk phones")], Some(session)).await.json();
     assert!(created.token.starts_with("kayse_") && created.view.prefix.starts_with("kayse_"));
     created.token
 }
@@ -223,31 +307,73 @@ async fn the_integrations_api_refuses_bad_input_and_stores_nothing() {
 
     let cases: Vec<(Option<&str>, &str, &str, StatusCode, &str)> = vec![
         (None, json, good, StatusCode::UNAUTHORIZED, "API token"),
-        (Some("kayse_0000000000000000000000000000000000000000000000000000000000000000"), json, good, StatusCode::UNAUTHORIZED, "API token"),
+        (
+            Some("kayse_0000000000000000000000000000000000000000000000000000000000000000"),
+            json,
+            good,
+            StatusCode::UNAUTHORIZED,
+            "API token",
+        ),
         (Some("not-a-token"), json, good, StatusCode::UNAUTHORIZED, "API token"),
         (Some(&token), "text/plain", good, StatusCode::UNSUPPORTED_MEDIA_TYPE, "JSON"),
         (Some(&token), json, "{not json", StatusCode::BAD_REQUEST, "not valid"),
-        (Some(&token), json, r#"{"case": "HL-2026-014", "from": "Maria Smith"}"#, StatusCode::BAD_REQUEST, "text"),
-        (Some(&token), json, r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "   "}"#, StatusCode::BAD_REQUEST, "must not be empty"),
-        (Some(&token), json, r#"{"case": "HL-1999-999", "from": "Maria Smith", "text": "Hello"}"#, StatusCode::NOT_FOUND, "HL-1999-999"),
+        (
+            Some(&token),
+            json,
+            r#"{"case": "HL-2026-014", "from": "Maria Smith"}"#,
+            StatusCode::BAD_REQUEST,
+            "text",
+        ),
+        (
+            Some(&token),
+            json,
+            r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "   "}"#,
+            StatusCode::BAD_REQUEST,
+            "must not be empty",
+        ),
+        (
+            Some(&token),
+            json,
+            r#"{"case": "HL-1999-999", "from": "Maria Smith", "text": "Hello"}"#,
+            StatusCode::NOT_FOUND,
+            "HL-1999-999",
+        ),
         // A case of another company is exactly as unknown.
-        (Some(&token), json, r#"{"case": "RLG-114", "from": "Maria Smith", "text": "Hello"}"#, StatusCode::NOT_FOUND, "RLG-114"),
+        (
+            Some(&token),
+            json,
+            r#"{"case": "RLG-114", "from": "Maria Smith", "text": "Hello"}"#,
+            StatusCode::NOT_FOUND,
+            "RLG-114",
+        ),
     ];
     for (bearer, content_type, body, status, says) in cases {
-        let reply = post_report(&app, "/integrations/v1/messages", bearer, content_type, body).await;
+        let reply =
+            post_report(&app, "/integrations/v1/messages", bearer, content_type, body).await;
         assert_eq!(reply.status, status, "{body}: {}", reply.text());
         let error: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         assert!(error["error"].as_str().unwrap().contains(says), "{}", reply.text());
     }
-    let call = post_report(&app, "/integrations/v1/calls", Some(&token), json, r#"{"case": "HL-2026-014", "from": "M", "status": "busy"}"#).await;
+    let call = post_report(
+        &app,
+        "/integrations/v1/calls",
+        Some(&token),
+        json,
+        r#"{"case": "HL-2026-014", "from": "M", "status": "busy"}"#,
+    )
+    .await;
     assert_eq!(call.status, StatusCode::BAD_REQUEST, "{}", call.text());
     assert_eq!(stored_counts(&app).await, before, "nothing was stored");
 
     // A revoked token stops at once.
-    let list: app::company_settings::api::CompanyTokens = app.call::<app::company_settings::api::ListApiTokens>(&[], Some(&session)).await.json();
+    let list: app::company_settings::api::CompanyTokens =
+        app.call::<app::company_settings::api::ListApiTokens>(&[], Some(&session)).await.json();
     let id = list.tokens[0].id.to_string();
     assert!(app.call::<RevokeApiToken>(&[("id", &id)], Some(&session)).await.status.is_success());
-    assert_eq!(post_report(&app, "/integrations/v1/messages", Some(&token), json, good).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        post_report(&app, "/integrations/v1/messages", Some(&token), json, good).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Only an Admin creates tokens: at Reyes Legal Group the demo person is a User.
     let reyes = company_id(&app, "Reyes Legal Group").await;
@@ -271,15 +397,28 @@ async fn messages_and_calls_notify_the_assignee_and_unhappy_ones_raise_negative_
     assert_eq!(body["negative_sentiment"], false);
 
     let unhappy = "This is unacceptable. I am furious that nobody has called me back in two weeks. Terrible service.";
-    let negative = post_report(&app, "/integrations/v1/messages", Some(&token), json,
-        &serde_json::json!({"case": "HL-2026-014", "from": "Maria Smith", "text": unhappy}).to_string()).await;
+    let negative = post_report(
+        &app,
+        "/integrations/v1/messages",
+        Some(&token),
+        json,
+        &serde_json::json!({"case": "HL-2026-014", "from": "Maria Smith", "text": unhappy})
+            .to_string(),
+    )
+    .await;
     assert_eq!(negative.status, StatusCode::CREATED, "{}", negative.text());
     let body: serde_json::Value = serde_json::from_slice(&negative.body).unwrap();
     assert_eq!(body["notifications"], 2);
     assert_eq!(body["negative_sentiment"], true);
 
-    let missed = post_report(&app, "/integrations/v1/calls", Some(&token), json,
-        r#"{"case": "HL-2025-188", "from": "Ana Garcia", "status": "missed"}"#).await;
+    let missed = post_report(
+        &app,
+        "/integrations/v1/calls",
+        Some(&token),
+        json,
+        r#"{"case": "HL-2025-188", "from": "Ana Garcia", "status": "missed"}"#,
+    )
+    .await;
     assert_eq!(missed.status, StatusCode::CREATED, "{}", missed.text());
     let angry_call = post_report(&app, "/integrations/v1/calls", Some(&token), json,
         r#"{"case": "HL-2025-188", "from": "Ana Garcia", "status": "answered", "duration_seconds": 240, "transcript": "I hate how this is going, you are useless and I am very angry."}"#).await;
@@ -290,7 +429,10 @@ async fn messages_and_calls_notify_the_assignee_and_unhappy_ones_raise_negative_
     assert_eq!(events.iter().filter(|e| **e == "new_message").count(), 2, "{events:?}");
     assert_eq!(events.iter().filter(|e| **e == "negative_sentiment").count(), 2, "{events:?}");
     assert_eq!(events.iter().filter(|e| **e == "missed_call").count(), 1, "{events:?}");
-    let quoted = mine.iter().find(|n| n.event == "negative_sentiment" && n.body.contains("Maria Smith")).unwrap();
+    let quoted = mine
+        .iter()
+        .find(|n| n.event == "negative_sentiment" && n.body.contains("Maria Smith"))
+        .unwrap();
     assert!(quoted.body.contains(unhappy), "the offending text is quoted: {}", quoted.body);
     assert!(mine.iter().any(|n| n.event == "negative_sentiment" && n.body.contains("In a call")));
     // Negative sentiment emails by default; new messages do not.
@@ -300,8 +442,14 @@ async fn messages_and_calls_notify_the_assignee_and_unhappy_ones_raise_negative_
     assert_eq!(client_communication::Entity::find().count(&app.state.db).await.unwrap(), 4);
 
     // A case with nobody assigned: stored, nobody notified.
-    let unassigned = post_report(&app, "/integrations/v1/messages", Some(&token), json,
-        r#"{"case": "HL-2026-030", "from": "Wei Chen", "text": "Hello"}"#).await;
+    let unassigned = post_report(
+        &app,
+        "/integrations/v1/messages",
+        Some(&token),
+        json,
+        r#"{"case": "HL-2026-030", "from": "Wei Chen", "text": "Hello"}"#,
+    )
+    .await;
     let body: serde_json::Value = serde_json::from_slice(&unassigned.body).unwrap();
     assert_eq!(body["notifications"], 0);
 }
@@ -316,13 +464,25 @@ async fn a_case_assigned_through_the_api_notifies_the_member_who_takes_it() {
     let chen = case_by_number(&app, "HL-2026-030").await;
 
     // A member of another company is refused, and nothing changes.
-    let outsider = post_report(&app, "/integrations/v1/assignments", Some(&token), json,
-        r#"{"case": "HL-2026-030", "assignee": "dana.reyes@reyeslegal.example"}"#).await;
+    let outsider = post_report(
+        &app,
+        "/integrations/v1/assignments",
+        Some(&token),
+        json,
+        r#"{"case": "HL-2026-030", "assignee": "dana.reyes@reyeslegal.example"}"#,
+    )
+    .await;
     assert_eq!(outsider.status, StatusCode::BAD_REQUEST, "{}", outsider.text());
     assert_eq!(case_by_number(&app, "HL-2026-030").await.assignee_id, None);
 
-    let reply = post_report(&app, "/integrations/v1/assignments", Some(&token), json,
-        r#"{"case": "HL-2026-030", "assignee": "Priya.Shah@harperlowe.example"}"#).await;
+    let reply = post_report(
+        &app,
+        "/integrations/v1/assignments",
+        Some(&token),
+        json,
+        r#"{"case": "HL-2026-030", "assignee": "Priya.Shah@harperlowe.example"}"#,
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(case_by_number(&app, "HL-2026-030").await.assignee_id, Some(priya.id));
     let hers = notifications_of(&app, priya.id).await;
@@ -339,13 +499,23 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
     let reader = tokio::spawn(read_until(stream, "event: notifications"));
     tokio::time::sleep(Duration::from_millis(100)).await;
 
-    let reply = post_report(&app, "/integrations/v1/messages", Some(&token), "application/json",
-        r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "Is Thursday still on?"}"#).await;
+    let reply = post_report(
+        &app,
+        "/integrations/v1/messages",
+        Some(&token),
+        "application/json",
+        r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "Is Thursday still on?"}"#,
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::CREATED);
-    let received = tokio::time::timeout(Duration::from_secs(10), reader).await.expect("the live event arrives").unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(10), reader)
+        .await
+        .expect("the live event arrives")
+        .unwrap();
     assert!(received.contains("event: notifications"), "{received}");
 
-    let center: NotificationCenter = app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
+    let center: NotificationCenter =
+        app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
     assert_eq!(center.unread, 1);
     let item = &center.items[0];
     assert_eq!(item.event, "New message");
@@ -366,35 +536,64 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
         body: "Hello".into(),
     };
     dispatcher::dispatch(&app.state.db, &other).await.unwrap().unwrap();
-    let counts: Vec<(i32, usize)> = app.call::<CompanyUnreadCounts>(&[], Some(&session)).await.json();
+    let counts: Vec<(i32, usize)> =
+        app.call::<CompanyUnreadCounts>(&[], Some(&session)).await.json();
     assert!(counts.contains(&(reyes, 1)), "{counts:?}");
-    let center: NotificationCenter = app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
+    let center: NotificationCenter =
+        app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
     assert_eq!(center.unread, 1, "the bell shows the current company only");
 
-    let case_id: i32 = app.call::<MarkNotificationRead>(&[("id", &item.id.to_string())], Some(&session)).await.json();
+    let case_id: i32 = app
+        .call::<MarkNotificationRead>(&[("id", &item.id.to_string())], Some(&session))
+        .await
+        .json();
     assert_eq!(case_id, item.case_id);
-    let center: NotificationCenter = app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
+    let center: NotificationCenter =
+        app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
     assert_eq!(center.unread, 0);
     assert!(center.items[0].read);
 
     // Mark all as read: in the current company only.
-    dispatcher::dispatch(&app.state.db, &Occurrence { company_id: company_id(&app, "Harper & Lowe LLP").await, case_id: item.case_id, ..other.clone() })
-        .await
-        .unwrap();
+    dispatcher::dispatch(
+        &app.state.db,
+        &Occurrence {
+            company_id: company_id(&app, "Harper & Lowe LLP").await,
+            case_id: item.case_id,
+            ..other.clone()
+        },
+    )
+    .await
+    .unwrap();
     let marked: u64 = app.call::<MarkAllNotificationsRead>(&[], Some(&session)).await.json();
     assert_eq!(marked, 1);
-    let counts: Vec<(i32, usize)> = app.call::<CompanyUnreadCounts>(&[], Some(&session)).await.json();
+    let counts: Vec<(i32, usize)> =
+        app.call::<CompanyUnreadCounts>(&[], Some(&session)).await.json();
     assert_eq!(counts, vec![(reyes, 1)]);
 
     // Preferences off for in-app: nothing in the bell, though the email is still queued.
     preferences::set(&app.state.db, DEMO, Event::NewMessage, Method::InApp, false).await.unwrap();
     preferences::set(&app.state.db, DEMO, Event::NewMessage, Method::Email, true).await.unwrap();
-    post_report(&app, "/integrations/v1/messages", Some(&token), "application/json",
-        r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "One more thing."}"#).await;
-    let center: NotificationCenter = app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
+    post_report(
+        &app,
+        "/integrations/v1/messages",
+        Some(&token),
+        "application/json",
+        r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "One more thing."}"#,
+    )
+    .await;
+    let center: NotificationCenter =
+        app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
     assert_eq!(center.unread, 0);
-    assert_eq!(preferences::deliveries(&app.state.db, DEMO).await.unwrap().into_iter().find(|(e, _)| *e == Event::NewMessage).unwrap().1,
-        Delivery { in_app: false, email: true, push: false });
+    assert_eq!(
+        preferences::deliveries(&app.state.db, DEMO)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(e, _)| *e == Event::NewMessage)
+            .unwrap()
+            .1,
+        Delivery { in_app: false, email: true, push: false }
+    );
 }
 
 async fn read_until(mut body: Body, wanted: &str) -> String {

@@ -1,7 +1,8 @@
 use app::backend::entities::{email_change, user};
 use app::error::AppError;
 use app::profile::api::{
-    CancelEmailChange, ConfirmEmailChange, GetProfile, ProfileView, RequestEmailChange, ResendEmailChange, SaveProfile,
+    CancelEmailChange, ConfirmEmailChange, GetProfile, ProfileView, RequestEmailChange,
+    ResendEmailChange, SaveProfile,
 };
 use axum::http::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -17,20 +18,35 @@ fn form(name: &str, phone: &str, timezone: &str) -> Vec<Part> {
     ]
 }
 
-fn with_photo(mut parts: Vec<Part>, file_name: &'static str, content_type: &'static str, bytes: Vec<u8>) -> Vec<Part> {
+fn with_photo(
+    mut parts: Vec<Part>,
+    file_name: &'static str,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+) -> Vec<Part> {
     parts.push(Part::File { name: "photo", file_name, content_type, bytes });
     parts
 }
 
 async fn demo_user(app: &TestApp) -> user::Model {
-    user::Entity::find().filter(user::Column::Email.eq(DEMO_EMAIL)).one(&app.state.db).await.unwrap().unwrap()
+    user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_EMAIL))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
 async fn good_input_is_stored_in_canonical_form() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
-    let reply = app.call_multipart::<SaveProfile>(&form("  Alex M. Morgan  ", "(415) 555-2671", "Europe/London"), Some(&token)).await;
+    let reply = app
+        .call_multipart::<SaveProfile>(
+            &form("  Alex M. Morgan  ", "(415) 555-2671", "Europe/London"),
+            Some(&token),
+        )
+        .await;
     assert!(reply.status.is_success(), "{}", reply.text());
     let view: ProfileView = reply.json();
     assert_eq!(view.full_name, "Alex M. Morgan");
@@ -42,9 +58,15 @@ async fn good_input_is_stored_in_canonical_form() {
     assert_eq!(stored.full_name, "Alex M. Morgan");
 
     // Clearing the optional phone.
-    let cleared: ProfileView = app.call_multipart::<SaveProfile>(&form("Alex Morgan", " ", "Europe/London"), Some(&token)).await.json();
+    let cleared: ProfileView = app
+        .call_multipart::<SaveProfile>(&form("Alex Morgan", " ", "Europe/London"), Some(&token))
+        .await
+        .json();
     assert_eq!(cleared.phone, None);
-    assert_eq!(app.call::<GetProfile>(&[], Some(&token)).await.json::<ProfileView>().full_name, "Alex Morgan");
+    assert_eq!(
+        app.call::<GetProfile>(&[], Some(&token)).await.json::<ProfileView>().full_name,
+        "Alex Morgan"
+    );
 }
 
 #[tokio::test]
@@ -62,8 +84,11 @@ async fn bad_input_is_refused_field_by_field_and_changes_nothing() {
         ("Alex", "", "Mars/Base", vec!["timezone"]),
         ("", "call me", "Nowhere", vec!["full_name", "phone", "timezone"]),
     ] {
-        let reply = app.call_multipart::<SaveProfile>(&form(name, phone, timezone), Some(&token)).await;
-        let AppError::Invalid { fields } = reply.app_error() else { panic!("expected field errors: {}", reply.text()) };
+        let reply =
+            app.call_multipart::<SaveProfile>(&form(name, phone, timezone), Some(&token)).await;
+        let AppError::Invalid { fields } = reply.app_error() else {
+            panic!("expected field errors: {}", reply.text())
+        };
         let mut got: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
         got.sort();
         assert_eq!(got, bad_fields, "for {name:?} {phone:?} {timezone:?}");
@@ -79,7 +104,10 @@ async fn a_photo_is_squared_resized_reencoded_and_served_by_content_address() {
     let mut photo = png(640, 480);
     photo.extend_from_slice(b"TRAILING-PAYLOAD");
     let reply = app
-        .call_multipart::<SaveProfile>(&with_photo(form("Alex Morgan", "", "UTC"), "me.png", "image/png", photo), Some(&token))
+        .call_multipart::<SaveProfile>(
+            &with_photo(form("Alex Morgan", "", "UTC"), "me.png", "image/png", photo),
+            Some(&token),
+        )
         .await;
     assert!(reply.status.is_success(), "{}", reply.text());
     let view: ProfileView = reply.json();
@@ -122,10 +150,15 @@ async fn every_bad_upload_gets_a_clear_error_and_changes_nothing() {
     ];
     for (what, file_name, content_type, bytes) in cases {
         let reply = app
-            .call_multipart::<SaveProfile>(&with_photo(form("Someone Else", "", "UTC"), file_name, content_type, bytes), Some(&token))
+            .call_multipart::<SaveProfile>(
+                &with_photo(form("Someone Else", "", "UTC"), file_name, content_type, bytes),
+                Some(&token),
+            )
             .await;
         let error = reply.app_error();
-        let message = error.message_for("photo").unwrap_or_else(|| panic!("{what}: expected a photo error, got {error:?}"));
+        let message = error
+            .message_for("photo")
+            .unwrap_or_else(|| panic!("{what}: expected a photo error, got {error:?}"));
         assert!(!message.is_empty(), "{what}");
     }
     assert_eq!(demo_user(&app).await, before, "nothing changed, not even the name");
@@ -134,7 +167,10 @@ async fn every_bad_upload_gets_a_clear_error_and_changes_nothing() {
     let mut huge = vec![0u8; 7 * 1024 * 1024];
     huge[..8].copy_from_slice(b"\x89PNG\r\n\x1a\n");
     let reply = app
-        .call_multipart::<SaveProfile>(&with_photo(form("Alex", "", "UTC"), "huge.png", "image/png", huge), Some(&token))
+        .call_multipart::<SaveProfile>(
+            &with_photo(form("Alex", "", "UTC"), "huge.png", "image/png", huge),
+            Some(&token),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
@@ -163,16 +199,33 @@ async fn changing_the_email_needs_the_password_and_a_confirmed_link() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
 
-    let wrong = app.call::<RequestEmailChange>(&[("new_email", "alex@firm.example"), ("current_password", "nope")], Some(&token)).await;
+    let wrong = app
+        .call::<RequestEmailChange>(
+            &[("new_email", "alex@firm.example"), ("current_password", "nope")],
+            Some(&token),
+        )
+        .await;
     assert!(wrong.app_error().message_for("current_password").is_some());
-    for (bad, why) in [("Alex <alex@firm.example>", "display name"), ("alex@[10.0.0.1]", "IP literal"), ("DEMO@kayse.test", "unchanged")] {
-        let reply = app.call::<RequestEmailChange>(&[("new_email", bad), ("current_password", DEMO_PASSWORD)], Some(&token)).await;
+    for (bad, why) in [
+        ("Alex <alex@firm.example>", "display name"),
+        ("alex@[10.0.0.1]", "IP literal"),
+        ("DEMO@kayse.test", "unchanged"),
+    ] {
+        let reply = app
+            .call::<RequestEmailChange>(
+                &[("new_email", bad), ("current_password", DEMO_PASSWORD)],
+                Some(&token),
+            )
+            .await;
         assert!(reply.app_error().message_for("new_email").is_some(), "{why}");
     }
     assert!(app.outbox_with_subject(CONFIRM).is_empty());
 
     let view: ProfileView = app
-        .call::<RequestEmailChange>(&[("new_email", "Alex@Firm.example"), ("current_password", DEMO_PASSWORD)], Some(&token))
+        .call::<RequestEmailChange>(
+            &[("new_email", "Alex@Firm.example"), ("current_password", DEMO_PASSWORD)],
+            Some(&token),
+        )
         .await
         .json();
     assert_eq!(view.email, DEMO_EMAIL, "the login does not change yet");
@@ -186,7 +239,10 @@ async fn changing_the_email_needs_the_password_and_a_confirmed_link() {
 
     let confirmed = app.call::<ConfirmEmailChange>(&[("token", &link)], None).await;
     assert_eq!(confirmed.json::<String>(), "alex@firm.example");
-    assert_eq!(demo_user_by(&app, "alex@firm.example").await.id, demo_user_id(&app, "alex@firm.example").await);
+    assert_eq!(
+        demo_user_by(&app, "alex@firm.example").await.id,
+        demo_user_id(&app, "alex@firm.example").await
+    );
     let notice = &app.outbox_with_subject("Your Kayse login email was changed")[0];
     assert_eq!(notice["to"], DEMO_EMAIL, "the old address is told");
     assert!(notice["text"].as_str().unwrap().contains("alex@firm.example"));
@@ -196,12 +252,22 @@ async fn changing_the_email_needs_the_password_and_a_confirmed_link() {
     assert!(matches!(again.app_error(), AppError::Rejected(_)));
     // The new address is the login now; the old one is not.
     app.sign_in_as("alex@firm.example", DEMO_PASSWORD).await;
-    let old = app.call::<app::auth::api::SignIn>(&[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD), ("next", "")], None).await;
+    let old = app
+        .call::<app::auth::api::SignIn>(
+            &[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD), ("next", "")],
+            None,
+        )
+        .await;
     assert_eq!(old.app_error(), AppError::InvalidCredentials);
 }
 
 async fn demo_user_by(app: &TestApp, email: &str) -> user::Model {
-    user::Entity::find().filter(user::Column::Email.eq(email)).one(&app.state.db).await.unwrap().expect("user with that email")
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("user with that email")
 }
 
 async fn demo_user_id(app: &TestApp, email: &str) -> i32 {
@@ -212,7 +278,11 @@ async fn demo_user_id(app: &TestApp, email: &str) -> i32 {
 async fn an_expired_link_fails_and_resend_replaces_the_link() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
-    app.call::<RequestEmailChange>(&[("new_email", "new@firm.example"), ("current_password", DEMO_PASSWORD)], Some(&token)).await;
+    app.call::<RequestEmailChange>(
+        &[("new_email", "new@firm.example"), ("current_password", DEMO_PASSWORD)],
+        Some(&token),
+    )
+    .await;
     let first = link_token(&app.outbox_with_subject(CONFIRM)[0]);
 
     // Resend is refused within a minute of the last link…
@@ -226,14 +296,20 @@ async fn an_expired_link_fails_and_resend_replaces_the_link() {
     assert!(app.call::<ResendEmailChange>(&[], Some(&token)).await.status.is_success());
     let second = link_token(&app.outbox_with_subject(CONFIRM)[1]);
     assert_ne!(first, second);
-    assert!(matches!(app.call::<ConfirmEmailChange>(&[("token", &first)], None).await.app_error(), AppError::Rejected(_)));
+    assert!(matches!(
+        app.call::<ConfirmEmailChange>(&[("token", &first)], None).await.app_error(),
+        AppError::Rejected(_)
+    ));
 
     // Expired after 24 hours.
     let row = email_change::Entity::find().one(&app.state.db).await.unwrap().unwrap();
     let mut active = row.into_active_model();
     active.expires_at = Set(chrono::Utc::now() - chrono::Duration::seconds(1));
     active.update(&app.state.db).await.unwrap();
-    assert!(matches!(app.call::<ConfirmEmailChange>(&[("token", &second)], None).await.app_error(), AppError::Rejected(_)));
+    assert!(matches!(
+        app.call::<ConfirmEmailChange>(&[("token", &second)], None).await.app_error(),
+        AppError::Rejected(_)
+    ));
     assert_eq!(demo_user(&app).await.email, DEMO_EMAIL);
 }
 
@@ -241,11 +317,18 @@ async fn an_expired_link_fails_and_resend_replaces_the_link() {
 async fn cancel_drops_the_pending_change_and_taken_addresses_are_refused() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
-    app.call::<RequestEmailChange>(&[("new_email", "new@firm.example"), ("current_password", DEMO_PASSWORD)], Some(&token)).await;
+    app.call::<RequestEmailChange>(
+        &[("new_email", "new@firm.example"), ("current_password", DEMO_PASSWORD)],
+        Some(&token),
+    )
+    .await;
     let link = link_token(&app.outbox_with_subject(CONFIRM)[0]);
     let view: ProfileView = app.call::<CancelEmailChange>(&[], Some(&token)).await.json();
     assert_eq!(view.pending_email, None);
-    assert!(matches!(app.call::<ConfirmEmailChange>(&[("token", &link)], None).await.app_error(), AppError::Rejected(_)));
+    assert!(matches!(
+        app.call::<ConfirmEmailChange>(&[("token", &link)], None).await.app_error(),
+        AppError::Rejected(_)
+    ));
 
     // Another account already has the address (any case).
     let other = user::Entity::find().one(&app.state.db).await.unwrap().unwrap();
@@ -253,6 +336,11 @@ async fn cancel_drops_the_pending_change_and_taken_addresses_are_refused() {
     second.id = sea_orm::ActiveValue::NotSet;
     second.email = Set("taken@firm.example".into());
     second.insert(&app.state.db).await.unwrap();
-    let reply = app.call::<RequestEmailChange>(&[("new_email", "Taken@Firm.example"), ("current_password", DEMO_PASSWORD)], Some(&token)).await;
+    let reply = app
+        .call::<RequestEmailChange>(
+            &[("new_email", "Taken@Firm.example"), ("current_password", DEMO_PASSWORD)],
+            Some(&token),
+        )
+        .await;
     assert!(reply.app_error().message_for("new_email").unwrap().contains("already used"));
 }

@@ -16,12 +16,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::Utc;
 use hkdf::Hkdf;
+use leptos::server_fn::ServerFn;
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::{PublicKey, SecretKey};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use leptos::server_fn::ServerFn;
 use sha2::Sha256;
 
 use app::auth::api::SignOut;
@@ -30,7 +30,9 @@ use app::error::AppError;
 use app::notifications::delivery as worker;
 use app::notifications::dispatcher::{self, Occurrence};
 use app::notifications::events::{Event, Method};
-use app::notifications::push::api::{GetPushSetup, PushSetup, RemovePushDevice, SavePushSubscription, SendTestPush, TestPush};
+use app::notifications::push::api::{
+    GetPushSetup, PushSetup, RemovePushDevice, SavePushSubscription, SendTestPush, TestPush,
+};
 use app::notifications::server as preferences;
 
 use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, TestApp, browser_post, from_address, spawn};
@@ -56,7 +58,9 @@ struct PushService {
 impl PushService {
     async fn start() -> (PushService, String) {
         let service = PushService::default();
-        let router = axum::Router::new().route("/push/{device}", axum::routing::post(receive)).with_state(service.clone());
+        let router = axum::Router::new()
+            .route("/push/{device}", axum::routing::post(receive))
+            .with_state(service.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -76,8 +80,17 @@ impl PushService {
     }
 }
 
-async fn receive(State(service): State<PushService>, Path(device): Path<String>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    service.received.lock().unwrap().push(Received { device: device.clone(), headers, body: body.to_vec() });
+async fn receive(
+    State(service): State<PushService>,
+    Path(device): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    service.received.lock().unwrap().push(Received {
+        device: device.clone(),
+        headers,
+        body: body.to_vec(),
+    });
     let mut scripted = service.scripted.lock().unwrap();
     match scripted.get_mut(&device) {
         Some(statuses) if !statuses.is_empty() => StatusCode::from_u16(statuses.remove(0)).unwrap(),
@@ -124,18 +137,24 @@ impl Device {
         let sender_point = &body[21..21 + id_len];
         let sealed = &body[21 + id_len..];
         let sender = PublicKey::from_sec1_bytes(sender_point).unwrap();
-        let shared = p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), sender.as_affine());
+        let shared =
+            p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), sender.as_affine());
         let mut info = b"WebPush: info\0".to_vec();
         info.extend_from_slice(self.secret.public_key().to_encoded_point(false).as_bytes());
         info.extend_from_slice(sender_point);
         let mut ikm = [0u8; 32];
-        Hkdf::<Sha256>::new(Some(&self.auth), shared.raw_secret_bytes()).expand(&info, &mut ikm).unwrap();
+        Hkdf::<Sha256>::new(Some(&self.auth), shared.raw_secret_bytes())
+            .expand(&info, &mut ikm)
+            .unwrap();
         let prk = Hkdf::<Sha256>::new(Some(salt), &ikm);
         let mut key = [0u8; 16];
         let mut nonce = [0u8; 12];
         prk.expand(b"Content-Encoding: aes128gcm\0", &mut key).unwrap();
         prk.expand(b"Content-Encoding: nonce\0", &mut nonce).unwrap();
-        let mut plain = Aes128Gcm::new_from_slice(&key).unwrap().decrypt(Nonce::from_slice(&nonce), sealed).expect("decrypts with the device key");
+        let mut plain = Aes128Gcm::new_from_slice(&key)
+            .unwrap()
+            .decrypt(Nonce::from_slice(&nonce), sealed)
+            .expect("decrypts with the device key");
         while plain.last() == Some(&0) {
             plain.pop();
         }
@@ -156,9 +175,11 @@ fn open(push: &Received, device: &Device, server_key: &str, origin: &str) -> ser
     let signature = Signature::from_slice(&B64.decode(signature).unwrap()).unwrap();
     verifying.verify(signing_input.as_bytes(), &signature).expect("a valid ES256 signature");
     let (header_part, claims_part) = signing_input.split_once('.').unwrap();
-    let jwt_header: serde_json::Value = serde_json::from_slice(&B64.decode(header_part).unwrap()).unwrap();
+    let jwt_header: serde_json::Value =
+        serde_json::from_slice(&B64.decode(header_part).unwrap()).unwrap();
     assert_eq!(jwt_header["alg"], "ES256");
-    let claims: serde_json::Value = serde_json::from_slice(&B64.decode(claims_part).unwrap()).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&B64.decode(claims_part).unwrap()).unwrap();
     assert_eq!(claims["aud"], origin, "the audience is the push service's origin");
     assert_eq!(claims["sub"], "mailto:ops@kayse.test");
     let exp = claims["exp"].as_i64().unwrap();
@@ -170,10 +191,11 @@ fn open(push: &Received, device: &Device, server_key: &str, origin: &str) -> ser
 /// Saves a subscription as the browser's page does, from Chrome on Linux.
 async fn subscribe(app: &TestApp, token: &str, subscription: &str) -> Result<PushSetup, AppError> {
     let body = format!("subscription={}", urlencode(subscription));
-    let mut request = browser_post::<SavePushSubscription>("application/x-www-form-urlencoded", Some(token))
-        .header(header::USER_AGENT, CHROME_LINUX)
-        .body(Body::from(body))
-        .unwrap();
+    let mut request =
+        browser_post::<SavePushSubscription>("application/x-www-form-urlencoded", Some(token))
+            .header(header::USER_AGENT, CHROME_LINUX)
+            .body(Body::from(body))
+            .unwrap();
     request.extensions_mut().insert(from_address("127.0.0.1"));
     let reply = app.send(request).await;
     if reply.status.is_success() { Ok(reply.json()) } else { Err(reply.app_error()) }
@@ -182,7 +204,9 @@ async fn subscribe(app: &TestApp, token: &str, subscription: &str) -> Result<Pus
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -211,13 +235,25 @@ async fn with_push(app: &TestApp, token: &str, origin: &str, name: &str) -> Devi
 }
 
 async fn demo(app: &TestApp) -> user::Model {
-    user::Entity::find().filter(user::Column::Email.eq(DEMO_EMAIL)).one(&app.state.db).await.unwrap().unwrap()
+    user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_EMAIL))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// A "New message" notification for the demo person on HL-2026-014, push on.
 async fn notify(app: &TestApp, person: &user::Model, title: &str) -> i32 {
-    let smith = case::Entity::find().filter(case::Column::Number.eq("HL-2026-014")).one(&app.state.db).await.unwrap().unwrap();
-    preferences::set(&app.state.db, person.id, Event::NewMessage, Method::Push, true).await.unwrap();
+    let smith = case::Entity::find()
+        .filter(case::Column::Number.eq("HL-2026-014"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    preferences::set(&app.state.db, person.id, Event::NewMessage, Method::Push, true)
+        .await
+        .unwrap();
     let occurrence = Occurrence {
         company_id: smith.company_id,
         event: Event::NewMessage,
@@ -267,8 +303,16 @@ async fn a_push_reaches_each_device_encrypted_and_signed_and_never_twice() {
         assert_eq!(pushes.len(), 1, "{}", device.name);
         let message = open(&pushes[0], device, app.state.push.public_key(), &origin);
         assert_eq!(message["title"], "New message: HL-2026-014 · Smith v. Ridgeway Logistics");
-        assert_eq!(message["body"], "Harper & Lowe LLP: Jordan Smith: Can we move Thursday's meeting?");
-        let smith = case::Entity::find().filter(case::Column::Number.eq("HL-2026-014")).one(&app.state.db).await.unwrap().unwrap();
+        assert_eq!(
+            message["body"],
+            "Harper & Lowe LLP: Jordan Smith: Can we move Thursday's meeting?"
+        );
+        let smith = case::Entity::find()
+            .filter(case::Column::Number.eq("HL-2026-014"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(message["url"], format!("/cases/{}", smith.id));
         assert_eq!(message["tag"], format!("kayse-notification-{id}"));
     }
@@ -293,7 +337,10 @@ async fn a_device_the_push_service_calls_gone_is_removed() {
     worker::run_pass(&app.state, Utc::now()).await.unwrap();
     assert_eq!(push_delivery(&app, first).await.status, "sent");
     let remaining = push_subscription::Entity::find().all(&app.state.db).await.unwrap();
-    assert_eq!(remaining.iter().map(|d| d.endpoint.as_str()).collect::<Vec<_>>(), vec![kept.endpoint.as_str()]);
+    assert_eq!(
+        remaining.iter().map(|d| d.endpoint.as_str()).collect::<Vec<_>>(),
+        vec![kept.endpoint.as_str()]
+    );
     assert!(remaining[0].last_success_at.is_some());
     let listed: PushSetup = app.call::<GetPushSetup>(&[], Some(&token)).await.json();
     assert_eq!(listed.devices.len(), 1);
@@ -301,7 +348,11 @@ async fn a_device_the_push_service_calls_gone_is_removed() {
     notify(&app, &person, "New message: second").await;
     worker::run_pass(&app.state, Utc::now()).await.unwrap();
     assert_eq!(service.received_by("kept").len(), 2);
-    assert_eq!(service.received_by("uninstalled").len(), 1, "nothing more goes to a removed device");
+    assert_eq!(
+        service.received_by("uninstalled").len(),
+        1,
+        "nothing more goes to a removed device"
+    );
 
     // 404 means gone as well.
     service.answer("kept", &[404]);
@@ -325,12 +376,24 @@ async fn a_temporary_failure_is_retried_only_for_the_device_that_failed() {
     let row = push_delivery(&app, id).await;
     assert_eq!((row.status.as_str(), row.attempts), ("pending", 1));
     assert!(row.last_error.as_deref().unwrap_or_default().contains("503"), "{:?}", row.last_error);
-    assert_eq!(worker::run_pass(&app.state, t0 + chrono::Duration::seconds(31)).await.unwrap().retried, 1, "429: later again");
-    assert_eq!(worker::run_pass(&app.state, t0 + chrono::Duration::seconds(200)).await.unwrap().sent, 1);
+    assert_eq!(
+        worker::run_pass(&app.state, t0 + chrono::Duration::seconds(31)).await.unwrap().retried,
+        1,
+        "429: later again"
+    );
+    assert_eq!(
+        worker::run_pass(&app.state, t0 + chrono::Duration::seconds(200)).await.unwrap().sent,
+        1
+    );
 
-    assert_eq!(service.received_by("steady").len(), 1, "the device that took it first is not pushed again");
+    assert_eq!(
+        service.received_by("steady").len(),
+        1,
+        "the device that took it first is not pushed again"
+    );
     assert_eq!(service.received_by("flaky").len(), 3);
-    let message = open(&service.received_by("flaky")[2], &flaky, app.state.push.public_key(), &origin);
+    let message =
+        open(&service.received_by("flaky")[2], &flaky, app.state.push.public_key(), &origin);
     assert_eq!(message["title"], "New message: retry");
     assert_eq!(push_delivery(&app, id).await.status, "sent");
 }
@@ -354,7 +417,13 @@ async fn a_refused_push_fails_and_quiet_hours_hold_push() {
     let local = Utc::now().with_timezone(&person.timezone.parse::<chrono_tz::Tz>().unwrap());
     let minutes = (chrono::Timelike::hour(&local) * 60 + chrono::Timelike::minute(&local)) as i32;
     let start = (minutes / 30 * 30 - 60).rem_euclid(24 * 60);
-    preferences::set_quiet_hours(&app.state.db, person.id, Some((start, (start + 240) % (24 * 60)))).await.unwrap();
+    preferences::set_quiet_hours(
+        &app.state.db,
+        person.id,
+        Some((start, (start + 240) % (24 * 60))),
+    )
+    .await
+    .unwrap();
     let held = notify(&app, &person, "New message: held").await;
     let report = worker::run_pass(&app.state, Utc::now()).await.unwrap();
     assert_eq!(report.held, 1, "{report:?}");
@@ -383,7 +452,8 @@ async fn subscriptions_are_checked_listed_per_device_and_end_with_their_session(
         assert!(matches!(&err, AppError::Rejected(text) if text.contains("Push is not on for this device")), "{bad}: {err:?}");
     }
     assert_eq!(device_count(&app).await, 0);
-    let signed_out = app.call::<SavePushSubscription>(&[("subscription", &device.json())], None).await;
+    let signed_out =
+        app.call::<SavePushSubscription>(&[("subscription", &device.json())], None).await;
     assert_eq!(signed_out.app_error(), AppError::Unauthorized);
 
     subscribe(&app, &token, &device.json()).await.unwrap();
@@ -392,7 +462,14 @@ async fn subscriptions_are_checked_listed_per_device_and_end_with_their_session(
     assert_eq!(device_count(&app).await, 1);
 
     // Another session of the same person sees it, not as "this device".
-    let other = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", "127.0.0.2").await;
+    let other = app
+        .sign_in_with(
+            DEMO_EMAIL,
+            DEMO_PASSWORD,
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+            "127.0.0.2",
+        )
+        .await;
     let seen: PushSetup = app.call::<GetPushSetup>(&[], Some(&other)).await.json();
     assert_eq!(seen.devices.len(), 1);
     assert!(!seen.devices[0].this_device);
@@ -400,10 +477,20 @@ async fn subscriptions_are_checked_listed_per_device_and_end_with_their_session(
     assert!(here.devices[0].this_device);
 
     // Someone else's device is "not found" to the demo person.
-    let priya = user::Entity::find().filter(user::Column::FullName.eq("Priya Shah")).one(&app.state.db).await.unwrap().unwrap();
+    let priya = user::Entity::find()
+        .filter(user::Column::FullName.eq("Priya Shah"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     let theirs = push_subscription::ActiveModel {
         user_id: Set(priya.id),
-        session_id: Set(push_subscription::Entity::find().one(&app.state.db).await.unwrap().unwrap().session_id),
+        session_id: Set(push_subscription::Entity::find()
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .session_id),
         endpoint: Set(format!("{origin}/push/priya")),
         p256dh: Set(keys["p256dh"].as_str().unwrap().to_owned()),
         auth: Set(keys["auth"].as_str().unwrap().to_owned()),
@@ -421,7 +508,8 @@ async fn subscriptions_are_checked_listed_per_device_and_end_with_their_session(
 
     // Removed from another session of the same person.
     let mine = here.devices[0].id;
-    let after: PushSetup = app.call::<RemovePushDevice>(&[("id", &mine.to_string())], Some(&other)).await.json();
+    let after: PushSetup =
+        app.call::<RemovePushDevice>(&[("id", &mine.to_string())], Some(&other)).await.json();
     assert!(after.devices.is_empty());
 
     // Signing out of the device ends its push subscription with the session.
@@ -437,8 +525,12 @@ async fn a_subscription_the_browser_renews_is_stored_from_the_service_worker() {
     let Scene { app, origin, token, .. } = scene().await;
     // public/sw.js posts the renewed subscription to this path, as a form, same-origin.
     assert_eq!(SavePushSubscription::PATH, "/api/push/subscription");
-    let sw_source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/sw.js")).unwrap();
-    assert!(sw_source.contains("fetch('/api/push/subscription'"), "the service worker posts to the server function's path");
+    let sw_source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/sw.js")).unwrap();
+    assert!(
+        sw_source.contains("fetch('/api/push/subscription'"),
+        "the service worker posts to the server function's path"
+    );
 
     let renewed = Device::new(&origin, "renewed");
     let body = format!("subscription={}", urlencode(&renewed.json()));
@@ -463,11 +555,14 @@ async fn a_subscription_the_browser_renews_is_stored_from_the_service_worker() {
 async fn the_vapid_key_is_made_once_and_kept() {
     let app = spawn().await;
     let again = app::backend::push::sender::load_or_create_key(&app.state.db).await.unwrap();
-    assert_eq!(again.public_base64url(), app.state.push.public_key(), "a restart keeps the key browsers subscribed with");
+    assert_eq!(
+        again.public_base64url(),
+        app.state.push.public_key(),
+        "a restart keeps the key browsers subscribed with"
+    );
     let public = B64.decode(app.state.push.public_key()).unwrap();
     assert_eq!((public.len(), public[0]), (65, 4), "an uncompressed P-256 point");
 }
-
 
 #[tokio::test]
 async fn a_test_push_arrives_at_once_and_not_too_often() {
@@ -479,7 +574,8 @@ async fn a_test_push_arrives_at_once_and_not_too_often() {
     let setup = subscribe(&app, &token, &old_phone.json()).await.unwrap();
     let old_phone_id = setup.devices.iter().find(|d| d.id != desk_id).unwrap().id;
 
-    let sent: TestPush = app.call::<SendTestPush>(&[("id", &desk_id.to_string())], Some(&token)).await.json();
+    let sent: TestPush =
+        app.call::<SendTestPush>(&[("id", &desk_id.to_string())], Some(&token)).await.json();
     assert!(sent.delivered, "{}", sent.message);
     assert_eq!(sent.message, "Sent. It should appear on Chrome 131 on Linux within a few seconds.");
     let pushes = service.received_by("desk");
@@ -491,17 +587,21 @@ async fn a_test_push_arrives_at_once_and_not_too_often() {
 
     // Not again within 30 seconds.
     let again = app.call::<SendTestPush>(&[("id", &desk_id.to_string())], Some(&token)).await;
-    assert!(matches!(again.app_error(), AppError::RateLimited { retry_after_seconds } if retry_after_seconds <= 30));
+    assert!(
+        matches!(again.app_error(), AppError::RateLimited { retry_after_seconds } if retry_after_seconds <= 30)
+    );
     assert_eq!(service.received_by("desk").len(), 1);
 
     // A device its push service calls gone is removed, and the list says so.
     service.answer("old-phone", &[410]);
-    let gone: TestPush = app.call::<SendTestPush>(&[("id", &old_phone_id.to_string())], Some(&token)).await.json();
+    let gone: TestPush =
+        app.call::<SendTestPush>(&[("id", &old_phone_id.to_string())], Some(&token)).await.json();
     assert!(!gone.delivered);
     assert!(gone.message.contains("was removed"), "{}", gone.message);
     assert_eq!(gone.setup.devices.iter().map(|d| d.id).collect::<Vec<_>>(), vec![desk_id]);
 
     // Only one's own devices.
-    let missing = app.call::<SendTestPush>(&[("id", &old_phone_id.to_string())], Some(&token)).await;
+    let missing =
+        app.call::<SendTestPush>(&[("id", &old_phone_id.to_string())], Some(&token)).await;
     assert_eq!(missing.app_error(), AppError::NotFound);
 }

@@ -2,15 +2,15 @@
 //! limits, re-authentication, and changing the password.
 
 use app::auth::api::{SignInVerified, VerifySignIn};
-use app::shell::api::CurrentAccount;
 use app::backend::entities::{pending_sign_in, session};
 use app::backend::tokens::hash_token;
 use app::error::AppError;
 use app::security::api::{
-    BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview, PasswordChanged,
-    RegenerateBackupCodes, SecurityOverview, TwoFactorSetup,
+    BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview,
+    PasswordChanged, RegenerateBackupCodes, SecurityOverview, TwoFactorSetup,
 };
 use app::security::totp;
+use app::shell::api::CurrentAccount;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, Reply, TestApp, spawn};
@@ -21,14 +21,22 @@ const PENDING: &str = "kayse_pending_sign_in";
 async fn enable_two_factor(app: &TestApp, token: &str) -> (String, Vec<String>) {
     let setup_reply = app.call::<BeginTwoFactor>(&[], Some(token)).await;
     assert!(setup_reply.status.is_success(), "{}", setup_reply.text());
-    assert_eq!(setup_reply.header("cache-control").as_deref(), Some("no-store"), "the secret must not be cached");
+    assert_eq!(
+        setup_reply.header("cache-control").as_deref(),
+        Some("no-store"),
+        "the secret must not be cached"
+    );
     let setup: TwoFactorSetup = setup_reply.json();
     assert!(setup.qr_code.starts_with("data:image/svg+xml;base64,"));
     let secret = setup.secret.replace(' ', "");
     let code = totp::code_at(&secret, totp::now_unix()).unwrap();
     let confirmed = app.call::<ConfirmTwoFactor>(&[("code", &code)], Some(token)).await;
     assert!(confirmed.status.is_success(), "{}", confirmed.text());
-    assert_eq!(confirmed.header("cache-control").as_deref(), Some("no-store"), "backup codes must not be cached");
+    assert_eq!(
+        confirmed.header("cache-control").as_deref(),
+        Some("no-store"),
+        "backup codes must not be cached"
+    );
     let codes: Vec<String> = confirmed.json();
     assert_eq!(codes.len(), 10);
     (secret, codes)
@@ -37,13 +45,19 @@ async fn enable_two_factor(app: &TestApp, token: &str) -> (String, Vec<String>) 
 /// The password step of a sign-in for an account with 2FA: returns the pending token.
 async fn password_step(app: &TestApp, ip: &str) -> String {
     let reply = app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, ip).await;
-    assert!(reply.status.is_success() || reply.status.is_redirection(), "{} {}", reply.status, reply.text());
+    assert!(
+        reply.status.is_success() || reply.status.is_redirection(),
+        "{} {}",
+        reply.status,
+        reply.text()
+    );
     assert_eq!(reply.session_token(), None, "no session may exist before the second factor");
     reply.cookie(PENDING).expect("a pending sign-in cookie")
 }
 
 async fn second_step(app: &TestApp, pending: &str, code: &str, ip: &str) -> Reply {
-    app.call_with_cookie::<VerifySignIn>(&[("code", code)], &format!("{PENDING}={pending}"), ip).await
+    app.call_with_cookie::<VerifySignIn>(&[("code", code)], &format!("{PENDING}={pending}"), ip)
+        .await
 }
 
 /// The code of the step after the current one: accepted (one step of drift) and not yet used.
@@ -70,7 +84,13 @@ async fn signing_in_with_two_factor_from_start_to_finish() {
     assert!(reply.status.is_success() || reply.status.is_redirection(), "{}", reply.text());
     let session = reply.session_token().expect("a session after the second factor");
     assert!(app.call::<CurrentAccount>(&[], Some(&session)).await.status.is_success());
-    assert!(reply.headers.get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with(&format!("{PENDING}=;"))));
+    assert!(
+        reply
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with(&format!("{PENDING}=;")))
+    );
 
     // The same code again, on a fresh sign-in: refused (never twice).
     let pending = password_step(&app, "203.0.113.5").await;
@@ -106,19 +126,27 @@ async fn a_half_finished_sign_in_is_not_a_session_and_expires() {
     let pending = password_step(&app, "127.0.0.1").await;
 
     // As a session cookie it opens nothing.
-    assert_eq!(app.call::<CurrentAccount>(&[], Some(&pending)).await.app_error(), AppError::Unauthorized);
+    assert_eq!(
+        app.call::<CurrentAccount>(&[], Some(&pending)).await.app_error(),
+        AppError::Unauthorized
+    );
     let page = app.get("/settings/profile", Some(&pending)).await;
     assert!(page.status.is_redirection());
     assert!(page.header("location").unwrap().starts_with("/sign-in"));
     // Under its own name, it is not a session either.
-    let own = app.call_with_cookie::<CurrentAccount>(&[], &format!("{PENDING}={pending}"), "127.0.0.1").await;
+    let own = app
+        .call_with_cookie::<CurrentAccount>(&[], &format!("{PENDING}={pending}"), "127.0.0.1")
+        .await;
     assert_eq!(own.app_error(), AppError::Unauthorized);
     let stored = pending_sign_in::Entity::find().one(&app.state.db).await.unwrap().unwrap();
     assert_eq!(stored.token_hash, hash_token(&pending), "only the hash is stored");
 
     // After 5 minutes it is gone, whatever the code.
     pending_sign_in::Entity::update_many()
-        .col_expr(pending_sign_in::Column::ExpiresAt, sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)))
+        .col_expr(
+            pending_sign_in::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
         .exec(&app.state.db)
         .await
         .unwrap();
@@ -135,7 +163,10 @@ async fn the_same_code_sent_twice_at_once_succeeds_once() {
     let first = password_step(&app, "127.0.0.1").await;
     let second = password_step(&app, "127.0.0.1").await;
     let code = next_code(&secret);
-    let (a, b) = tokio::join!(second_step(&app, &first, &code, "127.0.0.1"), second_step(&app, &second, &code, "127.0.0.1"));
+    let (a, b) = tokio::join!(
+        second_step(&app, &first, &code, "127.0.0.1"),
+        second_step(&app, &second, &code, "127.0.0.1")
+    );
     let successes = [&a, &b].iter().filter(|r| r.session_token().is_some()).count();
     assert_eq!(successes, 1, "a: {} {}, b: {} {}", a.status, a.text(), b.status, b.text());
 }
@@ -165,22 +196,38 @@ async fn sensitive_two_factor_changes_need_a_recent_password() {
     let (secret, codes) = enable_two_factor(&app, &token).await;
     // The password was entered 20 minutes ago.
     session::Entity::update_many()
-        .col_expr(session::Column::PasswordConfirmedAt, sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(20)))
+        .col_expr(
+            session::Column::PasswordConfirmedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(20)),
+        )
         .filter(session::Column::TokenHash.eq(hash_token(&token)))
         .exec(&app.state.db)
         .await
         .unwrap();
 
-    assert_eq!(app.call::<RegenerateBackupCodes>(&[], Some(&token)).await.app_error(), AppError::ReauthRequired);
-    let wrong = app.call::<RegenerateBackupCodes>(&[("password", "not-my-password")], Some(&token)).await;
+    assert_eq!(
+        app.call::<RegenerateBackupCodes>(&[], Some(&token)).await.app_error(),
+        AppError::ReauthRequired
+    );
+    let wrong =
+        app.call::<RegenerateBackupCodes>(&[("password", "not-my-password")], Some(&token)).await;
     assert!(wrong.app_error().message_for("password").is_some());
     assert_eq!(overview(&app, &token).await.backup_codes_left, 10, "nothing was replaced");
 
-    let no_password = app.call::<DisableTwoFactor>(&[("password", ""), ("code", &next_code(&secret))], Some(&token)).await;
+    let no_password = app
+        .call::<DisableTwoFactor>(&[("password", ""), ("code", &next_code(&secret))], Some(&token))
+        .await;
     assert!(no_password.app_error().message_for("password").is_some());
-    let wrong_password = app.call::<DisableTwoFactor>(&[("password", "nope-nope-nope"), ("code", &next_code(&secret))], Some(&token)).await;
+    let wrong_password = app
+        .call::<DisableTwoFactor>(
+            &[("password", "nope-nope-nope"), ("code", &next_code(&secret))],
+            Some(&token),
+        )
+        .await;
     assert!(wrong_password.app_error().message_for("password").is_some());
-    let wrong_code = app.call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", "123456")], Some(&token)).await;
+    let wrong_code = app
+        .call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", "123456")], Some(&token))
+        .await;
     assert!(wrong_code.app_error().message_for("code").is_some());
     assert!(overview(&app, &token).await.two_factor_since.is_some(), "still on");
 
@@ -188,13 +235,19 @@ async fn sensitive_two_factor_changes_need_a_recent_password() {
     let fresh: Vec<String> = app.call::<RegenerateBackupCodes>(&[], Some(&token)).await.json();
     assert_eq!(fresh.len(), 10);
     assert!(fresh.iter().all(|c| !codes.contains(c)));
-    let old_code = app.call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", &codes[3])], Some(&token)).await;
+    let old_code = app
+        .call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", &codes[3])], Some(&token))
+        .await;
     assert!(old_code.app_error().message_for("code").is_some(), "the old set stopped working");
-    let off = app.call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", &fresh[0])], Some(&token)).await;
+    let off = app
+        .call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", &fresh[0])], Some(&token))
+        .await;
     assert!(off.status.is_success(), "{}", off.text());
     assert!(overview(&app, &token).await.two_factor_since.is_none());
     // Signing in is one step again.
-    assert!(app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.session_token().is_some());
+    assert!(
+        app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.session_token().is_some()
+    );
 }
 
 #[tokio::test]
@@ -202,21 +255,34 @@ async fn starting_two_factor_needs_a_recent_password() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
     session::Entity::update_many()
-        .col_expr(session::Column::PasswordConfirmedAt, sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(11)))
+        .col_expr(
+            session::Column::PasswordConfirmedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(11)),
+        )
         .exec(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(app.call::<BeginTwoFactor>(&[], Some(&token)).await.app_error(), AppError::ReauthRequired);
+    assert_eq!(
+        app.call::<BeginTwoFactor>(&[], Some(&token)).await.app_error(),
+        AppError::ReauthRequired
+    );
     let setup = app.call::<BeginTwoFactor>(&[("password", DEMO_PASSWORD)], Some(&token)).await;
     assert!(setup.status.is_success(), "{}", setup.text());
     // Until a code verifies, the secret is not a second factor: sign-in stays one step.
-    assert!(app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.session_token().is_some());
+    assert!(
+        app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.session_token().is_some()
+    );
     let wrong = app.call::<ConfirmTwoFactor>(&[("code", "000000")], Some(&token)).await;
     assert!(wrong.app_error().message_for("code").is_some());
     assert!(overview(&app, &token).await.two_factor_since.is_none());
 }
 
-fn change(current: &str, new: &str, confirm: &str, sign_out_others: bool) -> Vec<(&'static str, String)> {
+fn change(
+    current: &str,
+    new: &str,
+    confirm: &str,
+    sign_out_others: bool,
+) -> Vec<(&'static str, String)> {
     vec![
         ("current_password", current.to_owned()),
         ("new_password", new.to_owned()),
@@ -237,22 +303,47 @@ async fn each_password_rule_is_explained_next_to_its_field() {
     let cases = [
         (change(DEMO_PASSWORD, "short", "short", true), "new_password", "at least 8"),
         (change(DEMO_PASSWORD, "password123", "password123", true), "new_password", "too common"),
-        (change(DEMO_PASSWORD, "alex morgan rocks", "alex morgan rocks", true), "new_password", "name or email"),
-        (change(DEMO_PASSWORD, "demo@kayse.test!!", "demo@kayse.test!!", true), "new_password", "name or email"),
-        (change(DEMO_PASSWORD, "gravel lantern otter", "gravel lantern oter", true), "confirm_password", "don't match"),
-        (change("", "gravel lantern otter", "gravel lantern otter", true), "current_password", "current password"),
-        (change("wrong-password-here", "gravel lantern otter", "gravel lantern otter", true), "current_password", "not correct"),
+        (
+            change(DEMO_PASSWORD, "alex morgan rocks", "alex morgan rocks", true),
+            "new_password",
+            "name or email",
+        ),
+        (
+            change(DEMO_PASSWORD, "demo@kayse.test!!", "demo@kayse.test!!", true),
+            "new_password",
+            "name or email",
+        ),
+        (
+            change(DEMO_PASSWORD, "gravel lantern otter", "gravel lantern oter", true),
+            "confirm_password",
+            "don't match",
+        ),
+        (
+            change("", "gravel lantern otter", "gravel lantern otter", true),
+            "current_password",
+            "current password",
+        ),
+        (
+            change("wrong-password-here", "gravel lantern otter", "gravel lantern otter", true),
+            "current_password",
+            "not correct",
+        ),
     ];
     for (form, field, expected) in cases {
         let reply = call_change(&app, &token, form).await;
-        let message = reply.app_error().message_for(field).unwrap_or_else(|| panic!("no message for {field}: {}", reply.text()));
+        let message = reply
+            .app_error()
+            .message_for(field)
+            .unwrap_or_else(|| panic!("no message for {field}: {}", reply.text()));
         assert!(message.contains(expected), "{field}: {message}");
     }
     let long = "x".repeat(1025);
     let reply = call_change(&app, &token, change(DEMO_PASSWORD, &long, &long, true)).await;
     assert!(reply.app_error().message_for("new_password").unwrap().contains("1,024"));
     // Nothing changed: the old password still signs in.
-    assert!(app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.session_token().is_some());
+    assert!(
+        app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.session_token().is_some()
+    );
 }
 
 #[tokio::test]
@@ -263,7 +354,8 @@ async fn changing_the_password_can_sign_out_every_other_device() {
     let tablet = app.sign_in_demo().await;
     let new_password = "gravel lantern otter";
 
-    let reply = call_change(&app, &laptop, change(DEMO_PASSWORD, new_password, new_password, true)).await;
+    let reply =
+        call_change(&app, &laptop, change(DEMO_PASSWORD, new_password, new_password, true)).await;
     assert!(reply.status.is_success(), "{}", reply.text());
     let done: PasswordChanged = reply.json();
     assert_eq!(done.other_sessions_ended, 2);
@@ -272,10 +364,18 @@ async fn changing_the_password_can_sign_out_every_other_device() {
 
     assert!(app.call::<CurrentAccount>(&[], Some(&fresh)).await.status.is_success());
     for old in [&laptop, &phone, &tablet] {
-        assert_eq!(app.call::<CurrentAccount>(&[], Some(old)).await.app_error(), AppError::Unauthorized);
+        assert_eq!(
+            app.call::<CurrentAccount>(&[], Some(old)).await.app_error(),
+            AppError::Unauthorized
+        );
     }
-    assert_eq!(app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.app_error(), AppError::InvalidCredentials);
-    assert!(app.sign_in_reply(DEMO_EMAIL, new_password, "127.0.0.1").await.session_token().is_some());
+    assert_eq!(
+        app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.app_error(),
+        AppError::InvalidCredentials
+    );
+    assert!(
+        app.sign_in_reply(DEMO_EMAIL, new_password, "127.0.0.1").await.session_token().is_some()
+    );
 
     let notices = app.outbox_with_subject("Your Kayse password was changed");
     assert_eq!(notices.len(), 1);
@@ -283,7 +383,12 @@ async fn changing_the_password_can_sign_out_every_other_device() {
 
     // Unchecked, the other sessions stay.
     let other = app.sign_in_as(DEMO_EMAIL, new_password).await;
-    let reply = call_change(&app, &fresh, change(new_password, "copper kettle meadow", "copper kettle meadow", false)).await;
+    let reply = call_change(
+        &app,
+        &fresh,
+        change(new_password, "copper kettle meadow", "copper kettle meadow", false),
+    )
+    .await;
     let done: PasswordChanged = reply.json();
     assert_eq!(done.other_sessions_ended, 0);
     assert!(app.call::<CurrentAccount>(&[], Some(&other)).await.status.is_success());
@@ -301,11 +406,19 @@ async fn two_factor_events_appear_in_the_activity() {
     let (_, codes) = enable_two_factor(&app, &token).await;
     let pending = password_step(&app, "127.0.0.1").await;
     assert!(second_step(&app, &pending, &codes[0], "127.0.0.1").await.status.is_success());
-    let activity: Vec<String> = overview(&app, &token).await.activity.into_iter().map(|a| a.what).collect();
+    let activity: Vec<String> =
+        overview(&app, &token).await.activity.into_iter().map(|a| a.what).collect();
     assert_eq!(activity[0], "Signed in", "{activity:?}");
     assert!(activity.contains(&"Signed in with a backup code".to_owned()), "{activity:?}");
     assert!(activity.contains(&"Two-factor authentication turned on".to_owned()), "{activity:?}");
-    assert_eq!(app.outbox_with_subject("Two-factor authentication is on for your Kayse account").len(), 1);
-    let stored = pending_sign_in::Entity::find().filter(pending_sign_in::Column::UserId.eq(1)).all(&app.state.db).await.unwrap();
+    assert_eq!(
+        app.outbox_with_subject("Two-factor authentication is on for your Kayse account").len(),
+        1
+    );
+    let stored = pending_sign_in::Entity::find()
+        .filter(pending_sign_in::Column::UserId.eq(1))
+        .all(&app.state.db)
+        .await
+        .unwrap();
     assert!(stored.is_empty(), "a finished sign-in leaves no pending row");
 }

@@ -13,13 +13,18 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 
 use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, TestApp, spawn};
 
-const CHROME_WINDOWS: &str =
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
-const FIREFOX_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+const FIREFOX_LINUX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
 async fn session_row(app: &TestApp, token: &str) -> session::Model {
-    session::Entity::find().filter(session::Column::TokenHash.eq(hash_token(token))).one(&app.state.db).await.unwrap().unwrap()
+    session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn list(app: &TestApp, token: &str) -> SessionList {
@@ -58,8 +63,15 @@ async fn the_list_shows_exactly_the_users_live_sessions() {
     assert_eq!(current.company.as_deref(), Some("Harper & Lowe LLP"));
     let other = &listed.sessions[1];
     assert!(!other.current);
-    assert_eq!((other.browser.as_str(), other.os.as_str(), other.device.as_str()), ("Safari 17", "iPhone", "Mobile"));
-    assert!(other.signed_in.ends_with("EST") || other.signed_in.ends_with("EDT"), "in the user's timezone: {}", other.signed_in);
+    assert_eq!(
+        (other.browser.as_str(), other.os.as_str(), other.device.as_str()),
+        ("Safari 17", "iPhone", "Mobile")
+    );
+    assert!(
+        other.signed_in.ends_with("EST") || other.signed_in.ends_with("EDT"),
+        "in the user's timezone: {}",
+        other.signed_in
+    );
     assert_eq!(other.id, session_row(&app, &phone).await.id);
     assert!(listed.password_fresh, "the password was just entered at sign-in");
 }
@@ -74,12 +86,18 @@ async fn signing_out_one_session_ends_it_at_once() {
     let reply = app.call::<EndSession>(&[("id", &phone_id)], Some(&laptop)).await;
     assert!(reply.status.is_success(), "{}", reply.text());
     assert_eq!(app.call::<GetProfile>(&[], Some(&phone)).await.app_error(), AppError::Unauthorized);
-    assert_eq!(app.get("/settings/profile", Some(&phone)).await.status, axum::http::StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/settings/profile", Some(&phone)).await.status,
+        axum::http::StatusCode::SEE_OTHER
+    );
     assert!(app.call::<GetProfile>(&[], Some(&laptop)).await.status.is_success());
 
     // The current session is not ended from this list.
     let own_id = session_row(&app, &laptop).await.id.to_string();
-    assert!(matches!(app.call::<EndSession>(&[("id", &own_id)], Some(&laptop)).await.app_error(), AppError::Rejected(_)));
+    assert!(matches!(
+        app.call::<EndSession>(&[("id", &own_id)], Some(&laptop)).await.app_error(),
+        AppError::Rejected(_)
+    ));
 }
 
 #[tokio::test]
@@ -93,10 +111,16 @@ async fn signing_out_all_others_keeps_the_current_one() {
     let ended: u64 = app.call::<EndOtherSessions>(&[], Some(&current)).await.json();
     assert_eq!(ended, 2);
     for token in [&b, &c] {
-        assert_eq!(app.call::<GetProfile>(&[], Some(token)).await.app_error(), AppError::Unauthorized);
+        assert_eq!(
+            app.call::<GetProfile>(&[], Some(token)).await.app_error(),
+            AppError::Unauthorized
+        );
     }
     assert!(app.call::<GetProfile>(&[], Some(&current)).await.status.is_success());
-    assert!(app.call::<GetProfile>(&[], Some(&someone_else)).await.status.is_success(), "other users are untouched");
+    assert!(
+        app.call::<GetProfile>(&[], Some(&someone_else)).await.status.is_success(),
+        "other users are untouched"
+    );
     assert_eq!(list(&app, &current).await.sessions.len(), 1);
 }
 
@@ -106,8 +130,14 @@ async fn another_users_session_is_not_found_and_untouched() {
     let mine = app.sign_in_demo().await;
     let theirs = other_user(&app).await;
     let their_id = session_row(&app, &theirs).await.id.to_string();
-    assert_eq!(app.call::<EndSession>(&[("id", &their_id)], Some(&mine)).await.app_error(), AppError::NotFound);
-    assert_eq!(app.call::<EndSession>(&[("id", "999999")], Some(&mine)).await.app_error(), AppError::NotFound);
+    assert_eq!(
+        app.call::<EndSession>(&[("id", &their_id)], Some(&mine)).await.app_error(),
+        AppError::NotFound
+    );
+    assert_eq!(
+        app.call::<EndSession>(&[("id", "999999")], Some(&mine)).await.app_error(),
+        AppError::NotFound
+    );
     assert!(app.call::<GetProfile>(&[], Some(&theirs)).await.status.is_success());
 }
 
@@ -122,15 +152,30 @@ async fn ending_sessions_needs_a_recent_password() {
     row.update(&app.state.db).await.unwrap();
 
     assert!(!list(&app, &current).await.password_fresh);
-    assert_eq!(app.call::<EndSession>(&[("id", &other_id)], Some(&current)).await.app_error(), AppError::ReauthRequired);
-    assert_eq!(app.call::<EndOtherSessions>(&[], Some(&current)).await.app_error(), AppError::ReauthRequired);
-    let wrong = app.call::<EndSession>(&[("id", &other_id), ("password", "nope")], Some(&current)).await;
+    assert_eq!(
+        app.call::<EndSession>(&[("id", &other_id)], Some(&current)).await.app_error(),
+        AppError::ReauthRequired
+    );
+    assert_eq!(
+        app.call::<EndOtherSessions>(&[], Some(&current)).await.app_error(),
+        AppError::ReauthRequired
+    );
+    let wrong =
+        app.call::<EndSession>(&[("id", &other_id), ("password", "nope")], Some(&current)).await;
     assert!(wrong.app_error().message_for("password").is_some());
-    assert!(app.call::<GetProfile>(&[], Some(&other)).await.status.is_success(), "nothing ended yet");
+    assert!(
+        app.call::<GetProfile>(&[], Some(&other)).await.status.is_success(),
+        "nothing ended yet"
+    );
 
-    let right = app.call::<EndSession>(&[("id", &other_id), ("password", DEMO_PASSWORD)], Some(&current)).await;
+    let right = app
+        .call::<EndSession>(&[("id", &other_id), ("password", DEMO_PASSWORD)], Some(&current))
+        .await;
     assert!(right.status.is_success(), "{}", right.text());
-    assert!(list(&app, &current).await.password_fresh, "the password now counts as recently entered");
+    assert!(
+        list(&app, &current).await.password_fresh,
+        "the password now counts as recently entered"
+    );
 }
 
 #[tokio::test]
@@ -164,7 +209,9 @@ async fn the_cleanup_job_deletes_only_expired_sessions() {
     row.last_seen_at = Set(now - chrono::Duration::days(8));
     row.update(&app.state.db).await.unwrap();
 
-    let deleted = app::backend::session_store::delete_expired(&app.state.db, &app.state.config).await.unwrap();
+    let deleted = app::backend::session_store::delete_expired(&app.state.db, &app.state.config)
+        .await
+        .unwrap();
     assert_eq!(deleted, 2);
     assert_eq!(session::Entity::find().all(&app.state.db).await.unwrap().len(), 1);
     assert!(app.call::<GetProfile>(&[], Some(&live)).await.status.is_success());
@@ -182,14 +229,24 @@ async fn an_open_page_is_told_at_once_when_its_session_ends() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(!reader.is_finished(), "a live session gets no event");
     assert!(app.call::<EndSession>(&[("id", &phone_id)], Some(&laptop)).await.status.is_success());
-    let received = tokio::time::timeout(Duration::from_secs(10), reader).await.expect("the event arrives").unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(10), reader)
+        .await
+        .expect("the event arrives")
+        .unwrap();
     assert!(received.contains("event: signed-out"), "{received}");
     // Browsers silently drop an event whose data is empty.
-    assert!(received.lines().any(|line| line.strip_prefix("data:").is_some_and(|d| !d.trim().is_empty())), "{received}");
+    assert!(
+        received
+            .lines()
+            .any(|line| line.strip_prefix("data:").is_some_and(|d| !d.trim().is_empty())),
+        "{received}"
+    );
 
     // A page whose session is already gone is told straight away.
     let gone = app.get_streaming("/live", &phone).await;
-    let received = tokio::time::timeout(Duration::from_secs(10), read_until_signed_out(gone)).await.expect("at once");
+    let received = tokio::time::timeout(Duration::from_secs(10), read_until_signed_out(gone))
+        .await
+        .expect("at once");
     assert!(received.contains("event: signed-out"));
 }
 
@@ -234,7 +291,10 @@ impl TestApp {
     /// Starts a GET and returns the response body as it streams.
     pub async fn get_streaming(&self, path: &str, token: &str) -> Body {
         use tower::ServiceExt;
-        let mut request = Request::get(path).header("cookie", format!("kayse_session={token}")).body(Body::empty()).unwrap();
+        let mut request = Request::get(path)
+            .header("cookie", format!("kayse_session={token}"))
+            .body(Body::empty())
+            .unwrap();
         request.extensions_mut().insert(crate::harness::from_address("127.0.0.1"));
         let response = self.router.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), axum::http::StatusCode::OK);

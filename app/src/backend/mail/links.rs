@@ -43,7 +43,10 @@ mod tests {
             let config = config(base);
             assert_eq!(case(&config, 7), "https://kayse.example/cases/7");
             assert_eq!(settings(&config, "security"), "https://kayse.example/settings/security");
-            assert_eq!(confirm_email(&config, "ab12"), "https://kayse.example/confirm-email?token=ab12");
+            assert_eq!(
+                confirm_email(&config, "ab12"),
+                "https://kayse.example/confirm-email?token=ab12"
+            );
         }
     }
 }

@@ -15,7 +15,12 @@ fn greeting(person: &user::Model) -> String {
 }
 
 /// The link that confirms a new login email, sent to the new address.
-pub fn confirm_new_email(config: &RuntimeConfig, person: &user::Model, new_email: &str, token: &str) -> Email {
+pub fn confirm_new_email(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    new_email: &str,
+    token: &str,
+) -> Email {
     let link = links::confirm_email(config, token);
     let paragraphs = [
         greeting(person),
@@ -34,11 +39,19 @@ pub fn confirm_new_email(config: &RuntimeConfig, person: &user::Model, new_email
 }
 
 /// Tells the old address that the login email was changed.
-pub fn login_email_changed(person: &user::Model, old_email: &str, new_email: &str, when: &str) -> Email {
+pub fn login_email_changed(
+    person: &user::Model,
+    old_email: &str,
+    new_email: &str,
+    when: &str,
+) -> Email {
     let paragraphs = [
         greeting(person),
-        format!("The login email of your Kayse account was changed from {old_email} to {new_email} on {when}."),
-        "If you did not make this change, contact your firm's Kayse administrator at once.".to_owned(),
+        format!(
+            "The login email of your Kayse account was changed from {old_email} to {new_email} on {when}."
+        ),
+        "If you did not make this change, contact your firm's Kayse administrator at once."
+            .to_owned(),
     ];
     Email {
         to: old_email.to_owned(),
@@ -50,7 +63,13 @@ pub fn login_email_changed(person: &user::Model, old_email: &str, new_email: &st
 }
 
 /// A sign-in from a browser + system + address the account has not used before.
-pub fn new_device_sign_in(config: &RuntimeConfig, person: &user::Model, device: &str, address: &str, when: &str) -> Email {
+pub fn new_device_sign_in(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    device: &str,
+    address: &str,
+    when: &str,
+) -> Email {
     let link = links::settings(config, "sessions");
     let paragraphs = [
         greeting(person),
@@ -70,7 +89,13 @@ pub fn new_device_sign_in(config: &RuntimeConfig, person: &user::Model, device: 
 
 /// A change to how the account signs in (password, two-factor authentication): `what`
 /// says what happened, `when` is in the person's timezone.
-pub fn security_change(config: &RuntimeConfig, person: &user::Model, subject: &str, what: &str, when: &str) -> Email {
+pub fn security_change(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    subject: &str,
+    what: &str,
+    when: &str,
+) -> Email {
     let link = links::settings(config, "security");
     let paragraphs = [
         greeting(person),
@@ -98,7 +123,11 @@ pub struct NotificationFacts<'a> {
     pub case_id: i32,
 }
 
-pub fn notification(config: &RuntimeConfig, person: &user::Model, facts: &NotificationFacts<'_>) -> Email {
+pub fn notification(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    facts: &NotificationFacts<'_>,
+) -> Email {
     let case_link = links::case(config, facts.case_id);
     let preferences = links::settings(config, "notifications");
     let paragraphs = [
@@ -116,7 +145,13 @@ pub fn notification(config: &RuntimeConfig, person: &user::Model, facts: &Notifi
             "<p style=\"{FOOTER_STYLE}\"><a href=\"{preferences}\">Choose which notifications you get</a></p></body>"
         ),
     );
-    Email { to: person.email.clone(), subject: facts.title.to_owned(), text, html, links: vec![case_link, preferences] }
+    Email {
+        to: person.email.clone(),
+        subject: facts.title.to_owned(),
+        text,
+        html,
+        links: vec![case_link, preferences],
+    }
 }
 
 /// One entry of a digest: a notification's title and text.
@@ -131,7 +166,8 @@ pub type DigestGroups<'a> = BTreeMap<String, BTreeMap<(String, i32), Vec<DigestE
 /// The period's notifications as one email, grouped by company and case.
 pub fn digest(config: &RuntimeConfig, person: &user::Model, groups: &DigestGroups<'_>) -> Email {
     let count: usize = groups.values().flat_map(|cases| cases.values()).map(Vec::len).sum();
-    let subject = format!("Your Kayse digest: {count} notification{}", if count == 1 { "" } else { "s" });
+    let subject =
+        format!("Your Kayse digest: {count} notification{}", if count == 1 { "" } else { "s" });
     let mut text = format!("{}\n\n", greeting(person));
     let mut html = String::from(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1f2937\">",

@@ -60,34 +60,51 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn outbox(dir: PathBuf, from: &str) -> Result<Self, String> {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the outbox {}: {e}", dir.display()))?;
-        Ok(Mailer { transport: Arc::new(Transport::Outbox(dir)), from: parse_from(from)?, sequence: Arc::default() })
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create the outbox {}: {e}", dir.display()))?;
+        Ok(Mailer {
+            transport: Arc::new(Transport::Outbox(dir)),
+            from: parse_from(from)?,
+            sequence: Arc::default(),
+        })
     }
 
     pub fn smtp(settings: &SmtpSettings, from: &str) -> Result<Self, String> {
         let builder = match settings.security {
             SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host),
-            SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host),
-            SmtpSecurity::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)),
+            SmtpSecurity::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+            }
+            SmtpSecurity::None => {
+                Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host))
+            }
         }
         .map_err(|e| format!("SMTP settings: {e}"))?;
         // A server that stops answering must not hold a delivery worker for long.
-        let mut builder = builder.port(settings.port).timeout(Some(std::time::Duration::from_secs(30)));
+        let mut builder =
+            builder.port(settings.port).timeout(Some(std::time::Duration::from_secs(30)));
         if let (Some(user), Some(pass)) = (&settings.username, &settings.password) {
             builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
         }
-        Ok(Mailer { transport: Arc::new(Transport::Smtp(builder.build())), from: parse_from(from)?, sequence: Arc::default() })
+        Ok(Mailer {
+            transport: Arc::new(Transport::Smtp(builder.build())),
+            from: parse_from(from)?,
+            sequence: Arc::default(),
+        })
     }
 
     pub async fn send(&self, email: Email) -> Result<(), AppError> {
-        self.send_checked(email).await.map_err(|failure| AppError::internal("sending mail", failure.message))
+        self.send_checked(email)
+            .await
+            .map_err(|failure| AppError::internal("sending mail", failure.message))
     }
 
     /// Sends, and on failure says whether trying again could help (an SMTP 5xx answer, or
     /// a message that cannot be built, will not).
     pub async fn send_checked(&self, email: Email) -> Result<(), SendFailure> {
         let permanent = |message: String| SendFailure { message, permanent: true };
-        let to: Mailbox = email.to.parse().map_err(|e| permanent(format!("mail recipient: {e}")))?;
+        let to: Mailbox =
+            email.to.parse().map_err(|e| permanent(format!("mail recipient: {e}")))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -96,9 +113,10 @@ impl Mailer {
             .map_err(|e| permanent(format!("building a message: {e}")))?;
         match self.transport.as_ref() {
             Transport::Smtp(smtp) => {
-                smtp.send(message)
-                    .await
-                    .map_err(|e| SendFailure { permanent: e.is_permanent(), message: format!("SMTP: {e}") })?;
+                smtp.send(message).await.map_err(|e| SendFailure {
+                    permanent: e.is_permanent(),
+                    message: format!("SMTP: {e}"),
+                })?;
                 tracing::info!(to = %email.to, subject = %email.subject, "mail sent over SMTP");
             }
             Transport::Outbox(dir) => {
@@ -106,7 +124,8 @@ impl Mailer {
                 let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%3f");
                 let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
                 let base = dir.join(format!("{stamp}-{seq:04}"));
-                let json = serde_json::to_vec_pretty(&email).map_err(|e| permanent(format!("outbox json: {e}")))?;
+                let json = serde_json::to_vec_pretty(&email)
+                    .map_err(|e| permanent(format!("outbox json: {e}")))?;
                 tokio::fs::write(base.with_extension("eml"), message.formatted())
                     .await
                     .map_err(|e| temporary(format!("writing to the outbox: {e}")))?;
@@ -150,7 +169,9 @@ pub fn html_escape(text: &str) -> String {
 
 /// A plain, readable HTML version of a message: paragraphs, then an optional button link.
 pub fn simple_html(paragraphs: &[String], action: Option<(&str, &str)>) -> String {
-    let mut html = String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1f2937\">");
+    let mut html = String::from(
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1f2937\">",
+    );
     for p in paragraphs {
         html.push_str("<p>");
         html.push_str(&html_escape(p));
@@ -180,7 +201,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_outbox_keeps_the_message_and_its_links() {
-        let dir = std::env::temp_dir().join(format!("kayse-outbox-test-{}", crate::backend::tokens::new_token()));
+        let dir = std::env::temp_dir()
+            .join(format!("kayse-outbox-test-{}", crate::backend::tokens::new_token()));
         let mailer = Mailer::outbox(dir.clone(), "Kayse <no-reply@kayse.test>").unwrap();
         mailer
             .send(Email {

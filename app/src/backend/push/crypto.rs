@@ -65,7 +65,8 @@ impl DeviceKeys {
         if point.len() != 65 || point[0] != 0x04 {
             return Err(PushCryptoError::BadDeviceKey);
         }
-        let public = PublicKey::from_sec1_bytes(&point).map_err(|_| PushCryptoError::BadDeviceKey)?;
+        let public =
+            PublicKey::from_sec1_bytes(&point).map_err(|_| PushCryptoError::BadDeviceKey)?;
         let auth: [u8; 16] = decode_base64url(auth)
             .and_then(|bytes| bytes.try_into().ok())
             .ok_or(PushCryptoError::BadAuthSecret)?;
@@ -82,7 +83,12 @@ pub fn encrypt(plaintext: &[u8], device: &DeviceKeys) -> Result<Vec<u8>, PushCry
 }
 
 /// The deterministic core of [`encrypt`], so the RFC's example can be reproduced.
-fn encrypt_with(plaintext: &[u8], device: &DeviceKeys, sender: &SecretKey, salt: [u8; 16]) -> Result<Vec<u8>, PushCryptoError> {
+fn encrypt_with(
+    plaintext: &[u8],
+    device: &DeviceKeys,
+    sender: &SecretKey,
+    salt: [u8; 16],
+) -> Result<Vec<u8>, PushCryptoError> {
     if plaintext.len() > MAX_PLAINTEXT {
         return Err(PushCryptoError::TooLong(plaintext.len()));
     }
@@ -103,15 +109,21 @@ fn encrypt_with(plaintext: &[u8], device: &DeviceKeys, sender: &SecretKey, salt:
     let content = Hkdf::<Sha256>::new(Some(&salt), &ikm);
     let mut key = [0u8; 16];
     let mut nonce = [0u8; 12];
-    content.expand(b"Content-Encoding: aes128gcm\0", &mut key).map_err(|_| PushCryptoError::Encryption)?;
-    content.expand(b"Content-Encoding: nonce\0", &mut nonce).map_err(|_| PushCryptoError::Encryption)?;
+    content
+        .expand(b"Content-Encoding: aes128gcm\0", &mut key)
+        .map_err(|_| PushCryptoError::Encryption)?;
+    content
+        .expand(b"Content-Encoding: nonce\0", &mut nonce)
+        .map_err(|_| PushCryptoError::Encryption)?;
 
     // One record, so it is the last: the plaintext then the 0x02 delimiter, no padding.
     let mut record = Vec::with_capacity(plaintext.len() + 1);
     record.extend_from_slice(plaintext);
     record.push(0x02);
     let cipher = Aes128Gcm::new_from_slice(&key).map_err(|_| PushCryptoError::Encryption)?;
-    let sealed = cipher.encrypt(Nonce::from_slice(&nonce), record.as_slice()).map_err(|_| PushCryptoError::Encryption)?;
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), record.as_slice())
+        .map_err(|_| PushCryptoError::Encryption)?;
 
     let mut body = Vec::with_capacity(HEADER_LEN + sealed.len());
     body.extend_from_slice(&salt);
@@ -165,7 +177,12 @@ impl VapidKey {
 
     /// The `Authorization` header for a push to a service at `audience` (the endpoint's
     /// origin, e.g. `https://fcm.googleapis.com`).
-    pub fn authorization(&self, audience: &str, contact: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    pub fn authorization(
+        &self,
+        audience: &str,
+        contact: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> String {
         let header = encode_base64url(br#"{"typ":"JWT","alg":"ES256"}"#);
         let claims = serde_json::json!({
             "aud": audience,
@@ -176,19 +193,24 @@ impl VapidKey {
         let signing_input = format!("{header}.{claims}");
         // ES256: the fixed 64-byte r‖s form, not DER (RFC 7518 section 3.4).
         let signature: Signature = self.signing.sign(signing_input.as_bytes());
-        format!("vapid t={signing_input}.{}, k={}", encode_base64url(&signature.to_bytes()), self.public)
+        format!(
+            "vapid t={signing_input}.{}, k={}",
+            encode_base64url(&signature.to_bytes()),
+            self.public
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use p256::ecdsa::signature::Verifier;
     use p256::ecdsa::VerifyingKey;
+    use p256::ecdsa::signature::Verifier;
 
     // RFC 8291 Appendix A (published example data).
     const PLAINTEXT: &[u8] = b"When I grow up, I want to be a watermelon";
-    const DEVICE_PUBLIC: &str = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+    const DEVICE_PUBLIC: &str =
+        "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
     const AUTH: &str = "BTBZMqHH6r4Tts7J_aSIgg";
     const SENDER_PRIVATE: &str = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw";
     const SALT: &str = "DGv6ra1nlYgDCS1FRnbzlw";
@@ -223,10 +245,16 @@ mod tests {
         // 65 bytes starting 0x04 but not on the curve.
         let off_curve = encode_base64url(&[[4u8].as_slice(), &[1u8; 64]].concat());
         assert_eq!(DeviceKeys::parse(&off_curve, AUTH).unwrap_err(), PushCryptoError::BadDeviceKey);
-        assert_eq!(DeviceKeys::parse(DEVICE_PUBLIC, "c2hvcnQ").unwrap_err(), PushCryptoError::BadAuthSecret);
+        assert_eq!(
+            DeviceKeys::parse(DEVICE_PUBLIC, "c2hvcnQ").unwrap_err(),
+            PushCryptoError::BadAuthSecret
+        );
         let device = DeviceKeys::parse(DEVICE_PUBLIC, AUTH).unwrap();
         assert!(encrypt(&vec![b'a'; MAX_PLAINTEXT], &device).is_ok());
-        assert_eq!(encrypt(&vec![b'a'; MAX_PLAINTEXT + 1], &device).unwrap_err(), PushCryptoError::TooLong(MAX_PLAINTEXT + 1));
+        assert_eq!(
+            encrypt(&vec![b'a'; MAX_PLAINTEXT + 1], &device).unwrap_err(),
+            PushCryptoError::TooLong(MAX_PLAINTEXT + 1)
+        );
     }
 
     #[test]
@@ -235,15 +263,18 @@ mod tests {
         let restored = VapidKey::from_private(&key.private_base64url()).unwrap();
         assert_eq!(restored.public_base64url(), key.public_base64url());
         let now = chrono::Utc::now();
-        let header = restored.authorization("https://push.example.net", "https://kayse.example.com", now);
+        let header =
+            restored.authorization("https://push.example.net", "https://kayse.example.com", now);
         let (token, k) = header.strip_prefix("vapid t=").unwrap().split_once(", k=").unwrap();
         assert_eq!(k, key.public_base64url());
         let (signing_input, signature) = token.rsplit_once('.').unwrap();
         let verifying = VerifyingKey::from_sec1_bytes(&decode_base64url(k).unwrap()).unwrap();
         let signature = Signature::from_slice(&decode_base64url(signature).unwrap()).unwrap();
         verifying.verify(signing_input.as_bytes(), &signature).unwrap();
-        let claims: serde_json::Value =
-            serde_json::from_slice(&decode_base64url(signing_input.split_once('.').unwrap().1).unwrap()).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &decode_base64url(signing_input.split_once('.').unwrap().1).unwrap(),
+        )
+        .unwrap();
         assert_eq!(claims["aud"], "https://push.example.net");
         assert_eq!(claims["sub"], "https://kayse.example.com");
         let exp = claims["exp"].as_i64().unwrap();

@@ -21,7 +21,8 @@ pub const MAX_ENDPOINT_LEN: usize = 1024;
 /// starting together both try to insert row 1; the loser reads the winner's key.
 pub async fn load_or_create_key(db: &DatabaseConnection) -> Result<VapidKey, AppError> {
     if let Some(row) = vapid_key::Entity::find_by_id(KEY_ROW).one(db).await? {
-        return VapidKey::from_private(&row.private_key).map_err(|err| AppError::internal("the stored VAPID key", err));
+        return VapidKey::from_private(&row.private_key)
+            .map_err(|err| AppError::internal("the stored VAPID key", err));
     }
     let key = VapidKey::generate();
     let inserted = vapid_key::ActiveModel {
@@ -41,7 +42,8 @@ pub async fn load_or_create_key(db: &DatabaseConnection) -> Result<VapidKey, App
     };
     // Another server inserted it first: use theirs.
     match vapid_key::Entity::find_by_id(KEY_ROW).one(db).await? {
-        Some(row) => VapidKey::from_private(&row.private_key).map_err(|err| AppError::internal("the stored VAPID key", err)),
+        Some(row) => VapidKey::from_private(&row.private_key)
+            .map_err(|err| AppError::internal("the stored VAPID key", err)),
         None => Err(AppError::internal("storing the VAPID key", insert_error)),
     }
 }
@@ -78,7 +80,11 @@ pub fn check_endpoint(endpoint: &str, allow_loopback: bool) -> Result<url::Url, 
         Some(url::Host::Ipv6(ip)) => is_internal(std::net::IpAddr::V6(ip)),
         Some(url::Host::Domain(name)) => {
             let name = name.to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local") || name.ends_with(".internal") || !name.contains('.')
+            name == "localhost"
+                || name.ends_with(".localhost")
+                || name.ends_with(".local")
+                || name.ends_with(".internal")
+                || !name.contains('.')
         }
         None => true,
     };
@@ -126,8 +132,11 @@ impl reqwest::dns::Resolve for PublicAddressesOnly {
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
-            let usable: Vec<std::net::SocketAddr> =
-                found.filter(|addr| !is_internal(addr.ip()) || (allow_loopback && addr.ip().is_loopback())).collect();
+            let usable: Vec<std::net::SocketAddr> = found
+                .filter(|addr| {
+                    !is_internal(addr.ip()) || (allow_loopback && addr.ip().is_loopback())
+                })
+                .collect();
             if usable.is_empty() {
                 return Err(format!("{host} has no public address").into());
             }
@@ -160,7 +169,8 @@ pub struct PushSender {
     allow_loopback: bool,
     /// When each device last got a test push (this process): tests are not a way to
     /// hammer a push service.
-    last_tests: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i32, std::time::Instant>>>,
+    last_tests:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i32, std::time::Instant>>>,
 }
 
 /// One test push per device this often.
@@ -202,11 +212,18 @@ impl PushSender {
     }
 
     /// Encrypts `message` for the device and posts it to its push service.
-    pub async fn send(&self, device: &push_subscription::Model, message: &[u8], now: DateTime<Utc>) -> PushOutcome {
+    pub async fn send(
+        &self,
+        device: &push_subscription::Model,
+        message: &[u8],
+        now: DateTime<Utc>,
+    ) -> PushOutcome {
         // Checked again at send time: the rules may have tightened since it was stored.
         let endpoint = match check_endpoint(&device.endpoint, self.allow_loopback) {
             Ok(url) => url,
-            Err(BadEndpoint(why)) => return PushOutcome::Refused(format!("endpoint refused: {why}")),
+            Err(BadEndpoint(why)) => {
+                return PushOutcome::Refused(format!("endpoint refused: {why}"));
+            }
         };
         let keys = match DeviceKeys::parse(&device.p256dh, &device.auth) {
             Ok(keys) => keys,
@@ -279,7 +296,19 @@ mod tests {
         }
         let long = format!("https://fcm.googleapis.com/{}", "a".repeat(MAX_ENDPOINT_LEN));
         // What a public name resolves to is checked as well.
-        for ip in ["10.1.2.3", "172.16.0.1", "192.168.0.1", "127.0.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:10.0.0.1"] {
+        for ip in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.0.1",
+            "127.0.0.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fc00::1",
+            "::ffff:10.0.0.1",
+        ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["142.250.74.106", "2a00:1450:4001:80b::200a", "100.128.0.1"] {
@@ -303,7 +332,8 @@ mod resolver_tests {
         let name: reqwest::dns::Name = "localhost".parse().unwrap();
         assert!(PublicAddressesOnly { allow_loopback: false }.resolve(name).await.is_err());
         let name: reqwest::dns::Name = "localhost".parse().unwrap();
-        let allowed: Vec<_> = PublicAddressesOnly { allow_loopback: true }.resolve(name).await.unwrap().collect();
+        let allowed: Vec<_> =
+            PublicAddressesOnly { allow_loopback: true }.resolve(name).await.unwrap().collect();
         assert!(!allowed.is_empty() && allowed.iter().all(|a| a.ip().is_loopback()));
     }
 }

@@ -96,10 +96,14 @@ fn push_manager(registration: JsValue) -> Result<web_sys::PushManager, PushProbl
 pub async fn subscribe(server_key: &str) -> Result<String, PushProblem> {
     let window = web_sys::window().ok_or(PushProblem::Unsupported)?;
     let navigator = window.navigator();
-    if !has(&navigator, "serviceWorker") || !has(&window, "PushManager") || !has(&window, "Notification") {
+    if !has(&navigator, "serviceWorker")
+        || !has(&window, "PushManager")
+        || !has(&window, "Notification")
+    {
         return Err(PushProblem::Unsupported);
     }
-    let asked = web_sys::Notification::request_permission().map_err(|_| PushProblem::Unsupported)?;
+    let asked =
+        web_sys::Notification::request_permission().map_err(|_| PushProblem::Unsupported)?;
     let answer = JsFuture::from(asked).await.map_err(|_| PushProblem::Unsupported)?;
     match answer.as_string().as_deref() {
         Some("granted") => {}
@@ -107,17 +111,25 @@ pub async fn subscribe(server_key: &str) -> Result<String, PushProblem> {
         _ => return Err(PushProblem::Dismissed),
     }
     let workers = navigator.service_worker();
-    JsFuture::from(workers.register("/sw.js")).await.map_err(|e| PushProblem::ServiceUnavailable(describe(e)))?;
+    JsFuture::from(workers.register("/sw.js"))
+        .await
+        .map_err(|e| PushProblem::ServiceUnavailable(describe(e)))?;
     let ready = workers.ready().map_err(|_| PushProblem::Unsupported)?;
-    let manager = push_manager(JsFuture::from(ready).await.map_err(|e| PushProblem::ServiceUnavailable(describe(e)))?)?;
+    let manager = push_manager(
+        JsFuture::from(ready).await.map_err(|e| PushProblem::ServiceUnavailable(describe(e)))?,
+    )?;
 
     let options = web_sys::PushSubscriptionOptionsInit::new();
     options.set_user_visible_only(true);
-    let mut key = decode_base64url(server_key).ok_or_else(|| PushProblem::ServiceUnavailable("bad server key".into()))?;
+    let mut key = decode_base64url(server_key)
+        .ok_or_else(|| PushProblem::ServiceUnavailable("bad server key".into()))?;
     options.set_application_server_key_opt_u8_slice(Some(&mut key));
-    let subscribing = manager.subscribe_with_options(&options).map_err(|e| PushProblem::ServiceUnavailable(describe(e)))?;
+    let subscribing = manager
+        .subscribe_with_options(&options)
+        .map_err(|e| PushProblem::ServiceUnavailable(describe(e)))?;
     let race = Promise::race(&js_sys::Array::of2(&subscribing, &delay(SUBSCRIBE_TIMEOUT_MS)));
-    let subscription = JsFuture::from(race).await.map_err(|e| PushProblem::ServiceUnavailable(describe(e)))?;
+    let subscription =
+        JsFuture::from(race).await.map_err(|e| PushProblem::ServiceUnavailable(describe(e)))?;
     if subscription.is_undefined() || subscription.is_null() {
         return Err(PushProblem::ServiceUnavailable("no answer within 20 seconds".into()));
     }

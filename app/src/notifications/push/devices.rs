@@ -2,18 +2,21 @@
 //! them, removing one. Each belongs to the session that made it (and ends with it).
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use serde::Deserialize;
 
 use super::api::{PushDevice, PushSetup, TestPush};
+use crate::backend::AppState;
+use crate::backend::display::{describe_user_agent, format_in_timezone};
+use crate::backend::entities::push_subscription;
 use crate::backend::push::crypto::DeviceKeys;
 use crate::backend::push::sender::{PushOutcome, check_endpoint};
-use crate::backend::AppState;
-use crate::backend::entities::push_subscription;
 use crate::backend::session_store::SignedIn;
-use crate::error::AppError;
-use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::users::load_user;
+use crate::error::AppError;
 
 /// More devices than this is a script, not a person.
 pub const MAX_DEVICES: u64 = 20;
@@ -31,7 +34,8 @@ struct SubscriptionKeys {
     auth: String,
 }
 
-const NOT_USABLE: &str = "This browser gave a push subscription Kayse cannot use. Push is not on for this device.";
+const NOT_USABLE: &str =
+    "This browser gave a push subscription Kayse cannot use. Push is not on for this device.";
 
 pub async fn setup(state: &AppState, me: &SignedIn) -> Result<PushSetup, AppError> {
     let user = load_user(&state.db, me.user_id).await?;
@@ -54,14 +58,20 @@ pub async fn setup(state: &AppState, me: &SignedIn) -> Result<PushSetup, AppErro
 
 /// Stores this device's subscription (the JSON of `PushSubscription`). The same endpoint
 /// again (the browser keeps one per site) updates the row and moves it to this session.
-pub async fn save(state: &AppState, me: &SignedIn, subscription: &str, user_agent: &str) -> Result<PushSetup, AppError> {
-    let parsed: SubscriptionJson =
-        serde_json::from_str(subscription).map_err(|_| AppError::Rejected(NOT_USABLE.to_owned()))?;
+pub async fn save(
+    state: &AppState,
+    me: &SignedIn,
+    subscription: &str,
+    user_agent: &str,
+) -> Result<PushSetup, AppError> {
+    let parsed: SubscriptionJson = serde_json::from_str(subscription)
+        .map_err(|_| AppError::Rejected(NOT_USABLE.to_owned()))?;
     if let Err(refused) = check_endpoint(&parsed.endpoint, state.push.allows_loopback()) {
         tracing::warn!(user_id = me.user_id, reason = refused.0, "push endpoint refused");
         return Err(AppError::Rejected(NOT_USABLE.to_owned()));
     }
-    DeviceKeys::parse(&parsed.keys.p256dh, &parsed.keys.auth).map_err(|_| AppError::Rejected(NOT_USABLE.to_owned()))?;
+    DeviceKeys::parse(&parsed.keys.p256dh, &parsed.keys.auth)
+        .map_err(|_| AppError::Rejected(NOT_USABLE.to_owned()))?;
     let device = describe_user_agent(user_agent);
     let device_name = format!("{} on {}", device.browser, device.os);
     let existing = push_subscription::Entity::find()
@@ -126,7 +136,10 @@ pub async fn send_test(state: &AppState, me: &SignedIn, id: i32) -> Result<TestP
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    state.push.allow_test(device.id).map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    state
+        .push
+        .allow_test(device.id)
+        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
     let message = serde_json::json!({
         "title": "Test notification from Kayse",
         "body": format!("Push works on {}.", device.device_name),
@@ -137,10 +150,17 @@ pub async fn send_test(state: &AppState, me: &SignedIn, id: i32) -> Result<TestP
     let outcome = state.push.send(&device, message.as_bytes(), Utc::now()).await;
     let name = &device.device_name;
     let (delivered, message) = match outcome {
-        PushOutcome::Accepted => (true, format!("Sent. It should appear on {name} within a few seconds.")),
+        PushOutcome::Accepted => {
+            (true, format!("Sent. It should appear on {name} within a few seconds."))
+        }
         PushOutcome::Gone => {
             push_subscription::Entity::delete_by_id(device.id).exec(&state.db).await?;
-            (false, format!("{name} no longer takes pushes (its push service says so), so it was removed. Turn push on there again."))
+            (
+                false,
+                format!(
+                    "{name} no longer takes pushes (its push service says so), so it was removed. Turn push on there again."
+                ),
+            )
         }
         PushOutcome::Retry(error) => {
             tracing::warn!(subscription_id = device.id, error, "test push not taken");
@@ -148,7 +168,10 @@ pub async fn send_test(state: &AppState, me: &SignedIn, id: i32) -> Result<TestP
         }
         PushOutcome::Refused(error) => {
             tracing::warn!(subscription_id = device.id, error, "test push refused");
-            (false, format!("The push service refused it. Remove {name} and turn push on there again."))
+            (
+                false,
+                format!("The push service refused it. Remove {name} and turn push on there again."),
+            )
         }
     };
     Ok(TestPush { delivered, message, setup: setup(state, me).await? })

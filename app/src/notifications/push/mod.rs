@@ -11,7 +11,10 @@ use leptos::task::spawn_local;
 
 use crate::ui::confirm::ConfirmInPlace;
 use crate::ui::focus::focus_after_render;
-use api::{PushDevice, PushSetup, get_push_setup, remove_push_device, save_push_subscription, send_test_push};
+use api::{
+    PushDevice, PushSetup, get_push_setup, remove_push_device, save_push_subscription,
+    send_test_push,
+};
 
 #[component]
 pub fn PushDevicesSection() -> impl IntoView {
