@@ -1,3 +1,5 @@
+//! The browser's entry point: hydrates the server-rendered page with the app.
+
 #![recursion_limit = "256"]
 
 //! The browser entry point: hydrates the server-rendered page with the shared `app` crate.

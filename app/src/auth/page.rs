@@ -1,3 +1,5 @@
+//! The sign-in page: email and password, with the error next to the form.
+
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,3 +1,6 @@
+//! The shared state every handler and server function reads: database, settings, mailer,
+//! limits, the live hub and the push sender.
+
 use std::sync::Arc;
 
 use axum::extract::FromRef;

@@ -1,3 +1,6 @@
+//! Cases and tasks on the server: lists, details and assignment, all through the company
+//! scope, and the switch to the company of a case linked from another firm.
+
 use std::collections::HashMap;
 
 use chrono::Utc;

@@ -1,3 +1,6 @@
+//! The Notifications tab's server side: the preferences matrix, the Task due lead time,
+//! quiet hours and the email digest.
+
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};

@@ -1,3 +1,5 @@
+//! The page a confirmation link opens: it confirms the new login email once.
+
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

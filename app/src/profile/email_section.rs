@@ -1,3 +1,6 @@
+//! The login email on the Profile tab: change it (with the password), resend or cancel
+//! the confirmation link.
+
 use leptos::form::ActionForm;
 use leptos::html;
 use leptos::prelude::*;

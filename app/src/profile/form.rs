@@ -1,3 +1,6 @@
+//! The Profile form: full name, phone number, photo and timezone, with each error next to
+//! its field.
+
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;

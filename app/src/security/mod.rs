@@ -4,6 +4,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backup_codes;
+mod backup_codes_panel;
 mod change_password;
 #[cfg(feature = "ssr")]
 pub mod password_policy;

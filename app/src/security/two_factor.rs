@@ -9,6 +9,7 @@ use super::api::{
     BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, RegenerateBackupCodes, SecurityOverview,
     TwoFactorSetup,
 };
+use super::backup_codes_panel::BackupCodesPanel;
 use crate::error::AppError;
 use crate::ui::copy::copy_text;
 use crate::ui::focus::focus_after_render;
@@ -269,43 +270,6 @@ fn SetupSteps(setup: TwoFactorSetup, controls: TwoFactorControls) -> impl IntoVi
 }
 
 #[component]
-fn BackupCodesPanel(codes: Vec<String>, on_done: Callback<()>) -> impl IntoView {
-    let saved = RwSignal::new(false);
-    let copied = RwSignal::new(None::<String>);
-    let text = format!(
-        "Kayse backup codes\nEach code works once. Keep them somewhere safe.\n\n{}\n",
-        codes.join("\n")
-    );
-    let download_href = format!("data:text/plain;charset=utf-8,{}", encode_uri_component(&text));
-    let copy_source = codes.join("\n");
-    view! {
-        <div class="backup-codes stack" data-testid="backup-codes">
-            <h3>"Save your backup codes"</h3>
-            <p class="notice warning">
-                "Keep these codes somewhere safe, such as a password manager. They are the way back into your account if you lose your authenticator app. Each code works once, and they will not be shown again."
-            </p>
-            <ul class="code-list" aria-label="Backup codes">
-                {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
-            </ul>
-            <div class="form-actions">
-                <button type="button" class="button secondary" on:click=move |_| copy_text(copy_source.clone(), copied, "Codes copied.")>"Copy"</button>
-                <a class="button secondary" href=download_href download="kayse-backup-codes.txt">"Download"</a>
-                <button type="button" class="button secondary" on:click=move |_| { let _ = window().print(); }>"Print"</button>
-                <span class="hint" role="status">{move || copied.get()}</span>
-            </div>
-            <label class="checkbox">
-                <input type="checkbox" bind:checked=saved/>
-                "I have saved my backup codes"
-            </label>
-            <div class="form-actions">
-                <button type="button" class="button primary" disabled=move || !saved.get() on:click=move |_| on_done.run(())>"Done"</button>
-            </div>
-        </div>
-    }
-    .into_any()
-}
-
-#[component]
 fn ConfirmRegenerate(controls: TwoFactorControls, password_fresh: bool) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let last_error = move || controls.regenerate.value().get().and_then(Result::err);
@@ -387,17 +351,4 @@ fn ConfirmDisable(controls: TwoFactorControls) -> impl IntoView {
         </form>
     }
     .into_any()
-}
-
-/// As JavaScript's `encodeURIComponent`, for the download link's `data:` URL.
-fn encode_uri_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }

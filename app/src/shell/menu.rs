@@ -1,3 +1,6 @@
+//! The avatar menu in the top-right corner, with "Profile Settings", "Switch Company"
+//! and "Sign out".
+
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;

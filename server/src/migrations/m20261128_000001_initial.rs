@@ -1,3 +1,6 @@
+//! The first migration: users, companies, memberships, sessions, known devices, avatars and
+//! email changes.
+
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 

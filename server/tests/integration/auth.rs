@@ -1,3 +1,5 @@
+//! Signing in and out through the real router: sessions, guessing limits, redirects.
+
 use app::auth::api::{SignIn, SignOut};
 use app::backend::entities::session;
 use app::backend::tokens::hash_token;

@@ -1,3 +1,5 @@
+//! Multiple companies: switching, the current company, a removed membership.
+
 use app::backend::entities::{case, company, membership, user};
 use app::cases::api::{CaseSummary, GetCase, ListCases};
 use app::error::AppError;

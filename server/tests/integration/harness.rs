@@ -1,3 +1,6 @@
+//! The integration harness: the real router on a fresh SQLite (or PostgreSQL) database,
+//! with helpers that call server functions the way the browser does.
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 

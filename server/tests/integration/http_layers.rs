@@ -1,3 +1,5 @@
+//! The HTTP layers: the cross-site guard, security headers, not-found pages.
+
 use app::auth::api::SignIn;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -1,3 +1,5 @@
+//! What reaches the log: no password or token, and every line names its request.
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

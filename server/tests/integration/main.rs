@@ -2,16 +2,21 @@
 //! SQLite database in a temporary folder. One binary, so the app is linked once.
 
 mod auth;
+mod cases;
+mod change_password;
 mod companies;
 mod delivery;
 mod error_statuses;
 mod harness;
 mod http_layers;
+mod integrations_api;
 mod isolation;
 mod logs;
 mod notification_center;
 mod notifications;
 mod profile;
 mod push;
+mod push_devices;
+mod push_service;
 mod security_tab;
 mod sessions;

@@ -1,3 +1,5 @@
+//! The Notifications tab: the defaults, each switch stored on its own, the lead time.
+
 use app::notifications::api::{
     GetNotificationPreferences, Preferences, SetNotificationPreference, SetTaskDueLead,
 };

@@ -1,3 +1,5 @@
+//! The Profile tab: saving, validation, photos, and the login-email change.
+
 use app::backend::entities::{email_change, user};
 use app::error::AppError;
 use app::profile::api::{

@@ -1,3 +1,5 @@
+//! The Sessions tab: listing, ending one or all others, expiry and live sign-out.
+
 use std::time::Duration;
 
 use app::auth::api::SignIn;

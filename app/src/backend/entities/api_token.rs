@@ -1,3 +1,5 @@
+//! The `api_tokens` table: a company's tokens for the integrations API.
+
 use sea_orm::entity::prelude::*;
 
 /// A company's token for the integrations API. Only its SHA-256 is stored; the prefix

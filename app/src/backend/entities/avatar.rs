@@ -1,3 +1,5 @@
+//! The `avatars` table: each user's re-encoded profile photo.
+
 use sea_orm::entity::prelude::*;
 
 /// A user's re-encoded profile photo (256×256 JPEG). Kept in the database so a second

@@ -1,3 +1,5 @@
+//! The `backup_codes` table: single-use 2FA backup codes, hashed.
+
 use sea_orm::entity::prelude::*;
 
 /// One single-use backup code, stored only as an argon2id hash.

@@ -1,3 +1,5 @@
+//! The `cases` table: a company's legal matters.
+
 use sea_orm::entity::prelude::*;
 
 /// A legal matter of one company. Always read through the company scope.

@@ -1,3 +1,5 @@
+//! The `client_communications` table: client messages and calls reported on a case.
+
 use sea_orm::entity::prelude::*;
 
 /// A client message or call on a case, reported by a communication system through the API.

@@ -1,3 +1,5 @@
+//! The `companies` table: the law firms.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! The `email_changes` table: login-email changes waiting for confirmation.
+
 use sea_orm::entity::prelude::*;
 
 /// A login-email change waiting for its confirmation link to be opened. One per user.

@@ -1,3 +1,5 @@
+//! The `known_devices` table: where each user has signed in from before.
+
 use sea_orm::entity::prelude::*;
 
 /// A browser + operating system + address combination a user has signed in from. A sign-in

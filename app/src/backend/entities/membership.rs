@@ -1,3 +1,5 @@
+//! The `memberships` table: who belongs to which company, with which role.
+
 use sea_orm::entity::prelude::*;
 
 pub const ROLE_ADMIN: &str = "admin";

@@ -1,3 +1,5 @@
+//! The `notifications` table: one event for one person in one company.
+
 use sea_orm::entity::prelude::*;
 
 /// One event for one person in one company. Shown in the bell when `in_app`; its email and

@@ -1,3 +1,5 @@
+//! The `notification_deliveries` table: the email and push outbox.
+
 use sea_orm::entity::prelude::*;
 
 /// An email or push delivery of a notification, recorded in the same transaction as the

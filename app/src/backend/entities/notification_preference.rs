@@ -1,3 +1,5 @@
+//! The `notification_preferences` table: how each event reaches each person.
+
 use sea_orm::entity::prelude::*;
 
 /// How one event reaches one person. No row: the event's defaults.

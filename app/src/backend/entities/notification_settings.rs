@@ -1,3 +1,5 @@
+//! The `notification_settings` table: lead time, quiet hours and digest per person.
+
 use sea_orm::entity::prelude::*;
 
 /// A person's notification settings beyond the matrix. No row: the defaults.

@@ -1,3 +1,5 @@
+//! The `pending_sign_ins` table: sign-ins waiting for their second factor.
+
 use sea_orm::entity::prelude::*;
 
 /// A sign-in whose password was right, waiting for its second factor. Its token lives in

@@ -1,3 +1,5 @@
+//! The `push_receipts` table: which device took which push delivery.
+
 use sea_orm::entity::prelude::*;
 
 /// A push service accepted this delivery for this device: a retry of the delivery (for

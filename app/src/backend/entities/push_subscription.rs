@@ -1,3 +1,5 @@
+//! The `push_subscriptions` table: each device's Web Push subscription.
+
 use sea_orm::entity::prelude::*;
 
 /// One device's Web Push subscription. It belongs to the session that made it and ends

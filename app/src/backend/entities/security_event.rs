@@ -1,3 +1,5 @@
+//! The `security_events` table: the security log of each account.
+
 use sea_orm::entity::prelude::*;
 
 /// Something that happened to an account's security, shown on the Security tab.

@@ -1,3 +1,5 @@
+//! The `sessions` table: one row per signed-in device, the token only as a hash.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! The `tasks` table: deadlines on cases.
+
 use sea_orm::entity::prelude::*;
 
 /// A deadline on a case, assigned to one member of the case's company.

@@ -1,3 +1,5 @@
+//! The `task_due_notices` table: task deadlines already announced.
+
 use sea_orm::entity::prelude::*;
 
 /// A task deadline already announced. Unique per task and deadline: the scheduler notifies

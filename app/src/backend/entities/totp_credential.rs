@@ -1,3 +1,5 @@
+//! The `totp_credentials` table: each user's authenticator-app secret.
+
 use sea_orm::entity::prelude::*;
 
 /// A user's authenticator-app secret. Unconfirmed (`confirmed_at` empty) while 2FA is being

@@ -1,3 +1,5 @@
+//! The `users` table: staff accounts, the same in every company.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! The `vapid_keys` table: the server's one Web Push key pair.
+
 use sea_orm::entity::prelude::*;
 
 /// The server's VAPID key pair (RFC 8292), one row with id 1, made on first start. Push

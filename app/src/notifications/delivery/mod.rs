@@ -1,0 +1,279 @@
+//! The delivery worker: sends the email and push deliveries the dispatcher queued. Each row is
+//! claimed with one conditional update (`pending` → `sending`), so two workers, in one
+//! process or on several servers sharing a database, never both send it; a claim not
+//! finished within the lease (the worker died between claim and send) is given back and
+//! sent again. A delivery sent is marked `sent` and never sent again; temporary failures
+//! are retried with exponential backoff, permanent ones (and the 8th failure) end `failed`,
+//! logged. Quiet hours hold a delivery until they end; a digest gathers a person's emails
+//! into one per period, grouped by company and case. A push goes to each of the person's
+//! devices; a device that took it gets a receipt, so a retry (for a device that failed)
+//! never pushes twice to the same device, and a device its push service calls gone is
+//! removed.
+
+mod email;
+mod push;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::dispatcher::method_key;
+use super::events::{Digest, Method};
+use super::timing::{digest_period_end, quiet_until};
+use crate::backend::AppState;
+use crate::backend::entities::notification_delivery::{
+    self as delivery, STATUS_FAILED, STATUS_PENDING, STATUS_SENDING, STATUS_SENT, STATUS_SKIPPED,
+};
+use crate::backend::entities::{notification, notification_settings, user};
+use crate::error::AppError;
+
+/// A claim older than this is void: its worker is presumed dead.
+pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How many deliveries one pass looks at.
+const BATCH: u64 = 50;
+/// How often the server runs a pass.
+pub const PASS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// 30 s, 1 min, 2 min, … up to an hour, after the given number of failed attempts.
+pub fn backoff(attempts: i32) -> chrono::Duration {
+    let doublings = (attempts.max(1) - 1).min(7) as u32;
+    (chrono::Duration::seconds(30) * 2i32.pow(doublings)).min(chrono::Duration::hours(1))
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub held: usize,
+    /// Push deliveries for people without a push device.
+    pub skipped: usize,
+}
+
+/// Claims one pending delivery for this pass. `false` when another worker got it first.
+pub async fn claim(state: &AppState, id: i32, now: DateTime<Utc>) -> Result<bool, AppError> {
+    let claimed = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, sea_orm::sea_query::Expr::value(STATUS_SENDING))
+        .col_expr(delivery::Column::ClaimedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::Status.eq(STATUS_PENDING))
+        .exec(&state.db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+pub(super) async fn set_status(
+    state: &AppState,
+    id: i32,
+    changes: Vec<(delivery::Column, sea_orm::Value)>,
+) -> Result<(), AppError> {
+    let mut update = delivery::Entity::update_many().filter(delivery::Column::Id.eq(id));
+    for (column, value) in changes {
+        update = update.col_expr(column, sea_orm::sea_query::Expr::value(value));
+    }
+    update.exec(&state.db).await?;
+    Ok(())
+}
+
+/// Back to the queue, due at `at`, without counting an attempt (quiet hours, digest).
+pub(super) async fn hold(state: &AppState, id: i32, at: DateTime<Utc>) -> Result<(), AppError> {
+    set_status(
+        state,
+        id,
+        vec![
+            (delivery::Column::Status, STATUS_PENDING.into()),
+            (delivery::Column::NextAttemptAt, at.into()),
+            (delivery::Column::ClaimedAt, Option::<DateTime<Utc>>::None.into()),
+        ],
+    )
+    .await
+}
+
+pub(super) async fn mark_sent(
+    state: &AppState,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    set_status(
+        state,
+        id,
+        vec![
+            (delivery::Column::Status, STATUS_SENT.into()),
+            (delivery::Column::SentAt, now.into()),
+        ],
+    )
+    .await
+}
+
+/// Records a failed attempt: retried later, or `failed` for good.
+pub(super) async fn mark_failed_attempt(
+    state: &AppState,
+    row: &delivery::Model,
+    now: DateTime<Utc>,
+    error: &str,
+    permanent: bool,
+) -> Result<bool, AppError> {
+    let attempts = row.attempts + 1;
+    let gives_up = permanent || attempts >= MAX_ATTEMPTS;
+    set_status(
+        state,
+        row.id,
+        vec![
+            (
+                delivery::Column::Status,
+                if gives_up { STATUS_FAILED } else { STATUS_PENDING }.into(),
+            ),
+            (delivery::Column::Attempts, attempts.into()),
+            (delivery::Column::NextAttemptAt, (now + backoff(attempts)).into()),
+            (delivery::Column::LastError, Some(error.chars().take(500).collect::<String>()).into()),
+            (delivery::Column::ClaimedAt, Option::<DateTime<Utc>>::None.into()),
+        ],
+    )
+    .await?;
+    let method = row.method.as_str();
+    if gives_up {
+        tracing::error!(
+            delivery_id = row.id,
+            method,
+            attempts,
+            error,
+            "notification delivery failed for good"
+        );
+    } else {
+        tracing::warn!(
+            delivery_id = row.id,
+            method,
+            attempts,
+            error,
+            "notification delivery failed; will retry"
+        );
+    }
+    Ok(gives_up)
+}
+
+/// Gives back claims whose worker died (older than the lease).
+async fn release_stale_claims(state: &AppState, now: DateTime<Utc>) -> Result<u64, AppError> {
+    Ok(delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, sea_orm::sea_query::Expr::value(STATUS_PENDING))
+        .col_expr(
+            delivery::Column::ClaimedAt,
+            sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(delivery::Column::Status.eq(STATUS_SENDING))
+        .filter(delivery::Column::ClaimedAt.lt(now - LEASE))
+        .exec(&state.db)
+        .await?
+        .rows_affected)
+}
+
+pub(super) struct Recipient {
+    pub(super) user: user::Model,
+    tz: chrono_tz::Tz,
+    quiet: Option<(i32, i32)>,
+    digest: Digest,
+}
+
+async fn recipient(state: &AppState, user_id: i32) -> Result<Option<Recipient>, AppError> {
+    let Some(user) = user::Entity::find_by_id(user_id).one(&state.db).await? else {
+        return Ok(None);
+    };
+    let settings = notification_settings::Entity::find_by_id(user_id).one(&state.db).await?;
+    let tz = user.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let quiet = settings.as_ref().and_then(|s| s.quiet_start_minutes.zip(s.quiet_end_minutes));
+    let digest =
+        settings.as_ref().and_then(|s| Digest::from_key(&s.email_digest)).unwrap_or(Digest::Off);
+    Ok(Some(Recipient { user, tz, quiet, digest }))
+}
+
+/// One pass at `now`: sends what is due. Safe to run in several workers at once.
+pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<PassReport, AppError> {
+    let released = release_stale_claims(state, now).await?;
+    if released > 0 {
+        tracing::warn!(released, "gave back deliveries claimed by a worker that stopped");
+    }
+    let due = delivery::Entity::find()
+        .filter(delivery::Column::Status.eq(STATUS_PENDING))
+        .filter(
+            delivery::Column::Method.is_in([method_key(Method::Email), method_key(Method::Push)]),
+        )
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .order_by_asc(delivery::Column::Id)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    let mut report = PassReport::default();
+    for row in due {
+        if !claim(state, row.id, now).await? {
+            continue;
+        }
+        if let Err(err) = deliver(state, &row, now, &mut report).await {
+            // Leave it to the lease: the next pass after it runs out tries again.
+            tracing::warn!(?err, delivery_id = row.id, "delivery pass error");
+        }
+    }
+    Ok(report)
+}
+
+async fn deliver(
+    state: &AppState,
+    row: &delivery::Model,
+    now: DateTime<Utc>,
+    report: &mut PassReport,
+) -> Result<(), AppError> {
+    let Some(item) = notification::Entity::find_by_id(row.notification_id).one(&state.db).await?
+    else {
+        return mark_sent(state, row.id, now).await;
+    };
+    let Some(person) = recipient(state, item.user_id).await? else {
+        return mark_sent(state, row.id, now).await;
+    };
+    if let Some((start, end)) = person.quiet
+        && let Some(until) = quiet_until(now, person.tz, start, end)
+    {
+        report.held += 1;
+        return hold(state, row.id, until).await;
+    }
+    if row.method == method_key(Method::Push) {
+        return push::deliver_push(state, row, &item, now, report).await;
+    }
+    if person.digest != Digest::Off {
+        let period_end =
+            digest_period_end(item.created_at, person.tz, person.digest).unwrap_or(now);
+        if now < period_end {
+            report.held += 1;
+            return hold(state, row.id, period_end).await;
+        }
+        return email::send_digest(state, row, &person, now, report).await;
+    }
+    let email = email::single_email(state, &person.user, &item).await?;
+    match state.mailer.send_checked(email).await {
+        Ok(()) => {
+            mark_sent(state, row.id, now).await?;
+            report.sent += 1;
+        }
+        Err(failure) => {
+            if mark_failed_attempt(state, row, now, &failure.message, failure.permanent).await? {
+                report.failed += 1;
+            } else {
+                report.retried += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), chrono::Duration::seconds(30));
+        assert_eq!(backoff(2), chrono::Duration::seconds(60));
+        assert_eq!(backoff(3), chrono::Duration::seconds(120));
+        assert_eq!(backoff(7), chrono::Duration::seconds(1920));
+        assert_eq!(backoff(8), chrono::Duration::hours(1));
+        assert_eq!(backoff(50), chrono::Duration::hours(1));
+    }
+}
