@@ -12,28 +12,13 @@ use sea_orm::{
 use super::api::{CaseDetail, CaseSummary, CompanyRef, MemberView, TaskView};
 use crate::backend::AppState;
 use crate::backend::display::format_in_timezone;
-use crate::backend::entities::company;
-use crate::backend::entities::{case, task, user};
+use crate::backend::entities::{case, company, task};
 use crate::backend::scope::{self, CompanyScope, find_membership};
 use crate::backend::session_store::SignedIn;
-use crate::backend::users::load_user;
+use crate::backend::users::{self, load_user};
 use crate::error::AppError;
 use crate::notifications::dispatcher::{self, Occurrence};
 use crate::notifications::events::Event;
-
-async fn names(
-    state: &AppState,
-    ids: impl IntoIterator<Item = i32>,
-) -> Result<HashMap<i32, String>, AppError> {
-    let ids: Vec<i32> = ids.into_iter().collect();
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect())
-}
 
 fn summary(case: &case::Model, names: &HashMap<i32, String>) -> CaseSummary {
     CaseSummary {
@@ -65,7 +50,7 @@ pub async fn list(
                 || c.number.to_lowercase().contains(&search)
         })
         .collect();
-    let names = names(state, cases.iter().filter_map(|c| c.assignee_id)).await?;
+    let names = users::names_by_id(&state.db, cases.iter().filter_map(|c| c.assignee_id)).await?;
     Ok(cases.iter().map(|c| summary(c, &names)).collect())
 }
 
@@ -106,8 +91,11 @@ pub async fn detail(
         .order_by_asc(task::Column::DueAt)
         .all(&state.db)
         .await?;
-    let names =
-        names(state, tasks.iter().filter_map(|t| t.assignee_id).chain(case.assignee_id)).await?;
+    let names = users::names_by_id(
+        &state.db,
+        tasks.iter().filter_map(|t| t.assignee_id).chain(case.assignee_id),
+    )
+    .await?;
     let assignable = if scope.is_admin() {
         scope
             .members(&state.db)
