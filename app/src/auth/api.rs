@@ -15,7 +15,7 @@ pub async fn sign_in(
     use crate::backend::audit::Client;
     use crate::backend::{request, session_store};
     let state = request::state()?;
-    let next = super::server::safe_next(next.as_deref());
+    let next = super::server::safe_next(&state.config.public_url, next.as_deref());
     let (_, outcome) =
         super::server::sign_in(&state, &email, password, &Client::of_request(), &next).await?;
     match outcome {

@@ -13,19 +13,32 @@ use crate::security::second_factor::has_two_factor;
 use super::new_device::notice_new_device;
 use super::second_step::begin_pending_sign_in;
 
-/// Where to go after signing in: only a path on this site, never `//evil.example`.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with("/api/") =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
+/// Where to go after signing in: `next` resolved against the public URL the way a browser
+/// resolves it (tabs and newlines dropped, backslashes read as slashes), accepted only when
+/// it stays on the same origin and is not a server function, and returned as a normalised
+/// path (control characters percent-encoded, so it is always a valid `Location`).
+/// Anything else, and anything unparsable, is `/`.
+pub fn safe_next(public_url: &str, next: Option<&str>) -> String {
+    let Some(next) = next.filter(|n| n.starts_with('/')) else { return "/".to_owned() };
+    let Ok(base) = url::Url::parse(public_url) else { return "/".to_owned() };
+    let Ok(target) = base.join(next) else { return "/".to_owned() };
+    if target.origin() != base.origin() || target.path().starts_with("/api/") {
+        return "/".to_owned();
     }
+    let mut path = target.path().to_owned();
+    if let Some(query) = target.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    if let Some(fragment) = target.fragment() {
+        path.push('#');
+        path.push_str(fragment);
+    }
+    // The URL parser percent-encodes what a header cannot carry; this is the last guard.
+    if path.bytes().any(|b| b.is_ascii_control() || b == b'\\') {
+        return "/".to_owned();
+    }
+    path
 }
 
 /// What a correct password leads to.
@@ -86,13 +99,36 @@ pub async fn sign_in(
 mod tests {
     use super::safe_next;
 
+    const BASE: &str = "https://kayse.example.com";
+
     #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/settings/profile")), "/settings/profile");
-        assert_eq!(safe_next(Some("//evil.example/x")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("")), "/");
-        assert_eq!(safe_next(None), "/");
+    fn only_paths_on_this_site_are_followed_after_sign_in() {
+        let next = |n: &str| safe_next(BASE, Some(n));
+        assert_eq!(next("/settings/profile"), "/settings/profile");
+        assert_eq!(next("/cases/12?tab=tasks#notes"), "/cases/12?tab=tasks#notes");
+        for evil in [
+            "//evil.example/x",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\\\\evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/api/sign_in123",
+            "",
+        ] {
+            assert_eq!(next(evil), "/", "{evil:?}");
+        }
+        assert_eq!(safe_next(BASE, None), "/");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_location_header() {
+        for odd in ["/\u{1}x", "/a\u{7f}b", "/%01", "/caf\u{e9}", "/a b"] {
+            let path = safe_next(BASE, Some(odd));
+            assert!(http::HeaderValue::from_str(&path).is_ok(), "{odd:?} gave {path:?}");
+            assert!(path.starts_with('/') && !path.starts_with("//"), "{path}");
+        }
     }
 }

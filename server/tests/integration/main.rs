@@ -20,3 +20,4 @@ mod push_devices;
 mod push_service;
 mod security_tab;
 mod sessions;
+mod sign_in_redirects;

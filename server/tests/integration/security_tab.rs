@@ -15,10 +15,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, Reply, TestApp, spawn};
 
-const PENDING: &str = "kayse_pending_sign_in";
+pub(crate) const PENDING: &str = "kayse_pending_sign_in";
 
 /// Turns 2FA on for the signed-in demo user; returns the secret and the backup codes.
-async fn enable_two_factor(app: &TestApp, token: &str) -> (String, Vec<String>) {
+pub(crate) async fn enable_two_factor(app: &TestApp, token: &str) -> (String, Vec<String>) {
     let setup_reply = app.call::<BeginTwoFactor>(&[], Some(token)).await;
     assert!(setup_reply.status.is_success(), "{}", setup_reply.text());
     assert_eq!(
@@ -55,13 +55,13 @@ async fn password_step(app: &TestApp, ip: &str) -> String {
     reply.cookie(PENDING).expect("a pending sign-in cookie")
 }
 
-async fn second_step(app: &TestApp, pending: &str, code: &str, ip: &str) -> Reply {
+pub(crate) async fn second_step(app: &TestApp, pending: &str, code: &str, ip: &str) -> Reply {
     app.call_with_cookie::<VerifySignIn>(&[("code", code)], &format!("{PENDING}={pending}"), ip)
         .await
 }
 
 /// The code of the step after the current one: accepted (one step of drift) and not yet used.
-fn next_code(secret: &str) -> String {
+pub(crate) fn next_code(secret: &str) -> String {
     totp::code_at(secret, totp::now_unix() + totp::STEP_SECONDS).unwrap()
 }
 
