@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
@@ -188,22 +188,46 @@ pub async fn begin_two_factor(
         return Err(AppError::Rejected("Two-factor authentication is already on.".into()));
     }
     let secret = totp::new_secret();
-    let txn = state.db.begin().await?;
-    totp_credential::Entity::delete_by_id(user.id).exec(&txn).await?;
-    totp_credential::ActiveModel {
-        user_id: Set(user.id),
-        secret: Set(secret.clone()),
-        created_at: Set(Utc::now()),
-        confirmed_at: Set(None),
-        last_used_step: Set(None),
+    if !store_unconfirmed_secret(&state.db, user.id, &secret).await? {
+        // Another tab confirmed a setup between the check above and now.
+        return Err(AppError::Rejected("Two-factor authentication is already on.".into()));
     }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
     Ok(TwoFactorSetup {
         qr_code: totp::qr_code_data_url(&totp::otpauth_uri(&secret, &user.email))?,
         secret: totp::grouped(&secret),
     })
+}
+
+/// Replaces an unconfirmed setup's secret with a new one, and never a confirmed secret:
+/// the delete only matches an unconfirmed row, and the insert does nothing when a row is
+/// still there (the user's id is the key). False when a confirmed secret is in the way.
+pub async fn store_unconfirmed_secret(
+    db: &DatabaseConnection,
+    user_id: i32,
+    secret: &str,
+) -> Result<bool, AppError> {
+    let txn = db.begin().await?;
+    totp_credential::Entity::delete_many()
+        .filter(totp_credential::Column::UserId.eq(user_id))
+        .filter(totp_credential::Column::ConfirmedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let inserted = totp_credential::Entity::insert(totp_credential::ActiveModel {
+        user_id: Set(user_id),
+        secret: Set(secret.to_owned()),
+        created_at: Set(Utc::now()),
+        confirmed_at: Set(None),
+        last_used_step: Set(None),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(totp_credential::Column::UserId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(inserted == 1)
 }
 
 /// Stores a new set of backup codes in place of the old one and returns them (the only

@@ -300,3 +300,51 @@ async fn two_factor_events_appear_in_the_activity() {
         .unwrap();
     assert!(stored.is_empty(), "a finished sign-in leaves no pending row");
 }
+
+#[tokio::test]
+async fn a_new_setup_never_replaces_a_confirmed_secret_even_when_tabs_race() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    let demo = app::backend::users::load_user(&app.state.db, 1).await.unwrap();
+    assert_eq!(demo.email, DEMO_EMAIL);
+
+    // Tab A shows a setup; tab B confirms it while tab A (and others) start setups again.
+    let setup: TwoFactorSetup = app.call::<BeginTwoFactor>(&[], Some(&token)).await.json();
+    let secret = setup.secret.replace(' ', "");
+    let code = totp::code_at(&secret, totp::now_unix()).unwrap();
+    let form = [("code", code.as_str())];
+    let confirm = app.call::<ConfirmTwoFactor>(&form, Some(&token));
+    let restarts = (0..10).map(|_| app.call::<BeginTwoFactor>(&[], Some(&token)));
+    let (confirmed, _) = tokio::join!(confirm, futures_util::future::join_all(restarts));
+    if confirmed.status.is_success() {
+        let stored = app::backend::entities::totp_credential::Entity::find_by_id(demo.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .expect("the confirmed secret is still there");
+        assert!(stored.confirmed_at.is_some(), "a confirmed setup was replaced by a new one");
+        assert_eq!(stored.secret, secret);
+        assert!(overview(&app, &token).await.two_factor_since.is_some());
+    }
+
+    // With a confirmed secret in place, storing a new setup changes nothing.
+    let (confirmed_secret, _) = if overview(&app, &token).await.two_factor_since.is_some() {
+        (secret.clone(), Vec::new())
+    } else {
+        enable_two_factor(&app, &token).await
+    };
+    let stored =
+        app::security::server::store_unconfirmed_secret(&app.state.db, demo.id, "JBSWY3DPEHPK3PXP")
+            .await
+            .unwrap();
+    assert!(!stored, "a confirmed secret must not be replaced");
+    let kept = app::backend::entities::totp_credential::Entity::find_by_id(demo.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (kept.secret.as_str(), kept.confirmed_at.is_some()),
+        (confirmed_secret.as_str(), true)
+    );
+}
