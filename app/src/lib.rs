@@ -28,6 +28,7 @@ pub mod security;
 pub mod sessions;
 pub mod settings;
 pub mod shell;
+pub mod text;
 pub mod ui;
 
 use leptos::prelude::*;

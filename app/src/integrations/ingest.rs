@@ -100,7 +100,25 @@ pub async fn authenticate(
     api_tokens::authenticate(&state.db, bearer).await?.ok_or(IngestError::Unauthorized)
 }
 
+/// A one-line field (case number, sender, assignee).
 fn required(value: &str, field: &str, max: usize) -> Result<String, IngestError> {
+    let trimmed = bounded(value, field, max)?;
+    if !crate::text::is_clean_line(&trimmed) {
+        return Err(hidden_characters(field));
+    }
+    Ok(trimmed)
+}
+
+/// A text that may have several lines (a message, a transcript).
+fn required_text(value: &str, field: &str, max: usize) -> Result<String, IngestError> {
+    let trimmed = bounded(value, field, max)?;
+    if !crate::text::is_clean_text(&trimmed) {
+        return Err(hidden_characters(field));
+    }
+    Ok(trimmed)
+}
+
+fn bounded(value: &str, field: &str, max: usize) -> Result<String, IngestError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(IngestError::Invalid(format!("\"{field}\" must not be empty.")));
@@ -109,6 +127,14 @@ fn required(value: &str, field: &str, max: usize) -> Result<String, IngestError>
         return Err(IngestError::Invalid(format!("\"{field}\" is longer than {max} characters.")));
     }
     Ok(trimmed.to_owned())
+}
+
+/// Control or invisible format characters would let a report hide or reorder what staff
+/// read (see crate::text).
+fn hidden_characters(field: &str) -> IngestError {
+    IngestError::Invalid(format!(
+        "\"{field}\" contains control or invisible formatting characters; remove them."
+    ))
 }
 
 async fn find_case(
@@ -156,7 +182,7 @@ pub async fn ingest_message(
     report: MessageReport,
 ) -> Result<Ingested, IngestError> {
     let sender = required(&report.from, "from", MAX_SENDER_CHARS)?;
-    let text = required(&report.text, "text", MAX_TEXT_CHARS)?;
+    let text = required_text(&report.text, "text", MAX_TEXT_CHARS)?;
     let case = find_case(state, company_id, &report.case).await?;
     let score = sentiment::score(&text);
     let mut occurrences = Vec::new();
@@ -192,7 +218,7 @@ pub async fn ingest_call(
     let sender = required(&report.from, "from", MAX_SENDER_CHARS)?;
     let transcript = match report.transcript.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(text) => Some(required(text, "transcript", MAX_TEXT_CHARS)?),
+        Some(text) => Some(required_text(text, "transcript", MAX_TEXT_CHARS)?),
     };
     let duration = report.duration_seconds.map(|d| i32::try_from(d).unwrap_or(i32::MAX));
     let case = find_case(state, company_id, &report.case).await?;

@@ -6,13 +6,6 @@ pub const FULL_NAME_MAX_CHARS: usize = 100;
 pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
 pub const PHOTO_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
 
-/// Characters that would let a name rewrite the text around it: bidirectional overrides
-/// and isolates (the "Trojan Source" set), plus zero-width marks that hide content.
-fn is_forbidden_in_name(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{FEFF}')
-}
-
 /// The stored form of a full name, or the message to show next to the field.
 pub fn full_name(input: &str) -> Result<String, String> {
     let name = input.trim();
@@ -22,7 +15,9 @@ pub fn full_name(input: &str) -> Result<String, String> {
     if name.chars().count() > FULL_NAME_MAX_CHARS {
         return Err(format!("Use at most {FULL_NAME_MAX_CHARS} characters."));
     }
-    if name.chars().any(is_forbidden_in_name) {
+    // Control and invisible format characters would let a name hide or reorder the text
+    // around it (see crate::text).
+    if !crate::text::is_clean_line(name) {
         return Err("Remove the invisible or control characters from your name.".into());
     }
     Ok(name.to_owned())

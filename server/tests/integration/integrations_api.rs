@@ -88,6 +88,28 @@ async fn the_integrations_api_refuses_bad_input_and_stores_nothing() {
             StatusCode::NOT_FOUND,
             "HL-1999-999",
         ),
+        // Invisible characters that would hide or reorder what staff read.
+        (
+            Some(&token),
+            json,
+            r#"{"case": "HL-2026-014", "from": "Maria\u202eSmith", "text": "Hello"}"#,
+            StatusCode::BAD_REQUEST,
+            "invisible",
+        ),
+        (
+            Some(&token),
+            json,
+            r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "Pay \u2066today\u2069 please"}"#,
+            StatusCode::BAD_REQUEST,
+            "invisible",
+        ),
+        (
+            Some(&token),
+            json,
+            r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "Hi\u2060there"}"#,
+            StatusCode::BAD_REQUEST,
+            "invisible",
+        ),
         // A case of another company is exactly as unknown.
         (
             Some(&token),

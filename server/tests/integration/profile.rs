@@ -80,6 +80,10 @@ async fn bad_input_is_refused_field_by_field_and_changes_nothing() {
         ("", "+14155552671", "UTC", vec!["full_name"]),
         ("Alex\u{202E}nagroM", "", "UTC", vec!["full_name"]),
         ("Alex\u{0000}", "", "UTC", vec!["full_name"]),
+        // Invisible format characters beyond the bidi set: word joiner, soft hyphen, tags.
+        ("Alex\u{2060}Morgan", "", "UTC", vec!["full_name"]),
+        ("Alex\u{00AD}Morgan", "", "UTC", vec!["full_name"]),
+        ("Alex\u{E0041}", "", "UTC", vec!["full_name"]),
         (&*"x".repeat(101), "", "UTC", vec!["full_name"]),
         ("Alex", "555", "UTC", vec!["phone"]),
         ("Alex", "+1 555 000", "UTC", vec!["phone"]),
