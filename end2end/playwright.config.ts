@@ -48,6 +48,7 @@ export default defineConfig({
     env: {
       KAYSE_ADDRESS: "127.0.0.1:3100",
       KAYSE_DATA_DIR: `end2end/${DATA_DIR}`,
+      KAYSE_DEMO_SEED: "true",
       KAYSE_DEMO_PASSWORD: DEMO_PASSWORD,
       RUST_LOG: "info,sqlx=warn",
     },

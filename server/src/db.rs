@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -13,6 +13,30 @@ use app::backend::passwords;
 use crate::migrations::Migrator;
 
 pub const DEMO_EMAIL: &str = "demo@kayse.test";
+const DEMO_NAME: &str = "Alex Morgan";
+
+/// Refuses to serve a public (https) site while the demo account exists: its email is
+/// in the README and its password was printed in a log.
+pub async fn refuse_demo_on_public_site(
+    db: &DatabaseConnection,
+    public_url: &str,
+) -> Result<(), String> {
+    if !public_url.starts_with("https://") {
+        return Ok(());
+    }
+    let demo = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_EMAIL))
+        .count(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    if demo > 0 {
+        return Err(format!(
+            "the demo account {DEMO_EMAIL} exists and server.public_url is https: delete it \
+             (or serve a database without it) before serving Kayse publicly"
+        ));
+    }
+    Ok(())
+}
 
 /// Connects (creating the SQLite file and its folder if needed) and runs the migrations.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, String> {
@@ -44,13 +68,19 @@ pub async fn seed_demo(
         return Ok(None);
     }
     let password = password.unwrap_or_else(|| app::backend::tokens::new_token()[..20].to_owned());
+    // The demo password is typed by people trying Kayse: it obeys the rules every other
+    // password does.
+    if let Some(problem) = app::security::password_policy::problem(&password, DEMO_EMAIL, DEMO_NAME)
+    {
+        return Err(format!("demo.password is not allowed: {problem}"));
+    }
     let hash = passwords::hash_password(password.clone()).await.map_err(|e| e.to_string())?;
     let now = Utc::now();
     let txn = db.begin().await.map_err(|e| e.to_string())?;
     let harper = insert_company(&txn, "Harper & Lowe LLP", now).await?;
     let reyes = insert_company(&txn, "Reyes Legal Group", now).await?;
     let demo =
-        insert_user(&txn, DEMO_EMAIL, &hash, "Alex Morgan", "America/New_York", Some(harper), now)
+        insert_user(&txn, DEMO_EMAIL, &hash, DEMO_NAME, "America/New_York", Some(harper), now)
             .await?;
     // Teammates cannot sign in (nobody knows their password); they make the firms real.
     let nobody = passwords::hash_password(app::backend::tokens::new_token())

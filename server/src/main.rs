@@ -50,6 +50,7 @@ async fn run() -> Result<(), String> {
         // Printed once, on the start that creates it, so a newcomer can sign in at once.
         tracing::info!("Demo account created. Sign in with email {email} and password {password}");
     }
+    db::refuse_demo_on_public_site(&state.db, &settings.public_url).await?;
     server::jobs::spawn_all(&state);
     let app = build_router(state, settings.max_upload_bytes);
     let listener = tokio::net::TcpListener::bind(settings.address)

@@ -129,7 +129,7 @@ pub async fn sessions_layer(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let token = session_store::token_from_headers(request.headers());
+    let token = session_store::token_from_headers(&state.config, request.headers());
     let signed_in = match &token {
         Some(token) => match session_store::resolve(&state.db, &state.config, token).await {
             Ok(found) => found,

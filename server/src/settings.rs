@@ -155,6 +155,12 @@ impl Settings {
         let secure_cookies = parse_env::<bool>("KAYSE_SECURE_COOKIES")?
             .or(file.security.secure_cookies)
             .unwrap_or_else(|| public_url.starts_with("https://"));
+        if public_url.starts_with("https://") && !secure_cookies {
+            return Err("server.public_url is https but security.secure_cookies is off, so the \
+                 session cookie would also travel over plain HTTP: remove \
+                 security.secure_cookies (it follows the public URL) or set it to true"
+                .into());
+        }
         let session_idle_minutes = parse_env("KAYSE_SESSION_IDLE_MINUTES")?
             .or(file.security.session_idle_minutes)
             .unwrap_or(7 * 24 * 60);
@@ -225,7 +231,9 @@ impl Settings {
             default_phone_region: env("KAYSE_DEFAULT_PHONE_REGION")
                 .or(file.profile.default_phone_region)
                 .unwrap_or_else(|| "US".into()),
-            demo_seed: parse_env::<bool>("KAYSE_DEMO_SEED")?.or(file.demo.seed).unwrap_or(true),
+            // Off unless asked for (scripts/run asks): a server must never grow a known account
+            // on its own.
+            demo_seed: parse_env::<bool>("KAYSE_DEMO_SEED")?.or(file.demo.seed).unwrap_or(false),
             demo_password: env("KAYSE_DEMO_PASSWORD")
                 .or(file.demo.password.filter(|p| !p.is_empty())),
             push_contact: env("KAYSE_PUSH_CONTACT")
@@ -266,5 +274,16 @@ mod tests {
         assert!(s.secure_cookies);
         assert_eq!(s.public_url, "https://kayse.example.com");
         assert!(Settings::from_toml("[server]\nadress = \"x\"", addr()).is_err());
+    }
+
+    #[test]
+    fn https_with_insecure_cookies_and_a_demo_by_default_are_refused() {
+        let insecure = Settings::from_toml(
+            "[server]\npublic_url = \"https://kayse.example.com\"\n[security]\nsecure_cookies = false",
+            addr(),
+        );
+        assert!(insecure.unwrap_err().contains("secure_cookies"));
+        assert!(!Settings::from_toml("", addr()).unwrap().demo_seed, "the demo is opt-in");
+        assert!(Settings::from_toml("[demo]\nseed = true", addr()).unwrap().demo_seed);
     }
 }

@@ -71,7 +71,7 @@ pub struct SignInVerified {
 pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
     use crate::backend::{request, session_store};
     let state = request::state()?;
-    let pending_token = request::cookie(super::second_step::PENDING_COOKIE)
+    let pending_token = request::cookie(super::second_step::pending_cookie_name(&state.config))
         .ok_or_else(super::second_step::sign_in_expired)?;
     let done = super::second_step::complete_sign_in(
         &state,

@@ -18,6 +18,12 @@ use crate::security::second_factor::{SecondFactor, verify_second_factor};
 /// The cookie of a half-finished sign-in. Not a session cookie: the session layer never
 /// reads it, so it opens nothing but the second step.
 pub const PENDING_COOKIE: &str = "kayse_pending_sign_in";
+/// Its name when cookies are Secure (see `session_store::SECURE_COOKIE_NAME`).
+pub const SECURE_PENDING_COOKIE: &str = "__Host-kayse_pending_sign_in";
+
+pub fn pending_cookie_name(config: &RuntimeConfig) -> &'static str {
+    if config.secure_cookies { SECURE_PENDING_COOKIE } else { PENDING_COOKIE }
+}
 /// A half-finished sign-in expires this long after the password was accepted.
 pub const PENDING_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
 
@@ -59,7 +65,8 @@ pub async fn begin_pending_sign_in(
 
 pub fn pending_cookie_value(config: &RuntimeConfig, token: &str) -> String {
     format!(
-        "{PENDING_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        pending_cookie_name(config),
         PENDING_LIFETIME.num_seconds(),
         if config.secure_cookies { "; Secure" } else { "" }
     )
@@ -67,7 +74,8 @@ pub fn pending_cookie_value(config: &RuntimeConfig, token: &str) -> String {
 
 pub fn clear_pending_cookie(config: &RuntimeConfig) -> String {
     format!(
-        "{PENDING_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        pending_cookie_name(config),
         if config.secure_cookies { "; Secure" } else { "" }
     )
 }
@@ -133,7 +141,7 @@ mod tests {
             default_phone_region: "US".into(),
         };
         let cookie = pending_cookie_value(&config, "abc");
-        assert!(cookie.starts_with("kayse_pending_sign_in=abc;"));
+        assert!(cookie.starts_with("__Host-kayse_pending_sign_in=abc;"));
         assert!(
             cookie.contains("HttpOnly")
                 && cookie.contains("SameSite=Strict")

@@ -12,7 +12,16 @@ use super::state::RuntimeConfig;
 use super::tokens::{hash_token, new_token};
 use crate::error::AppError;
 
+/// The session cookie's name over plain HTTP (development, tests).
 pub const COOKIE_NAME: &str = "kayse_session";
+/// Its name whenever cookies are Secure: browsers accept a `__Host-` cookie only from a
+/// secure origin, with `Path=/` and no `Domain`, so no subdomain or plain-HTTP page can
+/// set or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-kayse_session";
+
+pub fn cookie_name(config: &RuntimeConfig) -> &'static str {
+    if config.secure_cookies { SECURE_COOKIE_NAME } else { COOKIE_NAME }
+}
 
 /// "Last active" is written at most this often per session, not on every request.
 const LAST_SEEN_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
@@ -166,8 +175,8 @@ pub async fn mark_password_confirmed(
     Ok(())
 }
 
-pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    cookie_token(headers, COOKIE_NAME)
+pub fn token_from_headers(config: &RuntimeConfig, headers: &HeaderMap) -> Option<String> {
+    cookie_token(headers, cookie_name(config))
 }
 
 /// A token cookie by name, only when well formed (64 hex characters).
@@ -201,7 +210,8 @@ pub async fn rotate_token(
 
 pub fn set_cookie_value(config: &RuntimeConfig, token: &str) -> String {
     format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        cookie_name(config),
         config.session_absolute.num_seconds(),
         if config.secure_cookies { "; Secure" } else { "" }
     )
@@ -209,7 +219,8 @@ pub fn set_cookie_value(config: &RuntimeConfig, token: &str) -> String {
 
 pub fn clear_cookie_value(config: &RuntimeConfig) -> String {
     format!(
-        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        cookie_name(config),
         if config.secure_cookies { "; Secure" } else { "" }
     )
 }
@@ -236,7 +247,12 @@ mod tests {
                 && plain.contains("SameSite=Lax")
                 && !plain.contains("Secure")
         );
-        assert!(set_cookie_value(&config(true), "abc").ends_with("; Secure"));
+        let secure = set_cookie_value(&config(true), "abc");
+        assert!(
+            secure.starts_with("__Host-kayse_session=abc; Path=/;") && secure.ends_with("; Secure")
+        );
+        assert!(!secure.contains("Domain"), "a __Host- cookie may not name a domain");
+        assert!(clear_cookie_value(&config(true)).starts_with("__Host-kayse_session=;"));
         assert!(clear_cookie_value(&config(false)).contains("Max-Age=0"));
     }
 
@@ -248,8 +264,9 @@ mod tests {
             http::header::COOKIE,
             format!("other=1; {COOKIE_NAME}={token}").parse().unwrap(),
         );
-        assert_eq!(token_from_headers(&headers), Some(token));
+        assert_eq!(token_from_headers(&config(false), &headers), Some(token.clone()));
+        assert_eq!(token_from_headers(&config(true), &headers), None, "not the secure name");
         headers.insert(http::header::COOKIE, format!("{COOKIE_NAME}=not-a-token").parse().unwrap());
-        assert_eq!(token_from_headers(&headers), None);
+        assert_eq!(token_from_headers(&config(false), &headers), None);
     }
 }

@@ -18,7 +18,8 @@ use app::error::AppError;
 use server::settings::Settings;
 
 pub const DEMO_EMAIL: &str = "demo@kayse.test";
-pub const DEMO_PASSWORD: &str = "demo-password-for-tests";
+/// Obeys the password policy, as the server requires of a demo password.
+pub const DEMO_PASSWORD: &str = "Quill-Harbor-Tests-8841";
 
 pub struct TestApp {
     pub router: Router,
@@ -95,9 +96,14 @@ async fn database_url(dir: &std::path::Path) -> String {
 }
 
 pub async fn spawn() -> TestApp {
+    spawn_at("http://kayse.test:3000").await
+}
+
+/// The app as served at `public_url` (an https one turns Secure cookies on).
+pub async fn spawn_at(public_url: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
-        "[server]\ndata_dir = {:?}\npublic_url = \"http://kayse.test:3000\"\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n[push]\ncontact = \"mailto:ops@kayse.test\"\nallow_loopback_endpoints = true\n",
+        "[server]\ndata_dir = {:?}\npublic_url = {public_url:?}\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n[push]\ncontact = \"mailto:ops@kayse.test\"\nallow_loopback_endpoints = true\n",
         dir.path().display().to_string(),
         database_url(dir.path()).await,
         DEMO_PASSWORD

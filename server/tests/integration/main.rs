@@ -21,3 +21,4 @@ mod push_service;
 mod security_tab;
 mod sessions;
 mod sign_in_redirects;
+mod startup;
