@@ -30,11 +30,20 @@ use app::backend::{AppState, RuntimeConfig};
 use app::{App, shell};
 use settings::{MailSettings, Settings};
 
+/// The environment the server runs in. cargo-leptos does not hand the binary the `env`
+/// of the workspace metadata, and Leptos defaults to development, so a release build would
+/// run as development (its CSP allowing the live-reload socket): a release build is
+/// production whatever the configuration says; a debug build keeps what it was given.
+pub fn runtime_env(release_build: bool, configured: leptos::config::Env) -> leptos::config::Env {
+    if release_build { leptos::config::Env::PROD } else { configured }
+}
+
 /// Opens the database (migrating it) and assembles the shared state.
 pub async fn build_state(
     settings: &Settings,
-    leptos_options: LeptosOptions,
+    mut leptos_options: LeptosOptions,
 ) -> Result<AppState, String> {
+    leptos_options.env = runtime_env(!cfg!(debug_assertions), leptos_options.env);
     let db = db::connect_and_migrate(&settings.database_url).await?;
     let mailer = match &settings.mail {
         MailSettings::Outbox(dir) => Mailer::outbox(dir.clone(), &settings.mail_from)?,

@@ -78,3 +78,19 @@ async fn unknown_pages_are_not_found() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.text().contains("Page not found"));
 }
+
+#[tokio::test]
+async fn the_live_reload_socket_is_allowed_in_development_only() {
+    use leptos::config::Env;
+    assert_eq!(server::runtime_env(true, Env::DEV), Env::PROD, "a release build is production");
+    assert_eq!(server::runtime_env(false, Env::DEV), Env::DEV);
+    assert_eq!(server::runtime_env(false, Env::PROD), Env::PROD);
+
+    let mut app = spawn().await;
+    let dev = app.get("/sign-in", None).await.header("content-security-policy").unwrap();
+    assert!(dev.contains("ws://127.0.0.1:"), "development: {dev}");
+    app.state.leptos_options.env = Env::PROD;
+    app.router = server::build_router(app.state.clone(), 6 * 1024 * 1024);
+    let production = app.get("/sign-in", None).await.header("content-security-policy").unwrap();
+    assert!(!production.contains("ws:"), "production: {production}");
+}
