@@ -32,10 +32,12 @@ pub enum SecurityEventKind {
     BackupCodeUsed,
     BackupCodesRegenerated,
     EmailChanged,
+    SecondFactorFailed,
+    SecondFactorReused,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 8] = [
+    pub const ALL: [SecurityEventKind; 10] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::PasswordChanged,
@@ -44,6 +46,8 @@ impl SecurityEventKind {
         SecurityEventKind::BackupCodeUsed,
         SecurityEventKind::BackupCodesRegenerated,
         SecurityEventKind::EmailChanged,
+        SecurityEventKind::SecondFactorFailed,
+        SecurityEventKind::SecondFactorReused,
     ];
 
     /// The name stored in the database.
@@ -57,6 +61,8 @@ impl SecurityEventKind {
             SecurityEventKind::BackupCodeUsed => "backup_code_used",
             SecurityEventKind::BackupCodesRegenerated => "backup_codes_regenerated",
             SecurityEventKind::EmailChanged => "email_changed",
+            SecurityEventKind::SecondFactorFailed => "second_factor_failed",
+            SecurityEventKind::SecondFactorReused => "second_factor_reused",
         }
     }
 
@@ -71,6 +77,8 @@ impl SecurityEventKind {
             SecurityEventKind::BackupCodeUsed => "Signed in with a backup code",
             SecurityEventKind::BackupCodesRegenerated => "New backup codes generated",
             SecurityEventKind::EmailChanged => "Login email changed",
+            SecurityEventKind::SecondFactorFailed => "Wrong two-factor code",
+            SecurityEventKind::SecondFactorReused => "Two-factor code used a second time",
         }
     }
 

@@ -5,6 +5,7 @@
 use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::server::notify;
 use super::{backup_codes, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::entities::{backup_code, totp_credential, user};
@@ -71,8 +72,15 @@ pub enum SecondFactor {
     BackupCode { left: usize },
 }
 
+/// Why a second factor was refused.
+enum Refusal {
+    Wrong,
+    Reused,
+}
+
 /// Checks a code from the app or a backup code, under the per-account and per-address
-/// limits. A backup code is used up by the check.
+/// limits. A backup code is used up by the check, and the account is told by email. A
+/// wrong or reused code is a security event of the account.
 pub async fn verify_second_factor(
     state: &AppState,
     user: &user::Model,
@@ -84,26 +92,53 @@ pub async fn verify_second_factor(
         .second_factor_throttle
         .check(&keys)
         .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
-    let failure = |message: &str| match state.second_factor_throttle.record_failure(&keys) {
-        Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
-        None => AppError::field("code", message),
-    };
+    match check(state, user, input).await? {
+        Ok(factor) => {
+            state.second_factor_throttle.forget(&keys[0]);
+            if let SecondFactor::BackupCode { left } = factor {
+                record(&state.db, user.id, SecurityEventKind::BackupCodeUsed, client).await;
+                let what = format!(
+                    "A backup code was used to sign in to your Kayse account ({left} left)"
+                );
+                notify(state, user, "A backup code was used for your Kayse account", what).await;
+            }
+            Ok(factor)
+        }
+        Err(refusal) => {
+            let (kind, message) = match refusal {
+                Refusal::Wrong => (SecurityEventKind::SecondFactorFailed, CODE_WRONG),
+                Refusal::Reused => (SecurityEventKind::SecondFactorReused, CODE_REUSED),
+            };
+            record(&state.db, user.id, kind, client).await;
+            Err(match state.second_factor_throttle.record_failure(&keys) {
+                Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
+                None => AppError::field("code", message),
+            })
+        }
+    }
+}
 
+/// The check itself: an app code (each time step once) or an unused backup code.
+async fn check(
+    state: &AppState,
+    user: &user::Model,
+    input: &str,
+) -> Result<Result<SecondFactor, Refusal>, AppError> {
     if totp::clean_code(input).is_some() {
-        let credential =
-            confirmed_credential(&state.db, user.id).await?.ok_or_else(|| failure(CODE_WRONG))?;
+        let Some(credential) = confirmed_credential(&state.db, user.id).await? else {
+            return Ok(Err(Refusal::Wrong));
+        };
         let Some(step) = totp::matching_step(&credential.secret, input, totp::now_unix())? else {
-            return Err(failure(CODE_WRONG));
+            return Ok(Err(Refusal::Wrong));
         };
         if !accept_totp_step(&state.db, user.id, step).await? {
-            return Err(failure(CODE_REUSED));
+            return Ok(Err(Refusal::Reused));
         }
-        state.second_factor_throttle.forget(&keys[0]);
-        return Ok(SecondFactor::App);
+        return Ok(Ok(SecondFactor::App));
     }
 
     let Some(typed) = backup_codes::normalise(input) else {
-        return Err(failure(CODE_WRONG));
+        return Ok(Err(Refusal::Wrong));
     };
     let candidates = unused_backup_codes(&state.db, user.id).await?;
     for candidate in &candidates {
@@ -116,12 +151,11 @@ pub async fn verify_second_factor(
                 .exec(&state.db)
                 .await?;
             if used.rows_affected != 1 {
-                break;
+                // Taken by a simultaneous request with the same code.
+                return Ok(Err(Refusal::Wrong));
             }
-            state.second_factor_throttle.forget(&keys[0]);
-            record(&state.db, user.id, SecurityEventKind::BackupCodeUsed, client).await;
-            return Ok(SecondFactor::BackupCode { left: candidates.len() - 1 });
+            return Ok(Ok(SecondFactor::BackupCode { left: candidates.len() - 1 }));
         }
     }
-    Err(failure(CODE_WRONG))
+    Ok(Err(Refusal::Wrong))
 }

@@ -70,7 +70,8 @@ pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOvervie
     })
 }
 
-async fn notify(state: &AppState, user: &user::Model, subject: &str, what: String) {
+/// Tells the account's email of a change to how it signs in.
+pub(super) async fn notify(state: &AppState, user: &user::Model, subject: &str, what: String) {
     let when = format_in_timezone(Utc::now(), &user.timezone);
     let email = messages::security_change(&state.config, user, subject, &what, &when);
     // The change is done; a notice that could not be sent is logged, not shown as a failure.
@@ -337,6 +338,15 @@ pub async fn regenerate_backup_codes(
     txn.commit().await?;
     record(&state.db, me.user_id, SecurityEventKind::BackupCodesRegenerated, client).await;
     tracing::info!(user_id = me.user_id, "backup codes regenerated");
+    let user = load_user(&state.db, me.user_id).await?;
+    notify(
+        state,
+        &user,
+        "New backup codes for your Kayse account",
+        "New backup codes were generated for your Kayse account; the old ones no longer work"
+            .into(),
+    )
+    .await;
     Ok(codes)
 }
 

@@ -73,7 +73,21 @@ async fn passwords_never_reach_the_log() {
         app.sign_in_reply(DEMO_EMAIL, NEW_PASSWORD, "198.51.100.3").await.session_token().is_some()
     );
 
+    // A confirmation link's token stays in the outbox, out of the log.
+    let change = app
+        .call::<RequestEmailChange>(
+            &[("new_email", "new@firm.example"), ("current_password", NEW_PASSWORD)],
+            Some(&app.sign_in_with(DEMO_EMAIL, NEW_PASSWORD, "", "198.51.100.3").await),
+        )
+        .await;
+    assert!(change.status.is_success(), "{}", change.text());
+    let sent = app.outbox_with_subject("Confirm your new Kayse email address");
+    let link = sent[0]["links"][0].as_str().unwrap().to_owned();
+    let link_token = link.split("token=").nth(1).unwrap().to_owned();
+
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(!log.contains(&link_token), "a confirmation token reached the log");
+    assert!(log.contains("/confirm-email"), "the log still says where the link leads");
     assert!(
         log.contains("failed sign-in") && log.contains("signed in"),
         "the log was captured:\n{log}"

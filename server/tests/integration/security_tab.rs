@@ -302,6 +302,36 @@ async fn two_factor_events_appear_in_the_activity() {
 }
 
 #[tokio::test]
+async fn failed_and_reused_codes_are_logged_and_backup_codes_are_mailed() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    let (secret, codes) = enable_two_factor(&app, &token).await;
+
+    // A wrong code, then a code from the app that was already used.
+    let pending = password_step(&app, "198.51.100.40").await;
+    let wrong = second_step(&app, &pending, "000000", "198.51.100.40").await;
+    assert!(wrong.app_error().message_for("code").is_some());
+    let code = next_code(&secret);
+    assert!(second_step(&app, &pending, &code, "198.51.100.40").await.status.is_success());
+    let again = password_step(&app, "198.51.100.41").await;
+    let reused = second_step(&app, &again, &code, "198.51.100.41").await;
+    assert!(reused.app_error().message_for("code").unwrap().contains("already used"));
+    let activity: Vec<String> =
+        overview(&app, &token).await.activity.into_iter().map(|a| a.what).collect();
+    assert!(activity.contains(&"Wrong two-factor code".to_owned()), "{activity:?}");
+    assert!(activity.contains(&"Two-factor code used a second time".to_owned()), "{activity:?}");
+
+    // A backup code used to sign in, and new codes, are each told to the account's email.
+    assert!(second_step(&app, &again, &codes[3], "198.51.100.41").await.status.is_success());
+    let used = app.outbox_with_subject("A backup code was used for your Kayse account");
+    assert_eq!(used.len(), 1);
+    assert!(used[0]["text"].as_str().unwrap().contains("9 left"), "{}", used[0]["text"]);
+    let regenerated = app.call::<RegenerateBackupCodes>(&[], Some(&token)).await;
+    assert!(regenerated.status.is_success(), "{}", regenerated.text());
+    assert_eq!(app.outbox_with_subject("New backup codes for your Kayse account").len(), 1);
+}
+
+#[tokio::test]
 async fn a_new_setup_never_replaces_a_confirmed_secret_even_when_tabs_race() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;

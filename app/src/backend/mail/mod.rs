@@ -1,6 +1,6 @@
 //! The one mailer of the app. In development every message is written to an outbox folder
-//! (an `.eml` to open in a mail client and a `.json` for tests) and its subject and links
-//! are logged; with SMTP settings it goes out through lettre. What each message says is
+//! (an `.eml` to open in a mail client and a `.json` for tests) and its subject and where
+//! its links lead are logged (never their tokens); with SMTP settings it goes out through lettre. What each message says is
 //! in `messages.rs`, and every link it carries is built by `links.rs`.
 
 pub mod links;
@@ -132,11 +132,19 @@ impl Mailer {
                 tokio::fs::write(base.with_extension("json"), json)
                     .await
                     .map_err(|e| temporary(format!("writing to the outbox: {e}")))?;
-                tracing::info!(to = %email.to, subject = %email.subject, links = ?email.links, "mail written to the outbox");
+                // The links carry single-use tokens: the outbox keeps them, the log only
+                // says where they lead.
+                let paths: Vec<&str> = email.links.iter().map(|l| without_query(l)).collect();
+                tracing::info!(to = %email.to, subject = %email.subject, links = ?paths, "mail written to the outbox");
             }
         }
         Ok(())
     }
+}
+
+/// A link without its query string and fragment, where tokens travel.
+fn without_query(link: &str) -> &str {
+    link.split(['?', '#']).next().unwrap_or_default()
 }
 
 /// Why a message was not sent.
