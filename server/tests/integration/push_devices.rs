@@ -192,3 +192,33 @@ async fn a_test_push_arrives_at_once_and_not_too_often() {
         app.call::<SendTestPush>(&[("id", &old_phone_id.to_string())], Some(&token)).await;
     assert_eq!(missing.app_error(), AppError::NotFound);
 }
+
+#[tokio::test]
+async fn a_device_moves_to_another_person_only_from_the_same_browser() {
+    let Scene { app, origin, token, .. } = scene().await;
+    let desk = Device::new(&origin, "desk");
+    subscribe(&app, &token, &desk.json()).await.unwrap();
+
+    // A second person of the firm, signed in elsewhere.
+    let demo = user::Entity::find_by_id(1).one(&app.state.db).await.unwrap().unwrap();
+    let mut other = sea_orm::IntoActiveModel::into_active_model(demo.clone());
+    other.id = sea_orm::ActiveValue::NotSet;
+    other.email = Set("someone@kayse.test".into());
+    let someone = other.insert(&app.state.db).await.unwrap();
+    let theirs =
+        app.sign_in_with("someone@kayse.test", DEMO_PASSWORD, CHROME_LINUX, "127.0.0.1").await;
+
+    // Knowing the endpoint is not enough: other keys are refused, and the device stays.
+    let impostor = Device::new(&origin, "desk");
+    assert_eq!(impostor.endpoint, desk.endpoint);
+    let refused = subscribe(&app, &theirs, &impostor.json()).await.unwrap_err();
+    assert!(matches!(refused, AppError::Rejected(_)), "{refused:?}");
+    let row = push_subscription::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(row.user_id, demo.id, "the device still belongs to its owner");
+
+    // The same browser (a shared computer, the next person signed in) moves it.
+    subscribe(&app, &theirs, &desk.json()).await.unwrap();
+    let row = push_subscription::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(row.user_id, someone.id);
+    assert_eq!(device_count(&app).await, 1);
+}

@@ -94,30 +94,65 @@ pub fn check_endpoint(endpoint: &str, allow_loopback: bool) -> Result<url::Url, 
     Ok(url)
 }
 
-/// An address no push service lives at: loopback, private, link-local (cloud metadata),
-/// carrier-grade NAT, unspecified, broadcast, documentation, unique-local IPv6, and IPv4
-/// written as IPv6.
+/// An address no push service lives at: everything in IANA's IPv4 and IPv6
+/// special-purpose address registries (loopback, private, shared/CGNAT, link-local with the
+/// cloud metadata service, documentation, benchmarking, reserved, IETF protocol
+/// assignments, AS112, 6to4 relays, NAT64, Teredo, ORCHID, discard-only, SRv6 SIDs,
+/// unique-local), multicast and broadcast, and IPv4 written as IPv6 (mapped or
+/// compatible). Translation prefixes (NAT64, 6to4, Teredo) are refused whole: they can
+/// reach any IPv4 address, internal ones included, and no push service sits behind them.
 pub fn is_internal(ip: std::net::IpAddr) -> bool {
     match ip {
-        std::net::IpAddr::V4(ip) => {
-            let [a, b, ..] = ip.octets();
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                || ip.is_documentation()
-                || (a == 100 && (b & 0xc0) == 64)
-        }
+        std::net::IpAddr::V4(ip) => is_internal_v4(ip),
         std::net::IpAddr::V6(ip) => {
-            let first = ip.segments()[0];
+            // Mapped IPv4 (::ffff:0:0/96) is refused whole: a push service has a real IPv6
+            // address, and its IPv4 one is checked as IPv4.
+            if ip.to_ipv4_mapped().is_some() {
+                return true;
+            }
+            let s = ip.segments();
+            let in_prefix = |prefix: [u16; 8], bits: u32| {
+                let value = u128::from(ip);
+                let net = u128::from(std::net::Ipv6Addr::from(prefix));
+                bits == 0 || (value ^ net) >> (128 - bits) == 0
+            };
             ip.is_loopback()
                 || ip.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || ip.to_ipv4_mapped().is_some()
+                || (s[0] & 0xff00) == 0xff00 // multicast ff00::/8
+                || (s[0] & 0xfe00) == 0xfc00 // unique-local fc00::/7
+                || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
+                || in_prefix([0, 0, 0, 0, 0, 0, 0, 0], 96) // IPv4-compatible ::/96
+                || in_prefix([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96) // NAT64
+                || in_prefix([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48) // local-use NAT64
+                || in_prefix([0x100, 0, 0, 0, 0, 0, 0, 0], 64) // discard-only
+                || in_prefix([0x2001, 0, 0, 0, 0, 0, 0, 0], 23) // IETF protocol assignments
+                || in_prefix([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32) // documentation
+                || in_prefix([0x2002, 0, 0, 0, 0, 0, 0, 0], 16) // 6to4
+                || in_prefix([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20) // documentation
+                || in_prefix([0x5f00, 0, 0, 0, 0, 0, 0, 0], 16) // SRv6 SIDs
         }
     }
+}
+
+fn is_internal_v4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || ip.is_multicast()
+        || a == 0 // "this network" 0.0.0.0/8
+        || (a == 100 && (b & 0xc0) == 64) // shared address space 100.64.0.0/10
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments 192.0.0.0/24
+        || (a == 192 && b == 31 && c == 196) // AS112-v4
+        || (a == 192 && b == 52 && c == 193) // AMT
+        || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast
+        || (a == 192 && b == 175 && c == 48) // direct-delegation AS112
+        || (a == 198 && (b & 0xfe) == 18) // benchmarking 198.18.0.0/15
+        || a >= 240 // reserved 240.0.0.0/4
 }
 
 /// Resolves push-service host names, dropping internal addresses: a public-looking name
@@ -308,10 +343,43 @@ mod tests {
             "fe80::1",
             "fc00::1",
             "::ffff:10.0.0.1",
+            "::ffff:142.250.74.106",
+            "::10.0.0.1",
+            // The rest of IANA's special-purpose registries.
+            "192.0.0.8",
+            "192.31.196.1",
+            "192.52.193.1",
+            "192.88.99.1",
+            "192.175.48.1",
+            "198.18.0.1",
+            "198.19.255.254",
+            "240.0.0.1",
+            "255.255.255.254",
+            "224.0.0.1",
+            "0.1.2.3",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "100::1",
+            "2001::1",
+            "2001:2::1",
+            "2001:10::1",
+            "2001:db8::1",
+            "2002:a00:1::1",
+            "3fff::1",
+            "5f00::1",
+            "fec0::1",
+            "ff02::1",
         ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["142.250.74.106", "2a00:1450:4001:80b::200a", "100.128.0.1"] {
+        for ip in [
+            "142.250.74.106",
+            "2a00:1450:4001:80b::200a",
+            "100.128.0.1",
+            "198.20.0.1",
+            "17.253.144.10",
+            "2606:4700::6810:84e5",
+        ] {
             assert!(!is_internal(ip.parse().unwrap()), "{ip}");
         }
         assert!(check_endpoint(&long, false).is_err());

@@ -79,6 +79,18 @@ pub async fn save(
         .one(&state.db)
         .await?;
     match existing {
+        // The endpoint of someone else's device moves to this person only from the same
+        // browser: its auth secret, which only that browser and this server know, must
+        // match. Knowing an endpoint URL alone must not take a device (and its pushes)
+        // away from its owner.
+        Some(row) if row.user_id != me.user_id && !same_secret(&row.auth, &parsed.keys.auth) => {
+            tracing::warn!(
+                user_id = me.user_id,
+                device_id = row.id,
+                "push endpoint of another person sent with other keys; refused"
+            );
+            return Err(AppError::Rejected(NOT_USABLE.to_owned()));
+        }
         Some(row) => {
             let mut row = row.into_active_model();
             row.user_id = Set(me.user_id);
@@ -114,6 +126,11 @@ pub async fn save(
         }
     }
     setup(state, me).await
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Removes one of the person's devices; someone else's is "not found".
