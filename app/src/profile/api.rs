@@ -127,3 +127,13 @@ pub async fn confirm_email_change(token: String) -> Result<String, AppError> {
     )
     .await
 }
+
+/// The "cancel" link sent to the old address: stops a pending login-email change. Needs
+/// no session (whoever asked for the change may also know the password); the link's
+/// token is the authority, once.
+#[server]
+pub async fn cancel_email_change_by_link(token: String) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    super::server::cancel_email_change_by_link(&state, &token).await
+}

@@ -3,10 +3,10 @@
 
 use chrono::Utc;
 use email_address::{EmailAddress, Options};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    Set, TransactionTrait,
+    QueryOrder, Set, TransactionTrait,
 };
 
 use super::api::{PendingEmail, ProfileView};
@@ -15,7 +15,7 @@ use super::rules;
 use crate::backend::AppState;
 use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::backend::display::format_in_timezone;
-use crate::backend::entities::{avatar, email_change, user};
+use crate::backend::entities::{avatar, email_change, email_change_request, user};
 use crate::backend::mail::messages;
 use crate::backend::reauth::check_password_for;
 use crate::backend::tokens::{hash_token, new_token, sha256_hex};
@@ -24,6 +24,10 @@ use crate::error::{AppError, FieldError};
 
 /// A confirmation link works this long.
 pub const EMAIL_LINK_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+/// Email-change requests allowed in `BURST_WINDOW`, and in a day.
+const REQUESTS_PER_BURST: usize = 5;
+const BURST_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
+const REQUESTS_PER_DAY: usize = 10;
 /// "Resend" is refused more often than this, so the button can't flood an inbox.
 const RESEND_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
 
@@ -227,8 +231,35 @@ pub async fn request_email_change(
     ensure_email_free(&state.db, &new_email, user.id).await?;
 
     let token = new_token();
+    let cancel_token = new_token();
     let now = Utc::now();
     let txn = state.db.begin().await?;
+    // A write on the person's row first: concurrent requests of one person queue here, so
+    // the count below holds for sixty requests at once as for one.
+    user::Entity::update_many()
+        .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt).into())
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let recent: Vec<chrono::DateTime<Utc>> = email_change_request::Entity::find()
+        .filter(email_change_request::Column::UserId.eq(user.id))
+        .filter(email_change_request::Column::CreatedAt.gt(now - chrono::Duration::days(1)))
+        .order_by_asc(email_change_request::Column::CreatedAt)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| r.created_at)
+        .collect();
+    if let Some(wait) = request_wait(&recent, now) {
+        return Err(AppError::RateLimited { retry_after_seconds: wait });
+    }
+    email_change_request::ActiveModel {
+        user_id: Set(user.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
     email_change::Entity::delete_many()
         .filter(email_change::Column::UserId.eq(user.id))
         .exec(&txn)
@@ -239,6 +270,7 @@ pub async fn request_email_change(
         token_hash: Set(hash_token(&token)),
         created_at: Set(now),
         expires_at: Set(now + EMAIL_LINK_LIFETIME),
+        cancel_token_hash: Set(Some(hash_token(&cancel_token))),
         ..Default::default()
     }
     .insert(&txn)
@@ -248,8 +280,56 @@ pub async fn request_email_change(
         .mailer
         .send(messages::confirm_new_email(&state.config, &user, &new_email, &token))
         .await?;
+    // The old address hears of it now, with a way to stop it, not only once it is done.
+    let when = format_in_timezone(now, &user.timezone);
+    let notice =
+        messages::email_change_requested(&state.config, &user, &new_email, &when, &cancel_token);
+    if let Err(err) = state.mailer.send(notice).await {
+        tracing::warn!(?err, "could not tell the old address of an email change");
+    }
     profile_view(&state.db, &user).await
 }
+
+/// How long until another email change may be requested, given the times of the requests
+/// of the last day (oldest first): at most `REQUESTS_PER_BURST` in `BURST_WINDOW` and
+/// `REQUESTS_PER_DAY` a day, since each request mails two addresses.
+fn request_wait(recent: &[chrono::DateTime<Utc>], now: chrono::DateTime<Utc>) -> Option<u64> {
+    let wait_until = |oldest: chrono::DateTime<Utc>, window: chrono::Duration| {
+        ((oldest + window - now).num_seconds().max(1)) as u64
+    };
+    if recent.len() >= REQUESTS_PER_DAY {
+        return Some(wait_until(
+            recent[recent.len() - REQUESTS_PER_DAY],
+            chrono::Duration::days(1),
+        ));
+    }
+    let burst: Vec<_> = recent.iter().filter(|at| **at > now - BURST_WINDOW).collect();
+    if burst.len() >= REQUESTS_PER_BURST {
+        return Some(wait_until(*burst[burst.len() - REQUESTS_PER_BURST], BURST_WINDOW));
+    }
+    None
+}
+
+/// The "cancel" link sent to the old address: stops a pending change without signing in
+/// (whoever asked for it may also know the password). Single use, like the confirmation.
+pub async fn cancel_email_change_by_link(state: &AppState, token: &str) -> Result<(), AppError> {
+    let token = token.trim();
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::Rejected(CANCEL_LINK_INVALID.into()));
+    }
+    let cancelled = email_change::Entity::delete_many()
+        .filter(email_change::Column::CancelTokenHash.eq(hash_token(token)))
+        .exec(&state.db)
+        .await?;
+    if cancelled.rows_affected != 1 {
+        return Err(AppError::Rejected(CANCEL_LINK_INVALID.into()));
+    }
+    tracing::info!("a pending email change was cancelled from the old address");
+    Ok(())
+}
+
+const CANCEL_LINK_INVALID: &str = "This link is invalid or was already used, or the change was \
+     already confirmed, cancelled or replaced. Your login email is as your Profile settings show it.";
 
 /// Sends the pending change's link again, as a new link (the old one stops working).
 pub async fn resend_email_change(state: &AppState, user_id: i32) -> Result<ProfileView, AppError> {

@@ -10,6 +10,7 @@ mod m20261129_000004_security;
 mod m20261129_000005_notification_center;
 mod m20261129_000006_delivery_timing;
 mod m20261129_000007_web_push;
+mod m20261130_000008_email_change_safety;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_notification_center::Migration),
             Box::new(m20261129_000006_delivery_timing::Migration),
             Box::new(m20261129_000007_web_push::Migration),
+            Box::new(m20261130_000008_email_change_safety::Migration),
         ]
     }
 }

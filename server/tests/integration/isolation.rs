@@ -24,8 +24,8 @@ use app::notifications::push::api::{
     GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush,
 };
 use app::profile::api::{
-    CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, RequestEmailChange,
-    ResendEmailChange, SaveProfile,
+    CancelEmailChange, CancelEmailChangeByLink, ConfirmEmailChange, GetProfile, ListTimezones,
+    RequestEmailChange, ResendEmailChange, SaveProfile,
 };
 use app::security::api::{
     BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview,
@@ -52,6 +52,7 @@ fn not_company_scoped() -> Vec<&'static str> {
         ResendEmailChange::PATH,
         CancelEmailChange::PATH,
         ConfirmEmailChange::PATH,
+        CancelEmailChangeByLink::PATH,
         ListSessions::PATH,
         EndSession::PATH,
         EndOtherSessions::PATH,

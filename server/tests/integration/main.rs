@@ -6,6 +6,7 @@ mod cases;
 mod change_password;
 mod companies;
 mod delivery;
+mod email_change;
 mod error_statuses;
 mod harness;
 mod http_layers;

@@ -15,6 +15,8 @@ pub struct Model {
     pub token_hash: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The hash of the token in the "cancel" link sent to the old address.
+    pub cancel_token_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod case;
 pub mod client_communication;
 pub mod company;
 pub mod email_change;
+pub mod email_change_request;
 pub mod known_device;
 pub mod membership;
 pub mod notification;

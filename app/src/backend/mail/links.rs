@@ -13,6 +13,11 @@ pub fn confirm_email(config: &RuntimeConfig, token: &str) -> String {
     to_path(config, &format!("/confirm-email?token={token}"))
 }
 
+/// The link, sent to the old address, that cancels a pending login-email change.
+pub fn cancel_email_change(config: &RuntimeConfig, token: &str) -> String {
+    to_path(config, &format!("/confirm-email?cancel={token}"))
+}
+
 /// A case's page.
 pub fn case(config: &RuntimeConfig, case_id: i32) -> String {
     to_path(config, &format!("/cases/{case_id}"))

@@ -38,6 +38,36 @@ pub fn confirm_new_email(
     }
 }
 
+/// Tells the (still current) address that a change away from it was requested, with a
+/// link that cancels it without signing in.
+pub fn email_change_requested(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    new_email: &str,
+    when: &str,
+    cancel_token: &str,
+) -> Email {
+    let link = links::cancel_email_change(config, cancel_token);
+    let paragraphs = [
+        greeting(person),
+        format!(
+            "On {when} someone asked to change the login email of your Kayse account from \
+             this address to {new_email}. Nothing changes until the link sent to {new_email} \
+             is opened."
+        ),
+        "This wasn't me: cancel the change with the link below, then change your password \
+         and review your sessions."
+            .to_owned(),
+    ];
+    Email {
+        to: person.email.clone(),
+        subject: "A change of your Kayse login email was requested".into(),
+        text: format!("{}\n\nCancel the change: {link}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("This wasn't me: cancel the change", &link))),
+        links: vec![link],
+    }
+}
+
 /// Tells the old address that the login email was changed.
 pub fn login_email_changed(
     person: &user::Model,
