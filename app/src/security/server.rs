@@ -13,7 +13,7 @@ use super::{backup_codes, password_policy, rules, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::{
-    backup_code, pending_sign_in, security_event, session, totp_credential, user,
+    backup_code, email_change, pending_sign_in, security_event, session, totp_credential, user,
 };
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::messages;
@@ -130,6 +130,11 @@ pub async fn change_password(
         .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(new_hash))
         .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
         .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    // A pending login-email change may be an attacker's: a new password ends it.
+    email_change::Entity::delete_many()
+        .filter(email_change::Column::UserId.eq(user.id))
         .exec(&txn)
         .await?;
     // A sign-in half-way through its second step was started with the old password.
@@ -303,10 +308,20 @@ pub async fn confirm_two_factor(
         )
         .filter(totp_credential::Column::UserId.eq(user.id))
         .filter(totp_credential::Column::ConfirmedAt.is_null())
+        // Only the secret this code was checked against: a setup restarted in another tab
+        // meanwhile holds a secret the person's app does not have.
+        .filter(totp_credential::Column::Secret.eq(setup.secret.as_str()))
         .exec(&txn)
         .await?;
     if confirmed.rows_affected != 1 {
-        return Err(AppError::Rejected("Two-factor authentication is already on.".into()));
+        drop(txn);
+        return Err(AppError::Rejected(if has_two_factor(&state.db, user.id).await? {
+            "Two-factor authentication is already on.".into()
+        } else {
+            "This setup was restarted in another window. Scan the newest QR code, or choose \
+             Enable 2FA again."
+                .into()
+        }));
     }
     let codes = replace_backup_codes(&txn, user.id).await?;
     txn.commit().await?;
