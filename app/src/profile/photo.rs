@@ -13,10 +13,14 @@ use super::rules::{PHOTO_FORMAT, PHOTO_MAX_BYTES, PHOTO_TOO_LARGE};
 
 pub const AVATAR_SIDE: u32 = 256;
 pub const AVATAR_CONTENT_TYPE: &str = "image/jpeg";
-/// Large enough for any phone camera; a larger claim is a decompression bomb.
-const MAX_SIDE: u32 = 10_000;
-const MAX_PIXELS: u64 = 50_000_000;
-const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Enough for a phone camera's photo (12 Mpx, or 24 Mpx for the largest); a larger claim is
+/// more than a 256×256 avatar can use, and may be a decompression bomb.
+const MAX_SIDE: u32 = 8_000;
+const MAX_PIXELS: u64 = 25_000_000;
+/// The decoded image in memory (pixels × bytes per pixel: a 16-bit RGBA pixel takes 8).
+/// Checked before decoding: `DynamicImage::from_decoder` allocates the whole image at once
+/// and does not consult `Limits::max_alloc` (only `ImageReader::decode` does).
+const MAX_DECODE_BYTES: u64 = 128 * 1024 * 1024;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum PhotoError {
@@ -33,7 +37,7 @@ impl PhotoError {
             PhotoError::TooLarge => PHOTO_TOO_LARGE,
             PhotoError::NotAnImage => PHOTO_FORMAT,
             PhotoError::TooManyPixels => {
-                "This image is too large to process. Use one under 10,000 pixels on each side."
+                "This image is too large to process. Use a photo of at most 25 megapixels (for example 6000 × 4000 pixels)."
             }
             PhotoError::Unreadable => {
                 "This image could not be read. It may be damaged or incomplete."
@@ -59,7 +63,11 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(classify)?;
     let (width, height) = decoder.dimensions();
-    if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_PIXELS {
+    if width == 0
+        || height == 0
+        || u64::from(width) * u64::from(height) > MAX_PIXELS
+        || decoder.total_bytes() > MAX_DECODE_BYTES
+    {
         return Err(PhotoError::TooManyPixels);
     }
     // Phones store photos sideways and say so in EXIF; apply it before EXIF is dropped.
@@ -67,10 +75,16 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     let mut image = DynamicImage::from_decoder(decoder).map_err(classify)?;
     image.apply_orientation(orientation);
 
+    // The centre square, as a view (no copy of the full-size image), resized to 8-bit RGBA.
     let side = image.width().min(image.height());
-    let square =
-        image.crop_imm((image.width() - side) / 2, (image.height() - side) / 2, side, side);
-    let resized = square.resize_exact(AVATAR_SIDE, AVATAR_SIDE, FilterType::Lanczos3);
+    let square = image::imageops::crop_imm(
+        &image,
+        (image.width() - side) / 2,
+        (image.height() - side) / 2,
+        side,
+        side,
+    );
+    let resized = image::imageops::resize(&*square, AVATAR_SIDE, AVATAR_SIDE, FilterType::Lanczos3);
     let flattened = flatten_on_white(&resized);
 
     let mut out = Vec::with_capacity(32 * 1024);
@@ -81,8 +95,7 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
 }
 
 /// JPEG has no transparency: composite transparent pixels onto white, not black.
-fn flatten_on_white(image: &DynamicImage) -> RgbImage {
-    let rgba = image.to_rgba8();
+fn flatten_on_white(rgba: &image::RgbaImage) -> RgbImage {
     RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
         let p = rgba.get_pixel(x, y).0;
         let alpha = u16::from(p[3]);
@@ -148,19 +161,33 @@ mod tests {
         assert_eq!(process(&vec![0u8; PHOTO_MAX_BYTES + 1]), Err(PhotoError::TooLarge));
         assert_eq!(process(&pixel_bomb_png(20_000, 20_000)), Err(PhotoError::TooManyPixels));
         assert_eq!(
-            process(&pixel_bomb_png(9_000, 9_000)),
+            process(&pixel_bomb_png(7_000, 7_000)),
             Err(PhotoError::TooManyPixels),
             "under the side cap, over the pixel cap"
         );
+        // At the pixel cap, but 16-bit RGBA: 200 MB decoded, refused before any allocation
+        // (the old path allocated it, then found the data missing).
+        assert_eq!(
+            process(&pixel_bomb_png_of(5_000, 5_000, 16, 6)),
+            Err(PhotoError::TooManyPixels),
+            "over the memory cap"
+        );
+        // A 12-megapixel phone photo's header is still welcome (its data is cut here).
+        assert_eq!(process(&pixel_bomb_png(4_000, 3_000)), Err(PhotoError::Unreadable));
     }
 
     /// A well-formed PNG header claiming a huge image, followed by almost no data: what a
     /// decompression bomb looks like before it is inflated.
     fn pixel_bomb_png(width: u32, height: u32) -> Vec<u8> {
+        pixel_bomb_png_of(width, height, 8, 2)
+    }
+
+    /// The same with another bit depth and colour type (6: RGBA).
+    fn pixel_bomb_png_of(width: u32, height: u32, bit_depth: u8, colour_type: u8) -> Vec<u8> {
         let mut ihdr = b"IHDR".to_vec();
         ihdr.extend_from_slice(&width.to_be_bytes());
         ihdr.extend_from_slice(&height.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        ihdr.extend_from_slice(&[bit_depth, colour_type, 0, 0, 0]);
         let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
         out.extend_from_slice(&13u32.to_be_bytes());
         out.extend_from_slice(&ihdr);
