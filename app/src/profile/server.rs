@@ -237,7 +237,7 @@ pub async fn request_email_change(
     // A write on the person's row first: concurrent requests of one person queue here, so
     // the count below holds for sixty requests at once as for one.
     user::Entity::update_many()
-        .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt).into())
+        .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt))
         .filter(user::Column::Id.eq(user.id))
         .exec(&txn)
         .await?;
