@@ -20,6 +20,7 @@ pub async fn sign_in(
         super::server::sign_in(&state, &email, password, &Client::of_request(), &next).await?;
     match outcome {
         super::server::SignInOutcome::Session(token) => {
+            end_previous_session(&state).await?;
             request::set_response_header(
                 http::header::SET_COOKIE,
                 &session_store::set_cookie_value(&state.config, &token),
@@ -80,6 +81,7 @@ pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
         &crate::backend::audit::Client::of_request(),
     )
     .await?;
+    end_previous_session(&state).await?;
     request::set_response_header(
         http::header::SET_COOKIE,
         &session_store::set_cookie_value(&state.config, &done.session_token),
@@ -93,4 +95,23 @@ pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
         leptos_axum::redirect(&done.next);
     }
     Ok(SignInVerified { next: done.next, backup_codes_left: done.backup_codes_left })
+}
+
+/// Signing in again in a browser that already holds a session ends that session: its
+/// cookie is about to be replaced, and a session nobody can reach should not live on.
+#[cfg(feature = "ssr")]
+async fn end_previous_session(state: &crate::backend::AppState) -> Result<(), AppError> {
+    use crate::backend::{request, session_store};
+    if let Ok(previous) = request::signed_in() {
+        session_store::end(&state.db, previous.session_id).await?;
+        state
+            .live
+            .publish(crate::backend::live::LiveEvent::SessionsEnded(vec![previous.session_id]));
+        tracing::info!(
+            user_id = previous.user_id,
+            ended = previous.session_id,
+            "previous session of this browser ended"
+        );
+    }
+    Ok(())
 }

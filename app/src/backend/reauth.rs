@@ -1,6 +1,7 @@
 //! Re-authentication: the password check every sensitive action shares, so a wrong current
 //! password counts towards the same guessing limit as a wrong sign-in, and the "entered in
-//! the last 10 minutes" window that spares asking twice.
+//! the last 10 minutes" window that spares asking twice. A password entered again gives
+//! the session a fresh token.
 
 use super::entities::user;
 use super::session_store::{self, SignedIn};
@@ -46,5 +47,15 @@ pub async fn require_recent_password(
     };
     let user = users::load_user(&state.db, me.user_id).await?;
     check_password_for(state, &user, password, "password").await?;
-    session_store::mark_password_confirmed(&state.db, me.session_id).await
+    password_entered(state, me).await
+}
+
+/// Records that this session just entered its password, under a fresh token: whoever
+/// copied the cookie before the re-authentication holds nothing that passes it.
+pub async fn password_entered(state: &AppState, me: &SignedIn) -> Result<(), AppError> {
+    let token = session_store::rotate_token(&state.db, me.session_id).await?;
+    super::request::set_response_header(
+        http::header::SET_COOKIE,
+        &session_store::set_cookie_value(&state.config, &token),
+    )
 }

@@ -162,19 +162,6 @@ pub async fn delete_expired(
 /// How recently the password must have been entered for a sensitive action.
 pub const REAUTH_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
-/// Records that the password was just entered in this session.
-pub async fn mark_password_confirmed(
-    db: &DatabaseConnection,
-    session_id: i32,
-) -> Result<(), AppError> {
-    session::Entity::update_many()
-        .col_expr(session::Column::PasswordConfirmedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .filter(session::Column::Id.eq(session_id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 pub fn token_from_headers(config: &RuntimeConfig, headers: &HeaderMap) -> Option<String> {
     cookie_token(headers, cookie_name(config))
 }

@@ -17,7 +17,7 @@ use crate::backend::entities::{
 };
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::messages;
-use crate::backend::reauth::{check_password_for, require_recent_password};
+use crate::backend::reauth::{check_password_for, password_entered, require_recent_password};
 use crate::backend::session_store::{self, SignedIn};
 use crate::backend::throttle::Key;
 use crate::backend::users::load_user;
@@ -384,7 +384,7 @@ pub async fn disable_two_factor(
         return Err(AppError::field("code", "Enter a code from your app or a backup code."));
     }
     check_password_for(state, &user, password, "password").await?;
-    session_store::mark_password_confirmed(&state.db, me.session_id).await?;
+    password_entered(state, me).await?;
     verify_second_factor(state, &user, code, client).await?;
     let txn = state.db.begin().await?;
     totp_credential::Entity::delete_by_id(user.id).exec(&txn).await?;

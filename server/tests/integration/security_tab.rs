@@ -192,7 +192,7 @@ async fn guessing_codes_is_throttled() {
 #[tokio::test]
 async fn sensitive_two_factor_changes_need_a_recent_password() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
+    let mut token = app.sign_in_demo().await;
     let (secret, codes) = enable_two_factor(&app, &token).await;
     // The password was entered 20 minutes ago.
     session::Entity::update_many()
@@ -229,6 +229,8 @@ async fn sensitive_two_factor_changes_need_a_recent_password() {
         .call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", "123456")], Some(&token))
         .await;
     assert!(wrong_code.app_error().message_for("code").is_some());
+    // The password was right: the session continues under a fresh token.
+    token = wrong_code.session_token().expect("a fresh session cookie");
     assert!(overview(&app, &token).await.two_factor_since.is_some(), "still on");
 
     // The password was just entered (above): regenerating now works and replaces the set.
@@ -239,10 +241,12 @@ async fn sensitive_two_factor_changes_need_a_recent_password() {
         .call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", &codes[3])], Some(&token))
         .await;
     assert!(old_code.app_error().message_for("code").is_some(), "the old set stopped working");
+    token = old_code.session_token().expect("a fresh session cookie");
     let off = app
         .call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", &fresh[0])], Some(&token))
         .await;
     assert!(off.status.is_success(), "{}", off.text());
+    token = off.session_token().expect("a fresh session cookie");
     assert!(overview(&app, &token).await.two_factor_since.is_none());
     // Signing in is one step again.
     assert!(
@@ -268,6 +272,7 @@ async fn starting_two_factor_needs_a_recent_password() {
     );
     let setup = app.call::<BeginTwoFactor>(&[("password", DEMO_PASSWORD)], Some(&token)).await;
     assert!(setup.status.is_success(), "{}", setup.text());
+    let token = setup.session_token().expect("re-authentication renews the session's token");
     // Until a code verifies, the secret is not a second factor: sign-in stays one step.
     assert!(
         app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await.session_token().is_some()

@@ -174,9 +174,38 @@ async fn ending_sessions_needs_a_recent_password() {
         .call::<EndSession>(&[("id", &other_id), ("password", DEMO_PASSWORD)], Some(&current))
         .await;
     assert!(right.status.is_success(), "{}", right.text());
+    // Entering the password gave the session a fresh token: a copy of the old cookie is
+    // worth nothing now.
+    let renewed = right.session_token().expect("a fresh session cookie");
+    assert_ne!(renewed, current);
+    assert_eq!(
+        app.call::<GetProfile>(&[], Some(&current)).await.app_error(),
+        AppError::Unauthorized
+    );
     assert!(
-        list(&app, &current).await.password_fresh,
+        list(&app, &renewed).await.password_fresh,
         "the password now counts as recently entered"
+    );
+}
+
+#[tokio::test]
+async fn signing_in_again_in_the_same_browser_ends_its_old_session() {
+    let app = spawn().await;
+    let first = app.sign_in_demo().await;
+    let body = format!("email={}&password={DEMO_PASSWORD}&next=", DEMO_EMAIL.replace('@', "%40"));
+    let request =
+        crate::harness::browser_post::<SignIn>("application/x-www-form-urlencoded", Some(&first))
+            .body(Body::from(body))
+            .unwrap();
+    let again = app.send(request).await;
+    let second = again.session_token().expect("a new session");
+    assert_ne!(second, first);
+    assert_eq!(app.call::<GetProfile>(&[], Some(&first)).await.app_error(), AppError::Unauthorized);
+    assert!(app.call::<GetProfile>(&[], Some(&second)).await.status.is_success());
+    assert_eq!(
+        session::Entity::find().all(&app.state.db).await.unwrap().len(),
+        1,
+        "the old row is gone"
     );
 }
 
