@@ -22,6 +22,9 @@ pub enum AppError {
     InvalidCredentials,
     #[error("Too many attempts. Try again in {}.", wait_text(*retry_after_seconds))]
     RateLimited { retry_after_seconds: u64 },
+    /// The server's bounded work (password hashing, photos) is full for now.
+    #[error("Kayse is busy right now. Try again in {}.", wait_text(*retry_after_seconds))]
+    Busy { retry_after_seconds: u64 },
     #[error("Please correct the highlighted fields.")]
     Invalid { fields: Vec<FieldError> },
     /// A request that could not be read (bad arguments, a malformed body): not a user's typo.
@@ -61,6 +64,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal => 500,
+            AppError::Busy { .. } => 503,
             // Made by the browser when the server could not be reached; never sent.
             AppError::Network => 503,
         }
@@ -69,7 +73,8 @@ impl AppError {
     /// Seconds to wait before trying again, for `Retry-After`.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::RateLimited { retry_after_seconds } => Some(*retry_after_seconds),
+            AppError::RateLimited { retry_after_seconds }
+            | AppError::Busy { retry_after_seconds } => Some(*retry_after_seconds),
             _ => None,
         }
     }
@@ -230,6 +235,8 @@ mod tests {
         let limited = AppError::RateLimited { retry_after_seconds: 30 };
         assert_eq!((limited.status_code(), limited.retry_after()), (429, Some(30)));
         assert_eq!(AppError::Internal.status_code(), 500);
+        let busy = AppError::Busy { retry_after_seconds: 5 };
+        assert_eq!((busy.status_code(), busy.retry_after()), (503, Some(5)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod cpu_pool;
 pub mod display;
 pub mod entities;
 pub mod every;

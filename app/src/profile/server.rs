@@ -14,6 +14,7 @@ use super::photo;
 use super::rules;
 use crate::backend::AppState;
 use crate::backend::audit::{self, Client, SecurityEventKind};
+use crate::backend::cpu_pool::CpuPool;
 use crate::backend::display::format_in_timezone;
 use crate::backend::entities::{avatar, email_change, email_change_request, user};
 use crate::backend::mail::messages;
@@ -133,9 +134,8 @@ pub async fn save_profile(
         push("photo", rules::PHOTO_TOO_LARGE.into());
         None
     } else if let Some(bytes) = form.photo.filter(|b| !b.is_empty()) {
-        let processed = tokio::task::spawn_blocking(move || photo::process(&bytes))
-            .await
-            .map_err(|e| AppError::internal("photo task", e))?;
+        // Decoding a photo takes up to 128 MiB: it waits its turn in the bounded pool.
+        let processed = CpuPool::shared().run(move || photo::process(&bytes)).await?;
         match processed {
             Ok(jpeg) => Some(jpeg),
             Err(err) => {

@@ -192,3 +192,43 @@ async fn a_forged_or_unknown_token_is_refused() {
     );
     assert_eq!(app.call::<GetProfile>(&[], None).await.app_error(), AppError::Unauthorized);
 }
+
+#[tokio::test]
+async fn a_storm_of_sign_ins_is_hashed_a_few_at_a_time_and_the_server_keeps_answering() {
+    use app::backend::cpu_pool::CpuPool;
+    let app = spawn().await;
+    let storm = (0..200).map(|i| {
+        let app = &app;
+        async move {
+            let ip = format!("198.18.{}.{}", i / 250, i % 250 + 1);
+            let password = if i % 2 == 0 { DEMO_PASSWORD } else { "a-wrong-guess-1234" };
+            app.call_from::<SignIn>(
+                &[("email", DEMO_EMAIL), ("password", password), ("next", "")],
+                None,
+                &ip,
+            )
+            .await
+        }
+    });
+    let health = async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        app.get("/healthz", None).await
+    };
+    let (replies, health) = tokio::join!(futures_util::future::join_all(storm), health);
+    assert_eq!(health.status, StatusCode::OK, "other requests are still served");
+    for reply in &replies {
+        assert!(
+            reply.status.is_success() || matches!(reply.status.as_u16(), 401 | 429 | 503),
+            "{}: {}",
+            reply.status,
+            reply.text()
+        );
+    }
+    let pool = CpuPool::shared();
+    assert!(
+        pool.most_at_once() <= pool.size(),
+        "{} at once, pool of {}",
+        pool.most_at_once(),
+        pool.size()
+    );
+}
