@@ -4,8 +4,8 @@
 //! running together, so a burst of 200 sign-ins cannot take the server's memory with it,
 //! and other requests keep being served.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -18,21 +18,21 @@ const QUEUE_WAIT: Duration = Duration::from_secs(10);
 const RETRY_AFTER_SECONDS: u64 = 5;
 
 pub struct CpuPool {
-    places: Semaphore,
+    places: Arc<Semaphore>,
     size: usize,
     wait: Duration,
-    running: AtomicUsize,
-    most_at_once: AtomicUsize,
+    running: Arc<AtomicUsize>,
+    most_at_once: Arc<AtomicUsize>,
 }
 
 impl CpuPool {
     pub fn new(size: usize, wait: Duration) -> Self {
         CpuPool {
-            places: Semaphore::new(size),
+            places: Arc::new(Semaphore::new(size)),
             size,
             wait,
-            running: AtomicUsize::new(0),
-            most_at_once: AtomicUsize::new(0),
+            running: Arc::default(),
+            most_at_once: Arc::default(),
         }
     }
 
@@ -59,15 +59,25 @@ impl CpuPool {
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let Ok(Ok(_place)) = tokio::time::timeout(self.wait, self.places.acquire()).await else {
+        let waiting = self.places.clone().acquire_owned();
+        let Ok(Ok(place)) = tokio::time::timeout(self.wait, waiting).await else {
             tracing::warn!(size = self.size, "the CPU pool is full; a request was answered busy");
             return Err(AppError::Busy { retry_after_seconds: RETRY_AFTER_SECONDS });
         };
-        let now = self.running.fetch_add(1, Ordering::Relaxed) + 1;
-        self.most_at_once.fetch_max(now, Ordering::Relaxed);
-        let result = tokio::task::spawn_blocking(job).await;
-        self.running.fetch_sub(1, Ordering::Relaxed);
-        result.map_err(|e| AppError::internal("a CPU pool job", e))
+        let (running, most_at_once) = (self.running.clone(), self.most_at_once.clone());
+        // The job holds its place until it ends, even if the request that asked for it is
+        // dropped meanwhile (a client that disconnects): a blocking job cannot be stopped,
+        // so its place must not be given to another while it still runs.
+        tokio::task::spawn_blocking(move || {
+            let now = running.fetch_add(1, Ordering::Relaxed) + 1;
+            most_at_once.fetch_max(now, Ordering::Relaxed);
+            let result = job();
+            running.fetch_sub(1, Ordering::Relaxed);
+            drop(place);
+            result
+        })
+        .await
+        .map_err(|e| AppError::internal("a CPU pool job", e))
     }
 }
 
@@ -104,6 +114,22 @@ mod tests {
         assert_eq!(refused, Err(AppError::Busy { retry_after_seconds: RETRY_AFTER_SECONDS }));
         assert!(long.await.unwrap().is_ok());
         assert!(short.run(|| ()).await.is_ok(), "free again afterwards");
+
+        // A request dropped while its job runs does not free the place early.
+        let one = std::sync::Arc::new(CpuPool::new(1, Duration::from_millis(50)));
+        let abandoned = {
+            let one = one.clone();
+            tokio::spawn(
+                async move { one.run(|| std::thread::sleep(Duration::from_millis(400))).await },
+            )
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        abandoned.abort();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            matches!(one.run(|| ()).await, Err(AppError::Busy { .. })),
+            "the abandoned job still holds its place"
+        );
     }
 
     async fn futures_all<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
