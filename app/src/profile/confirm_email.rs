@@ -20,10 +20,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmEmailChange>::new();
 
     view! {
-        <Title text="Confirm your email · Kayse"/>
-        <main class="auth-page" id="main">
-            <div class="auth-card stack">
-                <h1>"Confirm your new email address"</h1>
+        <LinkPage title="Confirm your email · Kayse" heading="Confirm your new email address">
                 {move || match confirm.value().get() {
                     Some(Ok(email)) => view! {
                         <p role="status">"Your login email is now " <strong>{email}</strong> "."</p>
@@ -45,8 +42,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                         .into_any()
                     }
                 }}
-            </div>
-        </main>
+        </LinkPage>
     }
     .into_any()
 }
@@ -56,10 +52,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
 fn CancelEmailChange(token: String) -> impl IntoView {
     let cancel = ServerAction::<CancelEmailChangeByLink>::new();
     view! {
-        <Title text="Cancel the email change · Kayse"/>
-        <main class="auth-page" id="main">
-            <div class="auth-card stack">
-                <h1>"Cancel the email change"</h1>
+        <LinkPage title="Cancel the email change · Kayse" heading="Cancel the email change">
                 {move || match cancel.value().get() {
                     Some(Ok(())) => view! {
                         <p role="status">
@@ -84,8 +77,21 @@ fn CancelEmailChange(token: String) -> impl IntoView {
                         .into_any()
                     }
                 }}
+        </LinkPage>
+    }
+    .into_any()
+}
+
+/// The frame both link pages share: the page title and a card under its heading.
+#[component]
+fn LinkPage(title: &'static str, heading: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title/>
+        <main class="auth-page" id="main">
+            <div class="auth-card stack">
+                <h1>{heading}</h1>
+                {children()}
             </div>
         </main>
     }
-    .into_any()
 }

@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::harness::spawn;
 use crate::isolation::other_company;
+use crate::notification_center::company_id;
 
 #[tokio::test]
 async fn an_admin_assigns_within_the_company_and_a_user_cannot() {
@@ -144,20 +145,15 @@ async fn switching_to_a_linked_cases_company_works_only_for_its_members() {
     // A case that does not exist, and one of a company the person has left: not found.
     let missing = app.call::<SwitchToCaseCompany>(&[("case_id", "987654")], Some(&token)).await;
     assert_eq!(missing.status, axum::http::StatusCode::NOT_FOUND);
-    let harper = company::Entity::find()
-        .filter(company::Column::Name.eq("Harper & Lowe LLP"))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let harper = company_id(&app, "Harper & Lowe LLP").await;
     let harper_case = case::Entity::find()
-        .filter(case::Column::CompanyId.eq(harper.id))
+        .filter(case::Column::CompanyId.eq(harper))
         .one(&app.state.db)
         .await
         .unwrap()
         .unwrap();
     app::backend::entities::membership::Entity::delete_many()
-        .filter(app::backend::entities::membership::Column::CompanyId.eq(harper.id))
+        .filter(app::backend::entities::membership::Column::CompanyId.eq(harper))
         .exec(&app.state.db)
         .await
         .unwrap();

@@ -9,9 +9,9 @@ use app::profile::api::{GetProfile, RequestEmailChange};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use leptos::server_fn::ServerFn;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::harness::{DEMO_EMAIL, spawn};
+use crate::isolation::other_company;
 
 #[tokio::test]
 async fn a_wrong_password_at_sign_in_is_401_and_a_wrong_current_password_422() {
@@ -42,19 +42,9 @@ async fn no_session_is_401() {
 async fn another_companys_case_is_404() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
-    let reyes = app::backend::entities::company::Entity::find()
-        .filter(app::backend::entities::company::Column::Name.eq("Reyes Legal Group"))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let theirs = app::backend::entities::case::Entity::find()
-        .filter(app::backend::entities::case::Column::CompanyId.eq(reyes.id))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let reply = app.call::<GetCase>(&[("id", &theirs.id.to_string())], Some(&token)).await;
+    // A case of Reyes Legal Group, while the session works in Harper & Lowe LLP.
+    let theirs = other_company(&app).await.case_ids[0];
+    let reply = app.call::<GetCase>(&[("id", &theirs.to_string())], Some(&token)).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.app_error(), AppError::NotFound);
     let missing = app.call::<GetCase>(&[("id", "999999")], Some(&token)).await;
