@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use app::backend::AppState;
-use app::backend::throttle::Key;
+use app::backend::throttle::{Key, Kind};
 use app::error::http_status::json_error;
 use app::integrations::ingest::{
     self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport,
@@ -48,28 +48,43 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")
 }
 
-/// The parts every endpoint shares: the guess limit, the token, JSON parsing.
+/// Requests one integration token may send a minute: far above what a firm's phone
+/// system reports, low enough that a runaway script cannot take the server.
+pub const REQUESTS_PER_TOKEN_PER_MINUTE: u32 = 300;
+
+fn too_many(retry_after_seconds: u64, what: &str) -> Response {
+    let message = format!("{what} Retry in {retry_after_seconds} seconds.");
+    json_error(StatusCode::TOO_MANY_REQUESTS, &message, Some(retry_after_seconds))
+}
+
+/// The parts every endpoint shares: the guess limit, the token, its rate, JSON parsing.
 async fn accept<T: DeserializeOwned>(
     state: &AppState,
     headers: &HeaderMap,
     address: &str,
     body: &Bytes,
 ) -> Result<(i32, T), Response> {
-    // Tokens are 256 random bits, but wrong ones still count towards the address's limit.
-    let keys = [Key::Address(address.to_owned())];
-    if let Err(retry_after_seconds) = state.password_throttle.check(&keys) {
-        let message = format!("Too many failed attempts. Retry in {retry_after_seconds} seconds.");
-        return Err(json_error(StatusCode::TOO_MANY_REQUESTS, &message, Some(retry_after_seconds)));
-    }
+    // Tokens are 256 random bits, but wrong ones still count towards the address's limit,
+    // which is the integrations' own: it never slows anyone signing in.
+    let attempt = state
+        .integration_throttle
+        .reserve(&[Key::address(address)])
+        .map_err(|wait| too_many(wait, "Too many failed attempts."))?;
     let token = match ingest::authenticate(state, bearer(headers)).await {
-        Ok(token) => token,
-        Err(err) => {
-            if err == IngestError::Unauthorized {
-                state.password_throttle.record_failure(&keys);
-            }
-            return Err(refusal(err));
+        Ok(token) => {
+            attempt.succeeded();
+            token
         }
+        Err(IngestError::Unauthorized) => {
+            let _ = attempt.failed();
+            return Err(refusal(IngestError::Unauthorized));
+        }
+        Err(err) => return Err(refusal(err)),
     };
+    state
+        .integration_rate
+        .take(Key::named(Kind::Address, &format!("api token {}", token.id)))
+        .map_err(|wait| too_many(wait, "Too many requests with this token."))?;
     let is_json =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
             v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
@@ -94,7 +109,7 @@ fn created(done: Ingested) -> Response {
 }
 
 /// Accepts a report (guess limit, token, JSON) and runs it for the token's company. The
-/// peer address is the connection's: forwarding headers are not trusted, as everywhere.
+/// address is the client's, behind a trusted proxy the one it forwarded.
 async fn handle<T, R, Fut>(
     state: AppState,
     peer: SocketAddr,
@@ -107,7 +122,8 @@ where
     T: DeserializeOwned,
     Fut: std::future::Future<Output = Result<R, IngestError>>,
 {
-    match accept::<T>(&state, &headers, &peer.ip().to_string(), &body).await {
+    let address = state.config.client_ip(peer.ip(), &headers).to_string();
+    match accept::<T>(&state, &headers, &address, &body).await {
         Ok((company_id, report)) => match run(state.clone(), company_id, report).await {
             Ok(done) => answer(done),
             Err(err) => refusal(err),

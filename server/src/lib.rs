@@ -25,7 +25,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use app::backend::live::LiveHub;
 use app::backend::mail::Mailer;
 use app::backend::push::sender::PushSender;
-use app::backend::throttle::Throttle;
+use app::backend::throttle::{RateLimit, Throttle};
 use app::backend::{AppState, RuntimeConfig};
 use app::{App, shell};
 use settings::{MailSettings, Settings};
@@ -67,10 +67,17 @@ pub async fn build_state(
             session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
             session_absolute: chrono::Duration::hours(settings.session_absolute_hours),
             default_phone_region: settings.default_phone_region.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            forwarded_header: settings.forwarded_header,
         }),
         mailer,
         password_throttle: Arc::new(Throttle::default()),
         second_factor_throttle: Arc::new(Throttle::default()),
+        integration_throttle: Arc::new(Throttle::default()),
+        integration_rate: Arc::new(RateLimit::new(
+            integrations::REQUESTS_PER_TOKEN_PER_MINUTE,
+            std::time::Duration::from_secs(60),
+        )),
         live: LiveHub::default(),
         push,
     })

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use app::backend::forwarded::{ForwardedHeader, TrustedProxies};
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
@@ -32,6 +34,8 @@ struct ServerSection {
     address: Option<String>,
     public_url: Option<String>,
     data_dir: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
+    forwarded_header: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +114,9 @@ pub struct Settings {
     /// Accept push endpoints on loopback over http: only for the tests' push-service
     /// stand-in, never in production.
     pub push_allow_loopback_endpoints: bool,
+    /// Reverse proxies (addresses or CIDR blocks) whose forwarding header is believed.
+    pub trusted_proxies: TrustedProxies,
+    pub forwarded_header: ForwardedHeader,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -217,7 +224,18 @@ impl Settings {
                     .unwrap_or_else(|| data_dir.join("outbox")),
             ),
         };
+        let trusted_proxies = match env("KAYSE_TRUSTED_PROXIES") {
+            Some(list) => TrustedProxies::parse(&list.split(',').collect::<Vec<_>>())?,
+            None => TrustedProxies::parse(&file.server.trusted_proxies.unwrap_or_default())?,
+        };
+        let forwarded_header = env("KAYSE_FORWARDED_HEADER")
+            .or(file.server.forwarded_header)
+            .map(|name| ForwardedHeader::parse(&name))
+            .transpose()?
+            .unwrap_or_default();
         Ok(Settings {
+            trusted_proxies,
+            forwarded_header,
             address,
             public_url: public_url.trim_end_matches('/').to_owned(),
             data_dir,
@@ -274,6 +292,19 @@ mod tests {
         assert!(s.secure_cookies);
         assert_eq!(s.public_url, "https://kayse.example.com");
         assert!(Settings::from_toml("[server]\nadress = \"x\"", addr()).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        let s = Settings::from_toml(
+            "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\nforwarded_header = \"Forwarded\"",
+            addr(),
+        )
+        .unwrap();
+        assert!(s.trusted_proxies.contains("10.2.3.4".parse().unwrap()));
+        assert_eq!(s.forwarded_header, ForwardedHeader::Forwarded);
+        assert!(Settings::from_toml("", addr()).unwrap().trusted_proxies.is_empty());
+        assert!(Settings::from_toml("[server]\ntrusted_proxies = [\"lb\"]", addr()).is_err());
     }
 
     #[test]

@@ -7,11 +7,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::entities::{pending_sign_in, user};
+use crate::backend::guesses::account_keys;
 use crate::backend::state::RuntimeConfig;
-use crate::backend::throttle::Key;
 use crate::backend::tokens::{hash_token, new_token};
 use crate::backend::users::load_user;
-use crate::backend::{AppState, session_store};
+use crate::backend::{AppState, device_cookies, session_store};
 use crate::error::AppError;
 use crate::security::second_factor::{SecondFactor, verify_second_factor};
 
@@ -110,12 +110,14 @@ pub async fn complete_sign_in(
     if deleted.rows_affected != 1 {
         return Err(sign_in_expired());
     }
-    state.password_throttle.forget(&Key::Account(user.email.clone()));
+    let known_device = device_cookies::listed_for(state, user.id, client.device.as_deref()).await?;
+    state.password_throttle.forget(&account_keys(&user.email, client, known_device.as_deref()));
     let session_token =
         session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address)
             .await?;
     record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
     tracing::info!(user_id = user.id, address = %client.address, "signed in with a second factor");
+    device_cookies::remember(state, user.id, client.device.as_deref()).await;
     super::new_device::notice_new_device(state, &user, &client.user_agent, &client.address).await;
     Ok(CompletedSignIn {
         session_token,
@@ -139,6 +141,8 @@ mod tests {
             session_idle: chrono::Duration::days(7),
             session_absolute: chrono::Duration::days(30),
             default_phone_region: "US".into(),
+            trusted_proxies: Default::default(),
+            forwarded_header: Default::default(),
         };
         let cookie = pending_cookie_value(&config, "abc");
         assert!(cookie.starts_with("__Host-kayse_pending_sign_in=abc;"));

@@ -5,8 +5,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::backend::entities::user;
-use crate::backend::throttle::Key;
-use crate::backend::{AppState, passwords, session_store};
+use crate::backend::guesses::{MAX_EMAIL_BYTES, account_keys, answer_wrong_guess, refused};
+use crate::backend::{AppState, device_cookies, passwords, session_store};
 use crate::error::AppError;
 use crate::security::second_factor::has_two_factor;
 
@@ -49,8 +49,9 @@ pub enum SignInOutcome {
     SecondFactorNeeded(String),
 }
 
-/// Checks credentials under the per-account and per-address limits and starts a session,
-/// or, for an account with 2FA, a half-finished sign-in waiting for the second factor.
+/// Checks credentials under the guessing limits and starts a session, or, for an account
+/// with 2FA, a half-finished sign-in waiting for the second factor. The attempt is counted
+/// before the password is checked, so a burst gets no more checks than the allowance.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
@@ -59,38 +60,48 @@ pub async fn sign_in(
     next: &str,
 ) -> Result<(user::Model, SignInOutcome), AppError> {
     let email = email.trim().to_lowercase();
-    let keys = [Key::Account(email.clone()), Key::Address(client.address.clone())];
-    state
-        .password_throttle
-        .check(&keys)
-        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
-
+    if email.len() > MAX_EMAIL_BYTES {
+        return Err(AppError::field("email", "That email address is too long."));
+    }
     let found =
         user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
+    let known_device = match &found {
+        Some(user) => device_cookies::listed_for(state, user.id, client.device.as_deref()).await?,
+        None => None,
+    };
+    let keys = account_keys(&email, client, known_device.as_deref());
+    let attempt = state.password_throttle.reserve(&keys).map_err(refused)?;
     let stored_hash = found.as_ref().map(|u| u.password_hash.clone());
     if !passwords::verify_password(password, stored_hash).await? {
         tracing::info!(address = %client.address, "failed sign-in");
         if let Some(user) = &found {
             audit::record(&state.db, user.id, SecurityEventKind::SignInFailed, client).await;
         }
-        return Err(match state.password_throttle.record_failure(&keys) {
-            Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
-            None => AppError::InvalidCredentials,
-        });
+        let failure = attempt.failed();
+        return Err(answer_wrong_guess(
+            state,
+            found.as_ref(),
+            client,
+            failure,
+            AppError::InvalidCredentials,
+        )
+        .await);
     }
     let Some(user) = found else { return Err(AppError::InvalidCredentials) };
     if has_two_factor(&state.db, user.id).await? {
-        // The password's guess counter is cleared only when the whole sign-in succeeds.
+        // The password's counts are cleared only when the whole sign-in succeeds.
+        attempt.release();
         let pending = begin_pending_sign_in(state, &user, client, next).await?;
         tracing::info!(user_id = user.id, "password accepted, waiting for the second factor");
         return Ok((user, SignInOutcome::SecondFactorNeeded(pending)));
     }
-    state.password_throttle.forget(&keys[0]);
+    attempt.succeeded();
     let token =
         session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address)
             .await?;
     audit::record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
     tracing::info!(user_id = user.id, address = %client.address, "signed in");
+    device_cookies::remember(state, user.id, client.device.as_deref()).await;
     notice_new_device(state, &user, &client.user_agent, &client.address).await;
     Ok((user, SignInOutcome::Session(token)))
 }

@@ -11,6 +11,8 @@ use super::entities::security_event;
 pub struct Client {
     pub user_agent: String,
     pub address: String,
+    /// The device cookie's token, if the browser holds one (see `device_cookies`).
+    pub device: Option<String>,
 }
 
 impl Client {
@@ -18,6 +20,7 @@ impl Client {
         Client {
             user_agent: super::request::user_agent(),
             address: super::request::client_address(),
+            device: super::device_cookies::presented(),
         }
     }
 }
@@ -34,10 +37,11 @@ pub enum SecurityEventKind {
     EmailChanged,
     SecondFactorFailed,
     SecondFactorReused,
+    SignInLockedOut,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 10] = [
+    pub const ALL: [SecurityEventKind; 11] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::PasswordChanged,
@@ -48,6 +52,7 @@ impl SecurityEventKind {
         SecurityEventKind::EmailChanged,
         SecurityEventKind::SecondFactorFailed,
         SecurityEventKind::SecondFactorReused,
+        SecurityEventKind::SignInLockedOut,
     ];
 
     /// The name stored in the database.
@@ -63,6 +68,7 @@ impl SecurityEventKind {
             SecurityEventKind::EmailChanged => "email_changed",
             SecurityEventKind::SecondFactorFailed => "second_factor_failed",
             SecurityEventKind::SecondFactorReused => "second_factor_reused",
+            SecurityEventKind::SignInLockedOut => "sign_in_locked_out",
         }
     }
 
@@ -79,6 +85,7 @@ impl SecurityEventKind {
             SecurityEventKind::EmailChanged => "Login email changed",
             SecurityEventKind::SecondFactorFailed => "Wrong two-factor code",
             SecurityEventKind::SecondFactorReused => "Two-factor code used a second time",
+            SecurityEventKind::SignInLockedOut => "Sign-in paused after repeated failures",
         }
     }
 

@@ -6,9 +6,12 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod cpu_pool;
+pub mod device_cookies;
 pub mod display;
 pub mod entities;
 pub mod every;
+pub mod forwarded;
+pub mod guesses;
 pub mod live;
 pub mod mail;
 pub mod passwords;

@@ -3,33 +3,34 @@
 //! the last 10 minutes" window that spares asking twice. A password entered again gives
 //! the session a fresh token.
 
+use super::audit::Client;
 use super::entities::user;
+use super::guesses::{account_keys, answer_wrong_guess, refused};
 use super::session_store::{self, SignedIn};
 use super::state::AppState;
-use super::throttle::Key;
-use super::{passwords, users};
+use super::{device_cookies, passwords, users};
 use crate::error::AppError;
 
 /// Re-checks a signed-in user's password for a sensitive action. A wrong one is a field
-/// error on `field` and counts towards the account's sign-in limit.
+/// error on `field` and counts as a wrong sign-in from this browser would; the attempt is
+/// counted before the check, so a burst of prompts gets no more checks than the allowance.
 pub async fn check_password_for(
     state: &AppState,
     user: &user::Model,
     password: String,
     field: &str,
 ) -> Result<(), AppError> {
-    let keys = [Key::Account(user.email.clone())];
-    state
-        .password_throttle
-        .check(&keys)
-        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    let client = Client::of_request();
+    let known_device = device_cookies::listed_for(state, user.id, client.device.as_deref()).await?;
+    let keys = account_keys(&user.email, &client, known_device.as_deref());
+    let attempt = state.password_throttle.reserve(&keys).map_err(refused)?;
     if passwords::verify_password(password, Some(user.password_hash.clone())).await? {
+        attempt.succeeded();
         return Ok(());
     }
-    match state.password_throttle.record_failure(&keys) {
-        Some(retry_after_seconds) => Err(AppError::RateLimited { retry_after_seconds }),
-        None => Err(AppError::field(field, "That password is not correct.")),
-    }
+    let failure = attempt.failed();
+    let wrong = AppError::field(field, "That password is not correct.");
+    Err(answer_wrong_guess(state, Some(user), &client, failure, wrong).await)
 }
 
 /// Sensitive actions need the password from the last 10 minutes: either it was entered

@@ -26,11 +26,17 @@ pub fn signed_in() -> Result<SignedIn, AppError> {
     parts()?.extensions.get::<SignedIn>().cloned().ok_or(AppError::Unauthorized)
 }
 
-/// The peer address of the connection (the server does not trust forwarding headers).
+/// The client's address: the connection's peer, or behind a trusted proxy the address
+/// it forwarded (see `forwarded`).
 pub fn client_address() -> String {
-    use_context::<Parts>()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
-        .unwrap_or_else(|| "unknown".to_owned())
+    let Some(parts) = use_context::<Parts>() else { return "unknown".to_owned() };
+    let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+        return "unknown".to_owned();
+    };
+    match use_context::<AppState>() {
+        Some(state) => state.config.client_ip(peer, &parts.headers).to_string(),
+        None => peer.to_string(),
+    }
 }
 
 pub fn user_agent() -> String {

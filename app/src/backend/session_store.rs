@@ -223,6 +223,8 @@ mod tests {
             session_idle: chrono::Duration::days(7),
             session_absolute: chrono::Duration::days(30),
             default_phone_region: "US".into(),
+            trusted_proxies: Default::default(),
+            forwarded_header: Default::default(),
         }
     }
 

@@ -7,10 +7,11 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
+use super::forwarded::{ForwardedHeader, TrustedProxies};
 use super::live::LiveHub;
 use super::mail::Mailer;
 use super::push::PushSender;
-use super::throttle::Throttle;
+use super::throttle::{RateLimit, Throttle};
 
 /// What the server functions need to know of the settings (the rest stays in `server`).
 #[derive(Clone, Debug)]
@@ -25,6 +26,16 @@ pub struct RuntimeConfig {
     pub session_absolute: chrono::Duration,
     /// Region assumed for phone numbers typed without a `+country` prefix (ISO 3166, e.g. `US`).
     pub default_phone_region: String,
+    /// Reverse proxies whose forwarding header names the client (none by default).
+    pub trusted_proxies: TrustedProxies,
+    pub forwarded_header: ForwardedHeader,
+}
+
+impl RuntimeConfig {
+    /// The client's address behind `peer` (see `forwarded::client_ip`).
+    pub fn client_ip(&self, peer: std::net::IpAddr, headers: &http::HeaderMap) -> std::net::IpAddr {
+        super::forwarded::client_ip(peer, headers, &self.trusted_proxies, self.forwarded_header)
+    }
 }
 
 /// Shared by the router, the middleware and (through Leptos context) every server function.
@@ -38,6 +49,11 @@ pub struct AppState {
     pub password_throttle: Arc<Throttle>,
     /// Failed second-factor codes (app codes and backup codes), per account and address.
     pub second_factor_throttle: Arc<Throttle>,
+    /// Wrong integration API tokens, per address: apart from people's limits, so a
+    /// misconfigured integration cannot lock staff out of signing in.
+    pub integration_throttle: Arc<Throttle>,
+    /// Requests per integration token and minute.
+    pub integration_rate: Arc<RateLimit>,
     /// Pushes events to open pages.
     pub live: LiveHub,
     /// Sends Web Push messages with the server's VAPID key.

@@ -8,8 +8,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::server::notify;
 use super::{backup_codes, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
+use crate::backend::device_cookies;
 use crate::backend::entities::{backup_code, totp_credential, user};
-use crate::backend::throttle::Key;
+use crate::backend::guesses::{account_keys, answer_wrong_guess, refused};
 use crate::backend::{AppState, passwords};
 use crate::error::AppError;
 
@@ -87,14 +88,12 @@ pub async fn verify_second_factor(
     input: &str,
     client: &Client,
 ) -> Result<SecondFactor, AppError> {
-    let keys = [Key::Account(user.email.clone()), Key::Address(client.address.clone())];
-    state
-        .second_factor_throttle
-        .check(&keys)
-        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    let known_device = device_cookies::listed_for(state, user.id, client.device.as_deref()).await?;
+    let keys = account_keys(&user.email, client, known_device.as_deref());
+    let attempt = state.second_factor_throttle.reserve(&keys).map_err(refused)?;
     match check(state, user, input).await? {
         Ok(factor) => {
-            state.second_factor_throttle.forget(&keys[0]);
+            attempt.succeeded();
             if let SecondFactor::BackupCode { left } = factor {
                 record(&state.db, user.id, SecurityEventKind::BackupCodeUsed, client).await;
                 let what = format!(
@@ -110,10 +109,9 @@ pub async fn verify_second_factor(
                 Refusal::Reused => (SecurityEventKind::SecondFactorReused, CODE_REUSED),
             };
             record(&state.db, user.id, kind, client).await;
-            Err(match state.second_factor_throttle.record_failure(&keys) {
-                Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
-                None => AppError::field("code", message),
-            })
+            let failure = attempt.failed();
+            let wrong = AppError::field("code", message);
+            Err(answer_wrong_guess(state, Some(user), client, failure, wrong).await)
         }
     }
 }

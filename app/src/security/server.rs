@@ -15,11 +15,11 @@ use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::{
     backup_code, email_change, pending_sign_in, security_event, session, totp_credential, user,
 };
+use crate::backend::guesses::{account_keys, answer_wrong_guess, refused};
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::messages;
 use crate::backend::reauth::{check_password_for, password_entered, require_recent_password};
 use crate::backend::session_store::{self, SignedIn};
-use crate::backend::throttle::Key;
 use crate::backend::users::load_user;
 use crate::backend::{AppState, passwords};
 use crate::error::AppError;
@@ -274,11 +274,9 @@ pub async fn confirm_two_factor(
     client: &Client,
 ) -> Result<Vec<String>, AppError> {
     let user = load_user(&state.db, me.user_id).await?;
-    let keys = [Key::Account(user.email.clone()), Key::Address(client.address.clone())];
-    state
-        .second_factor_throttle
-        .check(&keys)
-        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    // The person is signed in here: their session's browser is a known client.
+    let keys = account_keys(&user.email, client, Some(&format!("session {}", me.session_id)));
+    let attempt = state.second_factor_throttle.reserve(&keys).map_err(refused)?;
     let setup = totp_credential::Entity::find_by_id(user.id)
         .filter(totp_credential::Column::ConfirmedAt.is_null())
         .one(&state.db)
@@ -291,13 +289,12 @@ pub async fn confirm_two_factor(
         return Err(AppError::field("code", "Enter the 6-digit code from your app."));
     }
     let Some(step) = totp::matching_step(&setup.secret, code, totp::now_unix())? else {
-        return Err(match state.second_factor_throttle.record_failure(&keys) {
-            Some(retry_after_seconds) => AppError::RateLimited { retry_after_seconds },
-            None => AppError::field(
-                "code",
-                "That code is not correct. Check that your phone's time is set automatically and enter the newest code.",
-            ),
-        });
+        let failure = attempt.failed();
+        let wrong = AppError::field(
+            "code",
+            "That code is not correct. Check that your phone's time is set automatically and enter the newest code.",
+        );
+        return Err(answer_wrong_guess(state, Some(&user), client, failure, wrong).await);
     };
     let txn = state.db.begin().await?;
     let confirmed = totp_credential::Entity::update_many()
@@ -325,7 +322,7 @@ pub async fn confirm_two_factor(
     }
     let codes = replace_backup_codes(&txn, user.id).await?;
     txn.commit().await?;
-    state.second_factor_throttle.forget(&keys[0]);
+    attempt.succeeded();
     record(&state.db, user.id, SecurityEventKind::TwoFactorEnabled, client).await;
     tracing::info!(user_id = user.id, "two-factor authentication turned on");
     notify(

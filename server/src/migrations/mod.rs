@@ -11,6 +11,7 @@ mod m20261129_000005_notification_center;
 mod m20261129_000006_delivery_timing;
 mod m20261129_000007_web_push;
 mod m20261130_000008_email_change_safety;
+mod m20261130_000009_device_cookies;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_delivery_timing::Migration),
             Box::new(m20261129_000007_web_push::Migration),
             Box::new(m20261130_000008_email_change_safety::Migration),
+            Box::new(m20261130_000009_device_cookies::Migration),
         ]
     }
 }

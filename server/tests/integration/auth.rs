@@ -60,7 +60,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+async fn repeated_failures_lock_unknown_clients_out_even_with_the_right_password() {
     let app = spawn().await;
     for _ in 0..5 {
         let reply = app
@@ -73,7 +73,8 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
         .await;
     assert_eq!(sixth.app_error(), AppError::RateLimited { retry_after_seconds: 30 });
     assert_eq!(sixth.app_error().to_string(), "Too many attempts. Try again in 30 seconds.");
-    // From another address too: the lock is on the account.
+    // From another address too: a client the account never signed in from waits (one it
+    // did sign in from does not: guessing_limits.rs).
     let right = app
         .call_from::<SignIn>(
             &[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD), ("next", "")],

@@ -101,9 +101,14 @@ pub async fn spawn() -> TestApp {
 
 /// The app as served at `public_url` (an https one turns Secure cookies on).
 pub async fn spawn_at(public_url: &str) -> TestApp {
+    spawn_configured(public_url, "").await
+}
+
+/// The app with more lines in its `[server]` settings (`trusted_proxies = [...]`, say).
+pub async fn spawn_configured(public_url: &str, server_lines: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
-        "[server]\ndata_dir = {:?}\npublic_url = {public_url:?}\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n[push]\ncontact = \"mailto:ops@kayse.test\"\nallow_loopback_endpoints = true\n",
+        "[server]\n{server_lines}\ndata_dir = {:?}\npublic_url = {public_url:?}\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n[push]\ncontact = \"mailto:ops@kayse.test\"\nallow_loopback_endpoints = true\n",
         dir.path().display().to_string(),
         database_url(dir.path()).await,
         DEMO_PASSWORD
@@ -117,7 +122,8 @@ pub async fn spawn_at(public_url: &str) -> TestApp {
 }
 
 pub fn from_address(ip: &str) -> ConnectInfo<SocketAddr> {
-    ConnectInfo(format!("{ip}:40000").parse().unwrap())
+    let ip: std::net::IpAddr = ip.parse().unwrap();
+    ConnectInfo(SocketAddr::new(ip, 40000))
 }
 
 impl TestApp {
@@ -311,7 +317,7 @@ pub enum Part {
     File { name: &'static str, file_name: &'static str, content_type: &'static str, bytes: Vec<u8> },
 }
 
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     let mut out = String::new();
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

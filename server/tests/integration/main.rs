@@ -8,6 +8,7 @@ mod companies;
 mod delivery;
 mod email_change;
 mod error_statuses;
+mod guessing_limits;
 mod harness;
 mod http_layers;
 mod integrations_api;

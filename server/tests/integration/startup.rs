@@ -23,11 +23,23 @@ async fn an_https_site_names_its_cookies_host_only() {
         )))
         .unwrap();
     let reply = app.send(request).await;
-    let cookie = reply.header("set-cookie").expect("a session cookie");
-    assert!(cookie.starts_with("__Host-kayse_session="), "{cookie}");
-    assert!(
-        cookie.contains("; Path=/;") && cookie.ends_with("; Secure") && !cookie.contains("Domain")
-    );
+    let cookies: Vec<String> = reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    for cookie in &cookies {
+        assert!(cookie.starts_with("__Host-"), "{cookie}");
+        assert!(
+            cookie.contains("; Path=/;")
+                && cookie.ends_with("; Secure")
+                && !cookie.contains("Domain")
+        );
+    }
+    assert!(cookies.iter().any(|c| c.starts_with("__Host-kayse_device=")), "{cookies:?}");
+    let cookie =
+        cookies.iter().find(|c| c.starts_with("__Host-kayse_session=")).expect("a session cookie");
     let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
 
     let read = |name: &str| {

@@ -7,6 +7,7 @@ pub mod backup_code;
 pub mod case;
 pub mod client_communication;
 pub mod company;
+pub mod device_cookie;
 pub mod email_change;
 pub mod email_change_request;
 pub mod known_device;

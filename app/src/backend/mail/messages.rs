@@ -117,6 +117,34 @@ pub fn new_device_sign_in(
     }
 }
 
+/// Repeated wrong passwords or codes paused signing in from somewhere: sent once per
+/// lock-out episode, so the owner knows someone is guessing.
+pub fn sign_in_paused(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    when: &str,
+    address: &str,
+) -> Email {
+    let link = links::settings(config, "security");
+    let paragraphs = [
+        greeting(person),
+        format!(
+            "Several wrong passwords or codes were entered for your Kayse account on {when}, from {address}, so signing in from there is paused for a while."
+        ),
+        "Your password still works in browsers you have signed in with before. If these attempts \
+         were not yours, someone may be guessing: choose a strong password you use nowhere else and \
+         turn on two-factor authentication."
+            .to_owned(),
+    ];
+    Email {
+        to: person.email.clone(),
+        subject: "Sign-in to your Kayse account was paused".into(),
+        text: format!("{}\n\nYour security settings: {link}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("Review your security settings", &link))),
+        links: vec![link],
+    }
+}
+
 /// A change to how the account signs in (password, two-factor authentication): `what`
 /// says what happened, `when` is in the person's timezone.
 pub fn security_change(
