@@ -247,19 +247,23 @@ async fn replace_backup_codes(
     for code in &codes {
         let normalised = backup_codes::normalise(code)
             .ok_or_else(|| AppError::internal("backup code", "generated code did not normalise"))?;
-        hashes.push(passwords::hash_password(normalised).await?);
+        let lookup = backup_codes::lookup_of(&normalised);
+        hashes.push((lookup, passwords::hash_password(normalised).await?));
     }
     backup_code::Entity::delete_many()
         .filter(backup_code::Column::UserId.eq(user_id))
         .exec(txn)
         .await?;
     let now = Utc::now();
-    backup_code::Entity::insert_many(hashes.into_iter().map(|hash| backup_code::ActiveModel {
-        user_id: Set(user_id),
-        code_hash: Set(hash),
-        created_at: Set(now),
-        used_at: Set(None),
-        ..Default::default()
+    backup_code::Entity::insert_many(hashes.into_iter().map(|(lookup, hash)| {
+        backup_code::ActiveModel {
+            user_id: Set(user_id),
+            code_hash: Set(hash),
+            lookup: Set(Some(lookup)),
+            created_at: Set(now),
+            used_at: Set(None),
+            ..Default::default()
+        }
     }))
     .exec(txn)
     .await?;

@@ -12,6 +12,7 @@ mod m20261129_000006_delivery_timing;
 mod m20261129_000007_web_push;
 mod m20261130_000008_email_change_safety;
 mod m20261130_000009_device_cookies;
+mod m20261130_000010_backup_code_lookup;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_web_push::Migration),
             Box::new(m20261130_000008_email_change_safety::Migration),
             Box::new(m20261130_000009_device_cookies::Migration),
+            Box::new(m20261130_000010_backup_code_lookup::Migration),
         ]
     }
 }

@@ -383,3 +383,27 @@ async fn a_new_setup_never_replaces_a_confirmed_secret_even_when_tabs_race() {
         (confirmed_secret.as_str(), true)
     );
 }
+
+#[tokio::test]
+async fn each_backup_code_keeps_a_short_lookup_so_a_check_hashes_once() {
+    use app::backend::entities::backup_code;
+    use app::security::backup_codes;
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    let (_, codes) = enable_two_factor(&app, &token).await;
+    let mut stored: Vec<String> = backup_code::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.lookup.expect("a lookup part"))
+        .collect();
+    let mut expected: Vec<String> = codes
+        .iter()
+        .map(|c| backup_codes::lookup_of(&backup_codes::normalise(c).unwrap()))
+        .collect();
+    stored.sort();
+    expected.sort();
+    assert_eq!(stored, expected);
+    assert!(stored.iter().all(|l| l.len() == backup_codes::LOOKUP_CHARS));
+}
