@@ -270,3 +270,76 @@ async fn a_refused_push_fails_and_quiet_hours_hold_push() {
     assert!(row.next_attempt_at > Utc::now());
     assert_eq!(service.received().len(), 1);
 }
+
+/// A subscription stored for `person` directly (as if from their own browser).
+async fn stored_device(app: &TestApp, person: &user::Model, origin: &str, name: &str) -> Device {
+    use sea_orm::{ActiveModelTrait, Set};
+    let device = Device::new(origin, name);
+    let subscription: serde_json::Value = serde_json::from_str(&device.json()).unwrap();
+    let session = app::backend::entities::session::Entity::find().one(&app.state.db).await.unwrap();
+    push_subscription::ActiveModel {
+        user_id: Set(person.id),
+        session_id: Set(session.unwrap().id),
+        endpoint: Set(device.endpoint.clone()),
+        p256dh: Set(subscription["keys"]["p256dh"].as_str().unwrap().to_owned()),
+        auth: Set(subscription["keys"]["auth"].as_str().unwrap().to_owned()),
+        device_name: Set(name.to_owned()),
+        created_at: Set(Utc::now()),
+        last_success_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    device
+}
+
+#[tokio::test]
+async fn a_stalled_push_service_does_not_hold_up_anyone_else() {
+    let Scene { app, service, origin, token } = scene().await;
+    with_push(&app, &token, &origin, "stall-phone").await;
+    let alex = demo(&app).await;
+    let priya = crate::notification_center::user_named(&app, "Priya Shah").await;
+    stored_device(&app, &priya, &origin, "priya-laptop").await;
+    // Alex's push is due first, and their push service never answers.
+    let stalled = notify(&app, &alex, "New message for Alex").await;
+    let fine = notify(&app, &priya, "New message for Priya").await;
+
+    let state = app.state.clone();
+    let pass = tokio::spawn(async move { worker::run_pass(&state, Utc::now()).await.unwrap() });
+    // Priya's push arrives while Alex's is still stalled (a bounded wait: a serial worker
+    // would leave it queued behind the stall, and the test fails instead of hanging).
+    let arrived = tokio::time::timeout(std::time::Duration::from_secs(8), async {
+        while service.received_by("priya-laptop").is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(arrived.is_ok(), "a stalled push service held up someone else's push");
+    assert!(!pass.is_finished(), "Alex's push is still stalled");
+    service.release();
+    let report = pass.await.unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+    assert_eq!(push_delivery(&app, fine).await.status, "sent");
+    assert_eq!(push_delivery(&app, stalled).await.status, "sent");
+}
+
+#[tokio::test]
+async fn an_endless_error_answer_is_read_only_to_its_first_kilobyte() {
+    let Scene { app, service, origin, token } = scene().await;
+    with_push(&app, &token, &origin, "endless-tablet").await;
+    let alex = demo(&app).await;
+    let id = notify(&app, &alex, "New message for Alex").await;
+    let pass = tokio::time::timeout(
+        std::time::Duration::from_secs(8),
+        worker::run_pass(&app.state, Utc::now()),
+    )
+    .await
+    .expect("the answer's body is not read to its (missing) end")
+    .unwrap();
+    assert_eq!(pass.failed, 1, "{pass:?}");
+    assert_eq!(service.received_by("endless-tablet").len(), 1);
+    let row = push_delivery(&app, id).await;
+    let error = row.last_error.unwrap();
+    assert!(error.contains("400") && error.len() < 400, "{error}");
+}

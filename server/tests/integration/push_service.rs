@@ -29,12 +29,25 @@ pub struct Received {
     pub body: Vec<u8>,
 }
 
-/// The push service: records every push and answers per device as told.
-#[derive(Clone, Default)]
+/// The push service: records every push and answers per device as told. A device named
+/// `stall…` gets no answer until the test calls `release`; one named `endless…` gets a
+/// 400 whose body never ends.
+#[derive(Clone)]
 pub struct PushService {
     pub received: Arc<Mutex<Vec<Received>>>,
     /// Device name → statuses to answer, in turn, before answering 201.
     pub scripted: Arc<Mutex<HashMap<String, Vec<u16>>>>,
+    stalled: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for PushService {
+    fn default() -> Self {
+        PushService {
+            received: Default::default(),
+            scripted: Default::default(),
+            stalled: Arc::new(tokio::sync::Semaphore::new(0)),
+        }
+    }
 }
 
 impl PushService {
@@ -53,6 +66,11 @@ impl PushService {
         self.scripted.lock().unwrap().insert(device.to_owned(), statuses.to_vec());
     }
 
+    /// Lets the stalled answers go.
+    pub fn release(&self) {
+        self.stalled.add_permits(1_000);
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
@@ -67,16 +85,28 @@ async fn receive(
     Path(device): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     service.received.lock().unwrap().push(Received {
         device: device.clone(),
         headers,
         body: body.to_vec(),
     });
+    if device.starts_with("stall") {
+        let _permit = service.stalled.acquire().await.unwrap();
+    }
+    if device.starts_with("endless") {
+        let chunks = futures_util::stream::repeat_with(|| {
+            Ok::<_, std::convert::Infallible>(Bytes::from(vec![b'x'; 64 * 1024]))
+        });
+        return (StatusCode::BAD_REQUEST, axum::body::Body::from_stream(chunks)).into_response();
+    }
     let mut scripted = service.scripted.lock().unwrap();
     match scripted.get_mut(&device) {
-        Some(statuses) if !statuses.is_empty() => StatusCode::from_u16(statuses.remove(0)).unwrap(),
-        _ => StatusCode::CREATED,
+        Some(statuses) if !statuses.is_empty() => {
+            StatusCode::from_u16(statuses.remove(0)).unwrap().into_response()
+        }
+        _ => StatusCode::CREATED.into_response(),
     }
 }
 

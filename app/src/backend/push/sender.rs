@@ -16,6 +16,24 @@ const KEY_ROW: i32 = 1;
 pub const TIME_TO_LIVE_SECONDS: u32 = 24 * 60 * 60;
 /// Longer endpoints are not from a real push service.
 pub const MAX_ENDPOINT_LEN: usize = 1024;
+/// The push services browsers use, by host name suffix: Chrome and other Chromium
+/// browsers (Firebase Cloud Messaging), Firefox (Mozilla autopush), Safari (Apple) and
+/// Edge on Windows (WNS). Any other endpoint is refused: the server POSTs to it.
+pub const PUSH_SERVICE_HOSTS: [&str; 4] =
+    ["fcm.googleapis.com", "push.services.mozilla.com", "push.apple.com", "notify.windows.com"];
+/// The longest a push may take, connection included: a stalled push service costs one
+/// sending slot this long, never the whole worker.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How much of a push service's error answer is read (the start is enough to say why).
+pub const MAX_ANSWER_BYTES: usize = 1024;
+
+fn is_push_service(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    PUSH_SERVICE_HOSTS.iter().any(|known| {
+        host == *known || host.strip_suffix(known).is_some_and(|rest| rest.ends_with('.'))
+    })
+}
 
 /// The key pair, generated and stored the first time the server starts. Two servers
 /// starting together both try to insert row 1; the loser reads the winner's key.
@@ -52,9 +70,9 @@ pub async fn load_or_create_key(db: &DatabaseConnection) -> Result<VapidKey, App
 #[derive(Debug, PartialEq, Eq)]
 pub struct BadEndpoint(pub &'static str);
 
-/// The server will POST to whatever endpoint a browser reports, so only public https
-/// URLs are accepted: no plain http, no `localhost`, no private or loopback addresses
-/// written as IPs. `allow_loopback` admits `http://127.0.0.1:…` for the test stand-in.
+/// The server will POST to whatever endpoint a browser reports, so only the known push
+/// services are accepted, over https on port 443. `allow_loopback` admits
+/// `http://127.0.0.1:…` for the test stand-in.
 pub fn check_endpoint(endpoint: &str, allow_loopback: bool) -> Result<url::Url, BadEndpoint> {
     if endpoint.len() > MAX_ENDPOINT_LEN {
         return Err(BadEndpoint("too long"));
@@ -90,6 +108,12 @@ pub fn check_endpoint(endpoint: &str, allow_loopback: bool) -> Result<url::Url, 
     };
     if internal {
         return Err(BadEndpoint("an internal address"));
+    }
+    if !url.host_str().is_some_and(is_push_service) {
+        return Err(BadEndpoint("not a known push service"));
+    }
+    if url.port_or_known_default() != Some(443) {
+        return Err(BadEndpoint("not port 443"));
     }
     Ok(url)
 }
@@ -217,8 +241,8 @@ impl PushSender {
             // A push service that answers with a redirect is not followed anywhere else.
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(std::sync::Arc::new(PublicAddressesOnly { allow_loopback }))
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(30))
+            .connect_timeout(SEND_TIMEOUT / 2)
+            .timeout(SEND_TIMEOUT)
             .user_agent("Kayse push")
             .build()
             .map_err(|err| AppError::internal("building the push client", err))?;
@@ -288,7 +312,7 @@ impl PushSender {
         if status.is_success() {
             return PushOutcome::Accepted;
         }
-        let detail: String = response.text().await.unwrap_or_default().chars().take(200).collect();
+        let detail = answer_start(response).await;
         let text = format!("push service answered {status}: {detail}");
         match status.as_u16() {
             404 | 410 => PushOutcome::Gone,
@@ -296,6 +320,20 @@ impl PushSender {
             _ => PushOutcome::Refused(text),
         }
     }
+}
+
+/// The first `MAX_ANSWER_BYTES` of an answer, as text: an endless or huge body is
+/// never read whole.
+async fn answer_start(mut response: reqwest::Response) -> String {
+    let mut start = Vec::new();
+    while start.len() < MAX_ANSWER_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => start.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    start.truncate(MAX_ANSWER_BYTES);
+    String::from_utf8_lossy(&start).chars().take(200).collect()
 }
 
 #[cfg(test)]
@@ -308,6 +346,8 @@ mod tests {
             "https://fcm.googleapis.com/fcm/send/abc:def",
             "https://updates.push.services.mozilla.com/wpush/v2/gAAAA",
             "https://web.push.apple.com/QGuQyavXutnMH6Ig2uYOJDwA",
+            "https://wns2-by3p.notify.windows.com/w/?token=AQE",
+            "https://fcm.googleapis.com:443/fcm/send/abc",
         ] {
             assert!(check_endpoint(good, false).is_ok(), "{good}");
         }
@@ -324,6 +364,11 @@ mod tests {
             "https://intranet/push",
             "https://printer.local/push",
             "https://user:pw@fcm.googleapis.com/x",
+            "https://push.example.com/send/abc",
+            "https://fcm.googleapis.com:8443/fcm/send/abc",
+            "https://evilfcm.googleapis.com.attacker.example/x",
+            "https://notfcm.googleapis.com.example/x",
+            "https://xnotify.windows.com/x",
             "javascript:alert(1)",
             "not a url",
         ] {

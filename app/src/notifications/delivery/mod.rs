@@ -40,6 +40,10 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
     (chrono::Duration::seconds(30) * 2i32.pow(doublings)).min(chrono::Duration::hours(1))
 }
 
+/// Deliveries sent at the same time by one pass: a slow push service or mail server holds
+/// one of these, and the others go on.
+pub const SENDING_AT_ONCE: usize = 8;
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PassReport {
     pub sent: usize,
@@ -48,6 +52,18 @@ pub struct PassReport {
     pub held: usize,
     /// Push deliveries for people without a push device.
     pub skipped: usize,
+}
+
+impl PassReport {
+    fn add(self, other: PassReport) -> PassReport {
+        PassReport {
+            sent: self.sent + other.sent,
+            retried: self.retried + other.retried,
+            failed: self.failed + other.failed,
+            held: self.held + other.held,
+            skipped: self.skipped + other.skipped,
+        }
+    }
 }
 
 /// Claims one pending delivery for this pass. `false` when another worker got it first.
@@ -202,17 +218,56 @@ pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<PassReport
         .limit(BATCH)
         .all(&state.db)
         .await?;
-    let mut report = PassReport::default();
+    use futures_util::stream::StreamExt;
+    let reports: Vec<PassReport> = futures_util::stream::iter(by_recipient(state, due).await?)
+        .map(|rows| async move {
+            // One person's deliveries in order (a digest gathers the rest of theirs);
+            // different people's side by side.
+            let mut report = PassReport::default();
+            for row in rows {
+                match claim(state, row.id, now).await {
+                    Ok(true) => {
+                        if let Err(err) = deliver(state, &row, now, &mut report).await {
+                            // Left to the lease: the next pass after it runs out tries again.
+                            tracing::warn!(?err, delivery_id = row.id, "delivery pass error");
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(err) => {
+                        tracing::warn!(?err, delivery_id = row.id, "could not claim a delivery")
+                    }
+                }
+            }
+            report
+        })
+        .buffer_unordered(SENDING_AT_ONCE)
+        .collect()
+        .await;
+    Ok(reports.into_iter().fold(PassReport::default(), PassReport::add))
+}
+
+/// The due rows grouped by the person they are for, in the order they came.
+async fn by_recipient(
+    state: &AppState,
+    due: Vec<delivery::Model>,
+) -> Result<Vec<Vec<delivery::Model>>, AppError> {
+    let ids: Vec<i32> = due.iter().map(|r| r.notification_id).collect();
+    let owners: std::collections::HashMap<i32, i32> = notification::Entity::find()
+        .filter(notification::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n.user_id))
+        .collect();
+    let mut groups: Vec<(Option<i32>, Vec<delivery::Model>)> = Vec::new();
     for row in due {
-        if !claim(state, row.id, now).await? {
-            continue;
-        }
-        if let Err(err) = deliver(state, &row, now, &mut report).await {
-            // Leave it to the lease: the next pass after it runs out tries again.
-            tracing::warn!(?err, delivery_id = row.id, "delivery pass error");
+        let owner = owners.get(&row.notification_id).copied();
+        match groups.iter_mut().find(|(o, _)| *o == owner) {
+            Some((_, rows)) => rows.push(row),
+            None => groups.push((owner, vec![row])),
         }
     }
-    Ok(report)
+    Ok(groups.into_iter().map(|(_, rows)| rows).collect())
 }
 
 async fn deliver(
