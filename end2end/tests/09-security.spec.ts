@@ -93,7 +93,19 @@ test("turn on 2FA, sign in with a code and with a backup code, never the same ba
   await signIn(page);
   await openSecurity(page);
   await expect(page.getByTestId("two-factor-state")).toContainText("Off");
+  // A second browser, signed in meanwhile: offered to be signed out once 2FA is on.
+  const elsewhere = await page.context().browser()!.newContext();
+  const other = await elsewhere.newPage();
+  await signIn(other);
   await page.getByRole("button", { name: "Enable 2FA" }).click();
+  // The password is asked every time, even right after signing in.
+  await expect(page.getByLabel("Your password")).toBeFocused();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Your password").fill("not-my-password");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByText("That password is not correct.")).toBeVisible();
+  await page.getByLabel("Your password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Continue" }).click();
 
   // The secret as text, read the way someone without a camera would.
   const secretText = page.getByTestId("totp-secret");
@@ -130,6 +142,18 @@ test("turn on 2FA, sign in with a code and with a backup code, never the same ba
   await done.click();
   await expect(page.getByTestId("two-factor-state")).toContainText("On");
   await expect(page.getByTestId("backup-codes-left")).toContainText("10 of 10");
+
+  // Then: sign out every other device, in one click.
+  const offer = page.getByTestId("sign-out-offer");
+  await expect(offer).toContainText("Two-factor authentication is on.");
+  await expectNoViolations(page);
+  await offer.getByRole("button", { name: "Sign out other devices" }).click();
+  await expect(offer.getByRole("status")).toContainText(/Signed out of \d+ other devices?\./);
+  await offer.getByRole("button", { name: "Done" }).click();
+  await expect(offer).toBeHidden();
+  await other.goto("/settings/profile");
+  await expect(other).toHaveURL(/\/sign-in/);
+  await elsewhere.close();
 
   // Signing in now takes a code from the app (the next one: this one was just used).
   await signOut(page);
@@ -169,5 +193,7 @@ test("turn on 2FA, sign in with a code and with a backup code, never the same ba
   await page.getByLabel("Code from your app, or a backup code").fill(codes[2]);
   await page.getByRole("button", { name: "Disable 2FA" }).click();
   await expect(page.getByTestId("two-factor-state")).toContainText("Off");
+  await expect(page.getByTestId("sign-out-offer")).toContainText("Two-factor authentication is off.");
+  await page.getByRole("button", { name: "Not now" }).click();
   await expect(page.getByTestId("security-activity")).toContainText("Two-factor authentication turned off");
 });

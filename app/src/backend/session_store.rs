@@ -159,6 +159,36 @@ pub async fn delete_expired(
     Ok(result.rows_affected)
 }
 
+/// Ends every session of the user but `me`'s, tells their open pages, and drops a pending
+/// login-email change: signing everyone else out is what a person does who fears someone
+/// is in, and the change may be that someone's. Returns how many sessions ended.
+pub async fn end_other_sessions(
+    state: &super::state::AppState,
+    me: &SignedIn,
+) -> Result<u64, AppError> {
+    use super::entities::email_change;
+    let others: Vec<i32> = session::Entity::find()
+        .filter(session::Column::UserId.eq(me.user_id))
+        .filter(session::Column::Id.ne(me.session_id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let ended = session::Entity::delete_many()
+        .filter(session::Column::Id.is_in(others.clone()))
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    email_change::Entity::delete_many()
+        .filter(email_change::Column::UserId.eq(me.user_id))
+        .exec(&state.db)
+        .await?;
+    state.live.publish(super::live::LiveEvent::SessionsEnded(others));
+    tracing::info!(user_id = me.user_id, ended, "other sessions ended by their user");
+    Ok(ended)
+}
+
 /// How recently the password must have been entered for a sensitive action.
 pub const REAUTH_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 

@@ -22,8 +22,6 @@ pub struct SecurityOverview {
     /// When 2FA was turned on, in the user's timezone; `None` when it is off.
     pub two_factor_since: Option<String>,
     pub backup_codes_left: usize,
-    /// The password was entered in the last 10 minutes: sensitive actions need not ask.
-    pub password_fresh: bool,
     /// The most recent first.
     pub activity: Vec<SecurityActivity>,
 }
@@ -81,7 +79,7 @@ pub async fn change_password(
 }
 
 #[server]
-pub async fn begin_two_factor(password: Option<String>) -> Result<TwoFactorSetup, AppError> {
+pub async fn begin_two_factor(password: String) -> Result<TwoFactorSetup, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
@@ -103,7 +101,10 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
 }
 
 #[server]
-pub async fn regenerate_backup_codes(password: Option<String>) -> Result<Vec<String>, AppError> {
+pub async fn regenerate_backup_codes(
+    password: String,
+    code: String,
+) -> Result<Vec<String>, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
@@ -111,6 +112,7 @@ pub async fn regenerate_backup_codes(password: Option<String>) -> Result<Vec<Str
         &state,
         &me,
         password,
+        &code,
         &crate::backend::audit::Client::of_request(),
     )
     .await
@@ -129,4 +131,13 @@ pub async fn disable_two_factor(password: String, code: String) -> Result<(), Ap
         &crate::backend::audit::Client::of_request(),
     )
     .await
+}
+
+/// Ends every other session of the account, right after a 2FA change; returns how many.
+#[server]
+pub async fn sign_out_other_devices() -> Result<u64, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::sign_out_other_devices(&state, &me).await
 }

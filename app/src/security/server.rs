@@ -65,7 +65,6 @@ pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOvervie
             .and_then(|c| c.confirmed_at)
             .map(|at| format_in_timezone(at, &user.timezone)),
         backup_codes_left,
-        password_fresh: me.password_recently_confirmed(),
         activity,
     })
 }
@@ -183,16 +182,22 @@ pub async fn change_password(
 
 /// Starts turning 2FA on: a new secret, shown as a QR code and as text. It is not a second
 /// factor until a code from it verifies (`confirm_two_factor`), and expires unconfirmed.
+/// Always asks for the password, however recently it was entered: whoever holds an
+/// unlocked session must not be able to bind the account to their own phone.
 pub async fn begin_two_factor(
     state: &AppState,
     me: &SignedIn,
-    password: Option<String>,
+    password: String,
 ) -> Result<TwoFactorSetup, AppError> {
-    require_recent_password(state, me, password).await?;
     let user = load_user(&state.db, me.user_id).await?;
     if has_two_factor(&state.db, user.id).await? {
         return Err(AppError::Rejected("Two-factor authentication is already on.".into()));
     }
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password."));
+    }
+    check_password_for(state, &user, password, "password").await?;
+    password_entered(state, me).await?;
     let secret = totp::new_secret();
     if !store_unconfirmed_secret(&state.db, user.id, &secret).await? {
         // Another tab confirmed a setup between the check above and now.
@@ -339,22 +344,32 @@ pub async fn confirm_two_factor(
     Ok(codes)
 }
 
+/// Always asks for the password and a current code: new codes are a way into the account.
 pub async fn regenerate_backup_codes(
     state: &AppState,
     me: &SignedIn,
-    password: Option<String>,
+    password: String,
+    code: &str,
     client: &Client,
 ) -> Result<Vec<String>, AppError> {
-    require_recent_password(state, me, password).await?;
+    let user = load_user(&state.db, me.user_id).await?;
     if !has_two_factor(&state.db, me.user_id).await? {
         return Err(AppError::Rejected("Turn on two-factor authentication first.".into()));
     }
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password."));
+    }
+    if code.trim().is_empty() {
+        return Err(AppError::field("code", "Enter a code from your app or a backup code."));
+    }
+    check_password_for(state, &user, password, "password").await?;
+    password_entered(state, me).await?;
+    verify_second_factor(state, &user, code, client).await?;
     let txn = state.db.begin().await?;
     let codes = replace_backup_codes(&txn, me.user_id).await?;
     txn.commit().await?;
     record(&state.db, me.user_id, SecurityEventKind::BackupCodesRegenerated, client).await;
     tracing::info!(user_id = me.user_id, "backup codes regenerated");
-    let user = load_user(&state.db, me.user_id).await?;
     notify(
         state,
         &user,
@@ -404,4 +419,11 @@ pub async fn disable_two_factor(
     )
     .await;
     Ok(())
+}
+
+/// "Sign out other devices", offered after a change to two-factor authentication: the
+/// password was just entered for that change, so it is not asked again.
+pub async fn sign_out_other_devices(state: &AppState, me: &SignedIn) -> Result<u64, AppError> {
+    require_recent_password(state, me, None).await?;
+    session_store::end_other_sessions(state, me).await
 }

@@ -1,13 +1,13 @@
 //! Two-factor authentication on the Security tab: turning it on (QR code or key, then a
 //! code that proves the app works, then the backup codes), regenerating the backup codes
-//! and turning it off. Sensitive steps ask for the password inline when it was not entered
-//! in the last 10 minutes, then carry on with what the user started.
+//! and turning it off. Each of these asks for the password every time (and, with 2FA on, a
+//! current code), and afterwards offers to sign out the account's other devices.
 
 use leptos::prelude::*;
 
 use super::api::{
     BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, RegenerateBackupCodes, SecurityOverview,
-    TwoFactorSetup,
+    SignOutOtherDevices, TwoFactorSetup,
 };
 use super::backup_codes_panel::BackupCodesPanel;
 use crate::error::AppError;
@@ -25,8 +25,30 @@ pub enum TwoFactorFlow {
     Setup(TwoFactorSetup),
     ConfirmRegenerate,
     ConfirmDisable,
-    /// New backup codes, shown once.
-    Codes(Vec<String>),
+    /// New backup codes, shown once, after the change that made them.
+    Codes(Vec<String>, TwoFactorChange),
+    /// After a change: would the person like every other device signed out?
+    OfferSignOut(TwoFactorChange),
+}
+
+/// What just changed, for the sign-out offer's first sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TwoFactorChange {
+    Enabled,
+    Regenerated,
+    Disabled,
+}
+
+impl TwoFactorChange {
+    fn done(self) -> &'static str {
+        match self {
+            TwoFactorChange::Enabled => "Two-factor authentication is on.",
+            TwoFactorChange::Regenerated => {
+                "Your new backup codes are ready; the old ones no longer work."
+            }
+            TwoFactorChange::Disabled => "Two-factor authentication is off.",
+        }
+    }
 }
 
 /// The section's actions and flow, created once by the page.
@@ -37,6 +59,7 @@ pub struct TwoFactorControls {
     pub confirm: ServerAction<ConfirmTwoFactor>,
     pub regenerate: ServerAction<RegenerateBackupCodes>,
     pub disable: ServerAction<DisableTwoFactor>,
+    pub sign_out_others: ServerAction<SignOutOtherDevices>,
 }
 
 impl TwoFactorControls {
@@ -48,32 +71,30 @@ impl TwoFactorControls {
             confirm: ServerAction::new(),
             regenerate: ServerAction::new(),
             disable: ServerAction::new(),
+            sign_out_others: ServerAction::new(),
         };
         let flow = controls.flow;
-        Effect::new(move |_| match controls.begin.value().get() {
-            Some(Ok(setup)) => {
+        Effect::new(move |_| {
+            if let Some(Ok(setup)) = controls.begin.value().get() {
                 flow.set(TwoFactorFlow::Setup(setup));
                 focus_after_render("totp-code");
             }
-            Some(Err(AppError::ReauthRequired)) => {
-                flow.set(TwoFactorFlow::PasswordForEnable);
-                focus_after_render("enable-password");
-            }
-            _ => {}
         });
         Effect::new(move |_| {
             if let Some(Ok(codes)) = controls.confirm.value().get() {
-                flow.set(TwoFactorFlow::Codes(codes));
+                flow.set(TwoFactorFlow::Codes(codes, TwoFactorChange::Enabled));
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(codes)) = controls.regenerate.value().get() {
-                flow.set(TwoFactorFlow::Codes(codes));
+                flow.set(TwoFactorFlow::Codes(codes, TwoFactorChange::Regenerated));
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(())) = controls.disable.value().get() {
-                flow.set(TwoFactorFlow::Idle);
+                controls.sign_out_others.value().set(None);
+                flow.set(TwoFactorFlow::OfferSignOut(TwoFactorChange::Disabled));
+                focus_after_render("sign-out-offer-heading");
                 on_changed.run(());
             }
         });
@@ -89,7 +110,6 @@ pub fn TwoFactorSection(
 ) -> impl IntoView {
     let flow = controls.flow;
     let enabled = overview.two_factor_since.is_some();
-    let password_fresh = overview.password_fresh;
     let status = match &overview.two_factor_since {
         Some(since) => view! {
             <p class="two-factor-state" data-testid="two-factor-state">
@@ -113,12 +133,8 @@ pub fn TwoFactorSection(
 
     let start_enable = move |_| {
         controls.begin.value().set(None);
-        if password_fresh {
-            controls.begin.dispatch(BeginTwoFactor { password: None });
-        } else {
-            flow.set(TwoFactorFlow::PasswordForEnable);
-            focus_after_render("enable-password");
-        }
+        flow.set(TwoFactorFlow::PasswordForEnable);
+        focus_after_render("enable-password");
     };
 
     view! {
@@ -129,11 +145,14 @@ pub fn TwoFactorSection(
                 TwoFactorFlow::Idle => idle_actions(enabled, controls, start_enable),
                 TwoFactorFlow::PasswordForEnable => view! { <EnablePassword controls/> }.into_any(),
                 TwoFactorFlow::Setup(setup) => view! { <SetupSteps setup controls/> }.into_any(),
-                TwoFactorFlow::Codes(codes) => view! { <BackupCodesPanel codes on_done=Callback::new(move |_| {
-                    flow.set(TwoFactorFlow::Idle);
+                TwoFactorFlow::Codes(codes, change) => view! { <BackupCodesPanel codes on_done=Callback::new(move |_| {
+                    controls.sign_out_others.value().set(None);
+                    flow.set(TwoFactorFlow::OfferSignOut(change));
+                    focus_after_render("sign-out-offer-heading");
                     on_changed.run(());
                 })/> }.into_any(),
-                TwoFactorFlow::ConfirmRegenerate => view! { <ConfirmRegenerate controls password_fresh/> }.into_any(),
+                TwoFactorFlow::OfferSignOut(change) => view! { <SignOutOffer change controls/> }.into_any(),
+                TwoFactorFlow::ConfirmRegenerate => view! { <ConfirmRegenerate controls/> }.into_any(),
                 TwoFactorFlow::ConfirmDisable => view! { <ConfirmDisable controls/> }.into_any(),
             }}
         </section>
@@ -147,18 +166,14 @@ fn idle_actions(
     start_enable: impl Fn(leptos::ev::MouseEvent) + 'static,
 ) -> AnyView {
     let flow = controls.flow;
-    let begin_error = move || {
-        controls.begin.value().with(|v| match v {
-            Some(Err(AppError::ReauthRequired)) => None,
-            other => server_form_error(other),
-        })
-    };
+    let begin_error = move || controls.begin.value().with(server_form_error);
     if enabled {
         view! {
             <div class="form-actions">
                 <button type="button" class="button secondary" on:click=move |_| {
                     controls.regenerate.value().set(None);
                     flow.set(TwoFactorFlow::ConfirmRegenerate);
+                    focus_after_render("regenerate-password");
                 }>"Regenerate backup codes"</button>
                 <button type="button" class="button danger" on:click=move |_| {
                     controls.disable.value().set(None);
@@ -185,13 +200,13 @@ fn EnablePassword(controls: TwoFactorControls) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = move || {
         controls.begin.value().with(|v| match v {
-            Some(Err(AppError::ReauthRequired)) | None | Some(Ok(_)) => None,
+            None | Some(Ok(_)) => None,
             Some(Err(err)) => Some(err.message_for("password").unwrap_or_else(|| err.to_string())),
         })
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        controls.begin.dispatch(BeginTwoFactor { password: Some(password.get_untracked()) });
+        controls.begin.dispatch(BeginTwoFactor { password: password.get_untracked() });
     };
     view! {
         <form class="stack inset" on:submit=on_submit>
@@ -270,39 +285,82 @@ fn SetupSteps(setup: TwoFactorSetup, controls: TwoFactorControls) -> impl IntoVi
 }
 
 #[component]
-fn ConfirmRegenerate(controls: TwoFactorControls, password_fresh: bool) -> impl IntoView {
+fn ConfirmRegenerate(controls: TwoFactorControls) -> impl IntoView {
     let password = RwSignal::new(String::new());
-    let last_error = move || controls.regenerate.value().get().and_then(Result::err);
-    let needs_password = move || {
-        !password_fresh
-            || matches!(last_error(), Some(AppError::ReauthRequired))
-            || last_error().and_then(|e| e.message_for("password")).is_some()
+    let code = RwSignal::new(String::new());
+    let field_error = move |field: &'static str| {
+        move || controls.regenerate.value().with(|v| server_field_error(v, field))
+    };
+    let form_error = move || {
+        controls.regenerate.value().with(|v| match v {
+            Some(Err(AppError::Invalid { .. })) => None,
+            other => server_form_error(other),
+        })
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let password = Some(password.get_untracked()).filter(|p| !p.is_empty());
-        controls.regenerate.dispatch(RegenerateBackupCodes { password });
+        controls.regenerate.dispatch(RegenerateBackupCodes {
+            password: password.get_untracked(),
+            code: code.get_untracked(),
+        });
     };
     view! {
-        <form class="stack inset" on:submit=on_submit aria-labelledby="regenerate-heading">
+        <form class="stack inset" on:submit=on_submit novalidate=true aria-labelledby="regenerate-heading">
             <h3 id="regenerate-heading">"Replace your backup codes?"</h3>
             <p>"You get 10 new codes. Your current codes, used or not, stop working at once."</p>
-            <Show when=needs_password>
-                <div class="field">
-                    <label for="regenerate-password">"Your password"</label>
-                    <input id="regenerate-password" type="password" autocomplete="current-password" required bind:value=password
-                        aria-describedby="regenerate-password-hint regenerate-error"/>
-                    <p id="regenerate-password-hint" class="hint">"For your security, confirm it's you."</p>
-                </div>
-            </Show>
-            <p id="regenerate-error" class="form-error" role="alert">
-                {move || last_error().filter(|e| !matches!(e, AppError::ReauthRequired)).map(|e| e.message_for("password").unwrap_or_else(|| e.to_string()))}
-            </p>
+            <div class="field">
+                <label for="regenerate-password">"Your password"</label>
+                <input id="regenerate-password" type="password" autocomplete="current-password" required bind:value=password
+                    aria-describedby="regenerate-password-error" aria-invalid=move || field_error("password")().is_some().to_string()/>
+                <p id="regenerate-password-error" class="field-error">{field_error("password")}</p>
+            </div>
+            <div class="field narrow">
+                <label for="regenerate-code">"Code from your app, or a backup code"</label>
+                <input id="regenerate-code" type="text" autocomplete="one-time-code" required bind:value=code
+                    aria-describedby="regenerate-code-error" aria-invalid=move || field_error("code")().is_some().to_string()/>
+                <p id="regenerate-code-error" class="field-error">{field_error("code")}</p>
+            </div>
             <div class="form-actions">
                 <button type="submit" class="button danger" disabled=move || controls.regenerate.pending().get()>"Regenerate backup codes"</button>
                 <button type="button" class="button secondary" on:click=move |_| controls.flow.set(TwoFactorFlow::Idle)>"Cancel"</button>
             </div>
+            <p class="form-error" role="alert">{form_error}</p>
         </form>
+    }
+    .into_any()
+}
+
+/// After a 2FA change: the person may have changed it because someone else got in, so the
+/// obvious next step is one button away.
+#[component]
+fn SignOutOffer(change: TwoFactorChange, controls: TwoFactorControls) -> impl IntoView {
+    let action = controls.sign_out_others;
+    let done = move || match action.value().get() {
+        Some(Ok(0)) => Some("No other device was signed in.".to_owned()),
+        Some(Ok(1)) => Some("Signed out of 1 other device.".to_owned()),
+        Some(Ok(n)) => Some(format!("Signed out of {n} other devices.")),
+        _ => None,
+    };
+    let failed = move || action.value().get().and_then(Result::err).map(|err| err.to_string());
+    let finished = move || matches!(action.value().get(), Some(Ok(_)));
+    view! {
+        <div class="stack inset" role="region" aria-labelledby="sign-out-offer-heading" data-testid="sign-out-offer">
+            <h3 id="sign-out-offer-heading" tabindex="-1">{change.done()}</h3>
+            <p>"Signed in on a device you don't recognise or no longer use? Sign out everywhere except here."</p>
+            <p class="form-status" role="status">{done}</p>
+            <p class="form-error" role="alert">{failed}</p>
+            <div class="form-actions">
+                <Show when=move || !finished()>
+                    <button type="button" class="button danger" disabled=move || action.pending().get()
+                        on:click=move |_| { action.dispatch(SignOutOtherDevices {}); }>
+                        {move || if action.pending().get() { "Signing out…" } else { "Sign out other devices" }}
+                    </button>
+                </Show>
+                <button type="button" class="button secondary" on:click=move |_| controls.flow.set(TwoFactorFlow::Idle)>
+                    {move || if finished() { "Done" } else { "Not now" }}
+                </button>
+            </div>
+        </div>
     }
     .into_any()
 }

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::api::{SessionList, SessionView};
 use crate::backend::AppState;
 use crate::backend::display::{describe_user_agent, format_in_timezone, relative_time};
-use crate::backend::entities::{email_change, session};
+use crate::backend::entities::session;
 use crate::backend::live::LiveEvent;
 use crate::backend::reauth::require_recent_password;
 use crate::backend::scope;
@@ -86,27 +86,5 @@ pub async fn end_others(
     password: Option<String>,
 ) -> Result<u64, AppError> {
     require_recent_password(state, me, password).await?;
-    let others: Vec<i32> = session::Entity::find()
-        .filter(session::Column::UserId.eq(me.user_id))
-        .filter(session::Column::Id.ne(me.session_id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    let ended = session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(me.user_id))
-        .filter(session::Column::Id.ne(me.session_id))
-        .exec(&state.db)
-        .await?
-        .rows_affected;
-    // Signing everyone else out is what a person does who fears someone is in: a pending
-    // login-email change may be that someone's.
-    email_change::Entity::delete_many()
-        .filter(email_change::Column::UserId.eq(me.user_id))
-        .exec(&state.db)
-        .await?;
-    state.live.publish(LiveEvent::SessionsEnded(others));
-    tracing::info!(user_id = me.user_id, ended, "other sessions ended by their user");
-    Ok(ended)
+    session_store::end_other_sessions(state, me).await
 }

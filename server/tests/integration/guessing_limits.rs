@@ -59,8 +59,8 @@ async fn a_burst_of_wrong_passwords_gets_only_the_free_allowance_checked() {
 #[tokio::test]
 async fn a_burst_of_wrong_codes_against_one_pending_sign_in_gets_five_checks() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    enable_two_factor(&app, &mut token).await;
     let reply = app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "198.51.100.70").await;
     let pending = reply.cookie(PENDING).expect("a pending sign-in");
     let codes: Vec<String> = (0..60).map(|i| format!("{:06}", 100_000 + i)).collect();

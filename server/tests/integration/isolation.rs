@@ -29,7 +29,7 @@ use app::profile::api::{
 };
 use app::security::api::{
     BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview,
-    RegenerateBackupCodes,
+    RegenerateBackupCodes, SignOutOtherDevices,
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use app::shell::api::CurrentAccount;
@@ -73,6 +73,7 @@ fn not_company_scoped() -> Vec<&'static str> {
         ConfirmTwoFactor::PATH,
         RegenerateBackupCodes::PATH,
         DisableTwoFactor::PATH,
+        SignOutOtherDevices::PATH,
         VerifySignIn::PATH,
         // Check the membership themselves; covered by the companies tests and below.
         SwitchCompany::PATH,

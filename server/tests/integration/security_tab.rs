@@ -7,7 +7,7 @@ use app::backend::tokens::hash_token;
 use app::error::AppError;
 use app::security::api::{
     BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview, RegenerateBackupCodes,
-    SecurityOverview, TwoFactorSetup,
+    SecurityOverview, SignOutOtherDevices, TwoFactorSetup,
 };
 use app::security::totp;
 use app::shell::api::CurrentAccount;
@@ -18,9 +18,13 @@ use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, Reply, TestApp, spawn};
 pub(crate) const PENDING: &str = "kayse_pending_sign_in";
 
 /// Turns 2FA on for the signed-in demo user; returns the secret and the backup codes.
-pub(crate) async fn enable_two_factor(app: &TestApp, token: &str) -> (String, Vec<String>) {
-    let setup_reply = app.call::<BeginTwoFactor>(&[], Some(token)).await;
+/// The password is asked every time, and entering it renews the session's token, which
+/// `token` follows.
+pub(crate) async fn enable_two_factor(app: &TestApp, token: &mut String) -> (String, Vec<String>) {
+    let setup_reply = app.call::<BeginTwoFactor>(&[("password", DEMO_PASSWORD)], Some(token)).await;
     assert!(setup_reply.status.is_success(), "{}", setup_reply.text());
+    *token = setup_reply.session_token().expect("re-authentication renews the token");
+    let token = token.as_str();
     assert_eq!(
         setup_reply.header("cache-control").as_deref(),
         Some("no-store"),
@@ -72,8 +76,8 @@ pub(crate) async fn overview(app: &TestApp, token: &str) -> SecurityOverview {
 #[tokio::test]
 async fn signing_in_with_two_factor_from_start_to_finish() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    let (secret, codes) = enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    let (secret, codes) = enable_two_factor(&app, &mut token).await;
     let state = overview(&app, &token).await;
     assert!(state.two_factor_since.is_some());
     assert_eq!(state.backup_codes_left, 10);
@@ -121,8 +125,8 @@ async fn signing_in_with_two_factor_from_start_to_finish() {
 #[tokio::test]
 async fn a_half_finished_sign_in_is_not_a_session_and_expires() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    let (secret, _) = enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    let (secret, _) = enable_two_factor(&app, &mut token).await;
     let pending = password_step(&app, "127.0.0.1").await;
 
     // As a session cookie it opens nothing.
@@ -158,8 +162,8 @@ async fn a_half_finished_sign_in_is_not_a_session_and_expires() {
 #[tokio::test]
 async fn the_same_code_sent_twice_at_once_succeeds_once() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    let (secret, _) = enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    let (secret, _) = enable_two_factor(&app, &mut token).await;
     let first = password_step(&app, "127.0.0.1").await;
     let second = password_step(&app, "127.0.0.1").await;
     let code = next_code(&secret);
@@ -174,8 +178,8 @@ async fn the_same_code_sent_twice_at_once_succeeds_once() {
 #[tokio::test]
 async fn guessing_codes_is_throttled() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    let (secret, _) = enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    let (secret, _) = enable_two_factor(&app, &mut token).await;
     let pending = password_step(&app, "198.51.100.7").await;
     for _ in 0..5 {
         let wrong = second_step(&app, &pending, "000000", "198.51.100.7").await;
@@ -190,28 +194,40 @@ async fn guessing_codes_is_throttled() {
 }
 
 #[tokio::test]
-async fn sensitive_two_factor_changes_need_a_recent_password() {
+async fn two_factor_changes_always_ask_for_the_password_and_a_code() {
     let app = spawn().await;
     let mut token = app.sign_in_demo().await;
-    let (secret, codes) = enable_two_factor(&app, &token).await;
-    // The password was entered 20 minutes ago.
-    session::Entity::update_many()
-        .col_expr(
-            session::Column::PasswordConfirmedAt,
-            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(20)),
-        )
-        .filter(session::Column::TokenHash.eq(hash_token(&token)))
-        .exec(&app.state.db)
-        .await
-        .unwrap();
-
-    assert_eq!(
-        app.call::<RegenerateBackupCodes>(&[], Some(&token)).await.app_error(),
-        AppError::ReauthRequired
-    );
-    let wrong =
-        app.call::<RegenerateBackupCodes>(&[("password", "not-my-password")], Some(&token)).await;
+    let (secret, codes) = enable_two_factor(&app, &mut token).await;
+    // The password was entered a moment ago (to enable 2FA), and still it is asked again.
+    let regenerate = |form: Vec<(&'static str, String)>, token: String| {
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call::<RegenerateBackupCodes>(&pairs, Some(&token)).await
+        }
+    };
+    let none =
+        regenerate(vec![("password", String::new()), ("code", String::new())], token.clone()).await;
+    assert!(none.app_error().message_for("password").is_some());
+    let no_code = regenerate(
+        vec![("password", DEMO_PASSWORD.into()), ("code", String::new())],
+        token.clone(),
+    )
+    .await;
+    assert!(no_code.app_error().message_for("code").is_some());
+    let wrong = regenerate(
+        vec![("password", "not-my-password".into()), ("code", next_code(&secret))],
+        token.clone(),
+    )
+    .await;
     assert!(wrong.app_error().message_for("password").is_some());
+    let wrong_code = regenerate(
+        vec![("password", DEMO_PASSWORD.into()), ("code", "123456".into())],
+        token.clone(),
+    )
+    .await;
+    assert!(wrong_code.app_error().message_for("code").is_some());
+    token = wrong_code.session_token().expect("the right password renews the token");
     assert_eq!(overview(&app, &token).await.backup_codes_left, 10, "nothing was replaced");
 
     let no_password = app
@@ -225,16 +241,16 @@ async fn sensitive_two_factor_changes_need_a_recent_password() {
         )
         .await;
     assert!(wrong_password.app_error().message_for("password").is_some());
-    let wrong_code = app
-        .call::<DisableTwoFactor>(&[("password", DEMO_PASSWORD), ("code", "123456")], Some(&token))
-        .await;
-    assert!(wrong_code.app_error().message_for("code").is_some());
-    // The password was right: the session continues under a fresh token.
-    token = wrong_code.session_token().expect("a fresh session cookie");
-    assert!(overview(&app, &token).await.two_factor_since.is_some(), "still on");
 
-    // The password was just entered (above): regenerating now works and replaces the set.
-    let fresh: Vec<String> = app.call::<RegenerateBackupCodes>(&[], Some(&token)).await.json();
+    // Password and a backup code: a new set replaces the old one.
+    let regenerated = regenerate(
+        vec![("password", DEMO_PASSWORD.into()), ("code", codes[0].clone())],
+        token.clone(),
+    )
+    .await;
+    assert!(regenerated.status.is_success(), "{}", regenerated.text());
+    token = regenerated.session_token().expect("a fresh session cookie");
+    let fresh: Vec<String> = regenerated.json();
     assert_eq!(fresh.len(), 10);
     assert!(fresh.iter().all(|c| !codes.contains(c)));
     let old_code = app
@@ -255,21 +271,14 @@ async fn sensitive_two_factor_changes_need_a_recent_password() {
 }
 
 #[tokio::test]
-async fn starting_two_factor_needs_a_recent_password() {
+async fn starting_two_factor_always_asks_for_the_password() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
-    session::Entity::update_many()
-        .col_expr(
-            session::Column::PasswordConfirmedAt,
-            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(11)),
-        )
-        .exec(&app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(
-        app.call::<BeginTwoFactor>(&[], Some(&token)).await.app_error(),
-        AppError::ReauthRequired
-    );
+    // Just signed in, yet no password means no setup.
+    let none = app.call::<BeginTwoFactor>(&[("password", "")], Some(&token)).await;
+    assert!(none.app_error().message_for("password").is_some());
+    let wrong = app.call::<BeginTwoFactor>(&[("password", "not-it-at-all")], Some(&token)).await;
+    assert!(wrong.app_error().message_for("password").is_some());
     let setup = app.call::<BeginTwoFactor>(&[("password", DEMO_PASSWORD)], Some(&token)).await;
     assert!(setup.status.is_success(), "{}", setup.text());
     let token = setup.session_token().expect("re-authentication renews the session's token");
@@ -283,10 +292,42 @@ async fn starting_two_factor_needs_a_recent_password() {
 }
 
 #[tokio::test]
+async fn after_a_two_factor_change_other_devices_can_be_signed_out_at_once() {
+    let app = spawn().await;
+    let mut token = app.sign_in_demo().await;
+    let phone = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, "Phone", "192.0.2.31").await;
+    let laptop = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, "Laptop", "192.0.2.32").await;
+    enable_two_factor(&app, &mut token).await;
+    let ended = app.call::<SignOutOtherDevices>(&[], Some(&token)).await;
+    assert!(ended.status.is_success(), "{}", ended.text());
+    assert_eq!(ended.json::<u64>(), 2);
+    for other in [phone, laptop] {
+        assert_eq!(
+            app.call::<GetSecurityOverview>(&[], Some(&other)).await.app_error(),
+            AppError::Unauthorized
+        );
+    }
+    assert!(app.call::<GetSecurityOverview>(&[], Some(&token)).await.status.is_success());
+    // Without a password entered in the last 10 minutes, it is not offered for free.
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::PasswordConfirmedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(11)),
+        )
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call::<SignOutOtherDevices>(&[], Some(&token)).await.app_error(),
+        AppError::ReauthRequired
+    );
+}
+
+#[tokio::test]
 async fn two_factor_events_appear_in_the_activity() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    let (_, codes) = enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    let (_, codes) = enable_two_factor(&app, &mut token).await;
     let pending = password_step(&app, "127.0.0.1").await;
     assert!(second_step(&app, &pending, &codes[0], "127.0.0.1").await.status.is_success());
     let activity: Vec<String> =
@@ -309,8 +350,8 @@ async fn two_factor_events_appear_in_the_activity() {
 #[tokio::test]
 async fn failed_and_reused_codes_are_logged_and_backup_codes_are_mailed() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    let (secret, codes) = enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    let (secret, codes) = enable_two_factor(&app, &mut token).await;
 
     // A wrong code, then a code from the app that was already used.
     let pending = password_step(&app, "198.51.100.40").await;
@@ -331,7 +372,8 @@ async fn failed_and_reused_codes_are_logged_and_backup_codes_are_mailed() {
     let used = app.outbox_with_subject("A backup code was used for your Kayse account");
     assert_eq!(used.len(), 1);
     assert!(used[0]["text"].as_str().unwrap().contains("9 left"), "{}", used[0]["text"]);
-    let regenerated = app.call::<RegenerateBackupCodes>(&[], Some(&token)).await;
+    let form = [("password", DEMO_PASSWORD), ("code", codes[4].as_str())];
+    let regenerated = app.call::<RegenerateBackupCodes>(&form, Some(&token)).await;
     assert!(regenerated.status.is_success(), "{}", regenerated.text());
     assert_eq!(app.outbox_with_subject("New backup codes for your Kayse account").len(), 1);
 }
@@ -339,17 +381,26 @@ async fn failed_and_reused_codes_are_logged_and_backup_codes_are_mailed() {
 #[tokio::test]
 async fn a_new_setup_never_replaces_a_confirmed_secret_even_when_tabs_race() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
+    let mut token = app.sign_in_demo().await;
     let demo = app::backend::users::load_user(&app.state.db, 1).await.unwrap();
     assert_eq!(demo.email, DEMO_EMAIL);
 
     // Tab A shows a setup; tab B confirms it while tab A (and others) start setups again.
-    let setup: TwoFactorSetup = app.call::<BeginTwoFactor>(&[], Some(&token)).await.json();
+    let reply = app.call::<BeginTwoFactor>(&[("password", DEMO_PASSWORD)], Some(&token)).await;
+    token = reply.session_token().expect("re-authentication renews the token");
+    let setup: TwoFactorSetup = reply.json();
     let secret = setup.secret.replace(' ', "");
     let code = totp::code_at(&secret, totp::now_unix()).unwrap();
     let form = [("code", code.as_str())];
     let confirm = app.call::<ConfirmTwoFactor>(&form, Some(&token));
-    let restarts = (0..10).map(|_| app.call::<BeginTwoFactor>(&[], Some(&token)));
+    // What each restart does once its password checked out.
+    let restarts = (0..10).map(|_| {
+        let secret = totp::new_secret();
+        let db = app.state.db.clone();
+        async move {
+            app::security::server::store_unconfirmed_secret(&db, demo.id, &secret).await.unwrap()
+        }
+    });
     let (confirmed, _) = tokio::join!(confirm, futures_util::future::join_all(restarts));
     if confirmed.status.is_success() {
         let stored = app::backend::entities::totp_credential::Entity::find_by_id(demo.id)
@@ -366,7 +417,7 @@ async fn a_new_setup_never_replaces_a_confirmed_secret_even_when_tabs_race() {
     let (confirmed_secret, _) = if overview(&app, &token).await.two_factor_since.is_some() {
         (secret.clone(), Vec::new())
     } else {
-        enable_two_factor(&app, &token).await
+        enable_two_factor(&app, &mut token).await
     };
     let stored =
         app::security::server::store_unconfirmed_secret(&app.state.db, demo.id, "JBSWY3DPEHPK3PXP")
@@ -389,8 +440,8 @@ async fn each_backup_code_keeps_a_short_lookup_so_a_check_hashes_once() {
     use app::backend::entities::backup_code;
     use app::security::backup_codes;
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    let (_, codes) = enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    let (_, codes) = enable_two_factor(&app, &mut token).await;
     let mut stored: Vec<String> = backup_code::Entity::find()
         .all(&app.state.db)
         .await

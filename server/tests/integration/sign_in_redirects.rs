@@ -95,8 +95,8 @@ async fn hostile_next_values_lead_home_on_every_path() {
 #[tokio::test]
 async fn the_second_step_follows_only_what_the_first_accepted() {
     let app = spawn().await;
-    let token = app.sign_in_demo().await;
-    let (secret, backup) = enable_two_factor(&app, &token).await;
+    let mut token = app.sign_in_demo().await;
+    let (secret, backup) = enable_two_factor(&app, &mut token).await;
     for (i, next) in ["/\t/evil.example", "/\u{1}", "/cases/1"].into_iter().enumerate() {
         let ip = format!("198.51.100.{}", 20 + i);
         let first = app
