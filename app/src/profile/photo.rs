@@ -13,14 +13,16 @@ use super::rules::{PHOTO_FORMAT, PHOTO_MAX_BYTES, PHOTO_TOO_LARGE};
 
 pub const AVATAR_SIDE: u32 = 256;
 pub const AVATAR_CONTENT_TYPE: &str = "image/jpeg";
-/// Enough for a phone camera's photo (12 Mpx, or 24 Mpx for the largest); a larger claim is
+/// Enough for a phone camera's photo (12 Mpx) with room to spare; a larger claim is far
 /// more than a 256×256 avatar can use, and may be a decompression bomb.
 const MAX_SIDE: u32 = 8_000;
-const MAX_PIXELS: u64 = 25_000_000;
-/// The decoded image in memory (pixels × bytes per pixel: a 16-bit RGBA pixel takes 8).
-/// Checked before decoding: `DynamicImage::from_decoder` allocates the whole image at once
-/// and does not consult `Limits::max_alloc` (only `ImageReader::decode` does).
-const MAX_DECODE_BYTES: u64 = 128 * 1024 * 1024;
+const MAX_PIXELS: u64 = 16_000_000;
+/// The decoded image in memory (pixels × bytes per pixel: a 16-bit RGBA pixel takes 8):
+/// a 16 Mpx RGB photo or a 12 Mpx RGBA one. Four decodes at once (the CPU pool's size on
+/// two cores) stay under 200 MB. Checked before decoding: `DynamicImage::from_decoder`
+/// allocates the whole image at once and does not consult `Limits::max_alloc` (only
+/// `ImageReader::decode` does).
+const MAX_DECODE_BYTES: u64 = 48 * 1024 * 1024;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum PhotoError {
@@ -37,7 +39,7 @@ impl PhotoError {
             PhotoError::TooLarge => PHOTO_TOO_LARGE,
             PhotoError::NotAnImage => PHOTO_FORMAT,
             PhotoError::TooManyPixels => {
-                "This image is too large to process. Use a photo of at most 25 megapixels (for example 6000 × 4000 pixels)."
+                "This image is too large to process. Use a photo of at most 16 megapixels (for example 4600 × 3450 pixels)."
             }
             PhotoError::Unreadable => {
                 "This image could not be read. It may be damaged or incomplete."
@@ -161,17 +163,19 @@ mod tests {
         assert_eq!(process(&vec![0u8; PHOTO_MAX_BYTES + 1]), Err(PhotoError::TooLarge));
         assert_eq!(process(&pixel_bomb_png(20_000, 20_000)), Err(PhotoError::TooManyPixels));
         assert_eq!(
-            process(&pixel_bomb_png(7_000, 7_000)),
+            process(&pixel_bomb_png(5_000, 5_000)),
             Err(PhotoError::TooManyPixels),
             "under the side cap, over the pixel cap"
         );
-        // At the pixel cap, but 16-bit RGBA: 200 MB decoded, refused before any allocation
-        // (the old path allocated it, then found the data missing).
+        // Under the pixel cap, but 16-bit RGBA: 96 MB decoded, refused before any
+        // allocation (the old path allocated it, then found the data missing).
         assert_eq!(
-            process(&pixel_bomb_png_of(5_000, 5_000, 16, 6)),
+            process(&pixel_bomb_png_of(4_000, 3_000, 16, 6)),
             Err(PhotoError::TooManyPixels),
             "over the memory cap"
         );
+        // 14 Mpx of 8-bit RGBA: 56 MB, over the memory cap too.
+        assert_eq!(process(&pixel_bomb_png_of(4_320, 3_240, 8, 6)), Err(PhotoError::TooManyPixels));
         // A 12-megapixel phone photo's header is still welcome (its data is cut here).
         assert_eq!(process(&pixel_bomb_png(4_000, 3_000)), Err(PhotoError::Unreadable));
     }
