@@ -92,7 +92,7 @@ test("a device with push is listed as this device and removed after confirmation
       const pair = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
       const p256dh = b64url(await crypto.subtle.exportKey("raw", pair.publicKey));
       const auth = b64url(crypto.getRandomValues(new Uint8Array(16)).buffer);
-      const json = { endpoint: "https://push.example.com/send/e2e-device", expirationTime: null, keys: { p256dh, auth } };
+      const json = { endpoint: "https://fcm.googleapis.com/fcm/send/e2e-device", expirationTime: null, keys: { p256dh, auth } };
       return { endpoint: json.endpoint, toJSON: () => json, unsubscribe: async () => true } as unknown as PushSubscription;
     };
   });
