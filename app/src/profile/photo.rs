@@ -13,16 +13,16 @@ use super::rules::{PHOTO_FORMAT, PHOTO_MAX_BYTES, PHOTO_TOO_LARGE};
 
 pub const AVATAR_SIDE: u32 = 256;
 pub const AVATAR_CONTENT_TYPE: &str = "image/jpeg";
-/// Enough for a phone camera's photo (12 Mpx) with room to spare; a larger claim is far
-/// more than a 256×256 avatar can use, and may be a decompression bomb.
+/// Enough for a phone camera's photo (12 Mpx, 4032 × 3024); a larger claim is far more
+/// than a 256×256 avatar can use, and may be a decompression bomb.
 const MAX_SIDE: u32 = 8_000;
-const MAX_PIXELS: u64 = 16_000_000;
+const MAX_PIXELS: u64 = 13_000_000;
 /// The decoded image in memory (pixels × bytes per pixel: a 16-bit RGBA pixel takes 8):
-/// a 16 Mpx RGB photo or a 12 Mpx RGBA one. Four decodes at once (the CPU pool's size on
-/// two cores) stay under 200 MB. Checked before decoding: `DynamicImage::from_decoder`
+/// a 13 Mpx RGB photo or a 10 Mpx RGBA one. Four decodes at once (the CPU pool's size on
+/// two cores) stay near 200 MB with their working buffers (`scripts/photo-bombs`). Checked before decoding: `DynamicImage::from_decoder`
 /// allocates the whole image at once and does not consult `Limits::max_alloc` (only
 /// `ImageReader::decode` does).
-const MAX_DECODE_BYTES: u64 = 48 * 1024 * 1024;
+const MAX_DECODE_BYTES: u64 = 40 * 1024 * 1024;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum PhotoError {
@@ -39,7 +39,7 @@ impl PhotoError {
             PhotoError::TooLarge => PHOTO_TOO_LARGE,
             PhotoError::NotAnImage => PHOTO_FORMAT,
             PhotoError::TooManyPixels => {
-                "This image is too large to process. Use a photo of at most 16 megapixels (for example 4600 × 3450 pixels)."
+                "This image is too large to process. Use a photo of at most 13 megapixels (for example 4032 × 3024 pixels)."
             }
             PhotoError::Unreadable => {
                 "This image could not be read. It may be damaged or incomplete."
@@ -174,10 +174,10 @@ mod tests {
             Err(PhotoError::TooManyPixels),
             "over the memory cap"
         );
-        // 14 Mpx of 8-bit RGBA: 56 MB, over the memory cap too.
-        assert_eq!(process(&pixel_bomb_png_of(4_320, 3_240, 8, 6)), Err(PhotoError::TooManyPixels));
+        // 10.5 Mpx of 8-bit RGBA: 42 MB, just over the memory cap too.
+        assert_eq!(process(&pixel_bomb_png_of(3_500, 3_000, 8, 6)), Err(PhotoError::TooManyPixels));
         // A 12-megapixel phone photo's header is still welcome (its data is cut here).
-        assert_eq!(process(&pixel_bomb_png(4_000, 3_000)), Err(PhotoError::Unreadable));
+        assert_eq!(process(&pixel_bomb_png(4_032, 3_024)), Err(PhotoError::Unreadable));
     }
 
     /// A well-formed PNG header claiming a huge image, followed by almost no data: what a
