@@ -51,6 +51,17 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, String
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false);
+    // SQLite: write-ahead logging, so readers never wait for a writer (the rollback journal
+    // blocked every read during every write); NORMAL sync, safe with WAL (a power cut can
+    // lose the last commits, never corrupt the file); and a writer waits up to 5 s for
+    // another instead of failing with "database is locked".
+    options.map_sqlx_sqlite_opts(|sqlite| {
+        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+        sqlite
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(5))
+    });
     let db =
         Database::connect(options).await.map_err(|e| format!("cannot open the database: {e}"))?;
     Migrator::up(&db, None).await.map_err(|e| format!("migrating the database failed: {e}"))?;

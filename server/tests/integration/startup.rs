@@ -85,3 +85,25 @@ async fn the_demo_account_may_not_exist_on_an_https_site() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn a_sqlite_file_runs_in_write_ahead_mode_so_readers_never_wait_for_writers() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn().await;
+    if app.state.db.get_database_backend() != DbBackend::Sqlite {
+        return; // PostgreSQL has no journal mode to set.
+    }
+    let pragma = |sql: &'static str| {
+        let db = app.state.db.clone();
+        async move {
+            let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await;
+            let row = row.unwrap().unwrap();
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .unwrap()
+        }
+    };
+    assert_eq!(pragma("PRAGMA journal_mode").await, "wal");
+    assert_eq!(pragma("PRAGMA synchronous").await, "1", "NORMAL");
+    assert_eq!(pragma("PRAGMA busy_timeout").await, "5000");
+}
