@@ -83,6 +83,21 @@ pub async fn build_state(
     })
 }
 
+/// Brotli or gzip, as the client accepts, for everything over 1 KB but images (already
+/// compressed) and the live event stream (each event must leave at once). Pages carry no
+/// secret that repeats across responses (the CSP nonce is new each time, CSRF defence is
+/// by header), so compressing them gives BREACH nothing to measure.
+fn compression()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    tower_http::compression::CompressionLayer::new().compress_when(
+        SizeAbove::new(1024)
+            .and(NotForContentType::GRPC)
+            .and(NotForContentType::IMAGES)
+            .and(NotForContentType::SSE),
+    )
+}
+
 /// The whole app: pages, server functions, avatars and static files, inside the security
 /// layers. The outermost layer runs first.
 pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
@@ -106,6 +121,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
         // Uploads are multipart server functions, which axum's default limit does not cover.
         .layer(RequestBodyLimitLayer::new(max_upload_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(compression())
         // Outermost: the span covers every layer above, and errors they log carry it.
         .layer(request_log::layer())
         .with_state(state)

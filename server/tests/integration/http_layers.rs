@@ -94,3 +94,51 @@ async fn the_live_reload_socket_is_allowed_in_development_only() {
     let production = app.get("/sign-in", None).await.header("content-security-policy").unwrap();
     assert!(!production.contains("ws:"), "production: {production}");
 }
+
+#[tokio::test]
+async fn pages_and_server_function_answers_are_compressed_but_not_the_live_stream() {
+    let app = spawn().await;
+    let page = |encoding: Option<&'static str>| {
+        let mut request = Request::get("/sign-in");
+        if let Some(encoding) = encoding {
+            request = request.header(header::ACCEPT_ENCODING, encoding);
+        }
+        app.send(request.body(Body::empty()).unwrap())
+    };
+    let plain = page(None).await;
+    assert_eq!(plain.header("content-encoding"), None);
+    let brotli = page(Some("br, gzip")).await;
+    assert_eq!(brotli.header("content-encoding").as_deref(), Some("br"));
+    assert!(
+        brotli.header("vary").is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+    );
+    assert!(
+        brotli.body.len() * 2 < plain.body.len(),
+        "{} compressed vs {} plain",
+        brotli.body.len(),
+        plain.body.len()
+    );
+    let gzip = page(Some("gzip")).await;
+    assert_eq!(gzip.header("content-encoding").as_deref(), Some("gzip"));
+
+    // Small answers are not worth it.
+    let mut health = Request::get("/healthz").header(header::ACCEPT_ENCODING, "br");
+    health = health.header(header::USER_AGENT, "probe");
+    let health = app.send(health.body(Body::empty()).unwrap()).await;
+    assert_eq!(health.header("content-encoding"), None);
+
+    // The live stream is never buffered by a compressor.
+    let token = app.sign_in_demo().await;
+    let mut live = Request::get("/live")
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .header(header::COOKIE, format!("kayse_session={token}"))
+        .body(Body::empty())
+        .unwrap();
+    live.extensions_mut().insert(crate::harness::from_address("127.0.0.1"));
+    let response = tower::ServiceExt::oneshot(app.router.clone(), live).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get(header::CONTENT_ENCODING), None);
+    assert!(
+        response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream")
+    );
+}
