@@ -12,6 +12,7 @@ pub mod middleware;
 pub mod migrations;
 pub mod request_log;
 pub mod settings;
+pub mod static_files;
 
 use std::sync::Arc;
 
@@ -98,12 +99,19 @@ fn compression()
     )
 }
 
+/// Where cargo-leptos put the wasm, JS and CSS.
+pub fn pkg_dir(options: &LeptosOptions) -> std::path::PathBuf {
+    std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref())
+}
+
 /// The whole app: pages, server functions, avatars and static files, inside the security
 /// layers. The outermost layer runs first.
 pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
     let routes = generate_route_list(App);
     let shell_options = state.leptos_options.clone();
     let fallback_state = state.clone();
+    let pkg_dir = pkg_dir(&state.leptos_options);
+    let hashed_names = state.leptos_options.hash_files;
     Router::new()
         .leptos_routes_with_context(&state, routes, || {}, move || shell(shell_options.clone()))
         .route("/avatars/{file}", get(avatars::serve_avatar))
@@ -112,6 +120,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
         .route("/integrations/v1/calls", post(integrations::report_call))
         .route("/integrations/v1/assignments", post(integrations::report_assignment))
         .route("/healthz", get(|| async { "ok" }))
+        .nest("/pkg", static_files::pkg_router(&pkg_dir, hashed_names))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),
             shell,

@@ -37,6 +37,12 @@ async fn run() -> Result<(), String> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = OUTPUT_NAME.into();
     }
+    // cargo-leptos says so in LEPTOS_HASH_FILES when it starts the binary; a binary started
+    // by hand (Playwright, a service manager) finds the hash file its build left beside it.
+    if !leptos_options.hash_files {
+        leptos_options.hash_files =
+            server::static_files::names_are_hashed(&leptos_options.hash_file);
+    }
     let config_path = std::env::var("KAYSE_CONFIG")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from("Leptos.toml"));
@@ -52,6 +58,7 @@ async fn run() -> Result<(), String> {
     }
     db::refuse_demo_on_public_site(&state.db, &settings.public_url).await?;
     server::jobs::spawn_all(&state);
+    server::static_files::precompress_in_background(server::pkg_dir(&state.leptos_options));
     let app = build_router(state, settings.max_upload_bytes);
     let listener = tokio::net::TcpListener::bind(settings.address)
         .await

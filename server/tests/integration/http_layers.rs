@@ -142,3 +142,41 @@ async fn pages_and_server_function_answers_are_compressed_but_not_the_live_strea
         response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream")
     );
 }
+
+#[tokio::test]
+async fn pkg_files_are_served_precompressed_and_cached_for_a_year_when_hashed() {
+    use http_body_util::BodyExt;
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = vec![7u8; 50_000];
+    std::fs::write(dir.path().join("kayse-profile.abc123.wasm"), &wasm).unwrap();
+    assert_eq!(server::static_files::precompress(dir.path()).unwrap(), 2);
+    let get = |router: axum::Router, encoding: Option<&'static str>| async move {
+        let mut request = Request::get("/pkg/kayse-profile.abc123.wasm");
+        if let Some(encoding) = encoding {
+            request = request.header(header::ACCEPT_ENCODING, encoding);
+        }
+        let response =
+            tower::ServiceExt::oneshot(router, request.body(Body::empty()).unwrap()).await.unwrap();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (headers, body)
+    };
+    let hashed: axum::Router =
+        axum::Router::new().nest("/pkg", server::static_files::pkg_router(dir.path(), true));
+    let (headers, body) = get(hashed.clone(), Some("gzip, br")).await;
+    assert_eq!(headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert!(body.len() < 1_000, "{} bytes", body.len());
+    let (headers, body) = get(hashed.clone(), Some("gzip")).await;
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    assert!(body.len() < 1_000);
+    let (headers, body) = get(hashed, None).await;
+    assert!(headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(body.len(), wasm.len());
+
+    let unhashed: axum::Router =
+        axum::Router::new().nest("/pkg", server::static_files::pkg_router(dir.path(), false));
+    let (headers, _) = get(unhashed, Some("br")).await;
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "same names: always revalidate");
+}

@@ -1,0 +1,142 @@
+//! The app's own files under `/pkg` (wasm, JS, CSS): served from brotli or gzip copies made
+//! once at start, and cached by browsers for a year when their names carry a content hash
+//! (cargo-leptos `hash-files`), since a new build then means new names.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Files worth compressing (wasm, JS, CSS, the split manifest).
+const COMPRESSIBLE: [&str; 4] = ["wasm", "js", "css", "json"];
+
+/// Whether the build hashed the file names: cargo-leptos writes `hash.txt` (the names'
+/// hashes) beside the server binary when it does, and `HydrationScripts` reads it there.
+pub fn names_are_hashed(hash_file: &str) -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)))
+        .is_some_and(|path| path.is_file())
+}
+
+/// `/pkg`, from `dir`: a `.br` or `.gz` copy when the browser accepts one and it exists,
+/// else the file itself (which the compression layer then compresses on the fly).
+pub fn pkg_router<S: Clone + Send + Sync + 'static>(dir: &Path, hashed_names: bool) -> Router<S> {
+    let cache = if hashed_names {
+        "public, max-age=31536000, immutable"
+    } else {
+        // Same names for every build: the browser must ask whether its copy is current.
+        "no-cache"
+    };
+    Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(cache),
+            ))
+            .service(ServeDir::new(dir).precompressed_br().precompressed_gzip()),
+    )
+}
+
+/// Writes the `.br` (quality 11 in a release) and `.gz` (level 9) copies of every compressible file in
+/// `dir` that lacks a current one, off the async runtime. Each copy is written under a
+/// temporary name and renamed, so it is never served half-written; until it exists, the
+/// file is compressed per request.
+pub fn precompress_in_background(dir: PathBuf) {
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        match precompress(&dir) {
+            Ok(0) => {}
+            Ok(written) => tracing::info!(
+                written,
+                millis = started.elapsed().as_millis() as u64,
+                dir = %dir.display(),
+                "compressed the app's files"
+            ),
+            Err(err) => {
+                tracing::warn!(%err, dir = %dir.display(), "could not compress the app's files")
+            }
+        }
+    });
+}
+
+/// Returns how many copies it wrote.
+pub fn precompress(dir: &Path) -> std::io::Result<usize> {
+    let mut written = 0;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // No site built (tests, a server run without cargo-leptos): nothing to do.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(err) => return Err(err),
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let compressible =
+            path.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPRESSIBLE.contains(&e));
+        if !compressible || !path.is_file() {
+            continue;
+        }
+        let source_time = std::fs::metadata(&path)?.modified()?;
+        for (suffix, compress) in [("br", brotli_bytes as fn(&[u8]) -> _), ("gz", gzip_bytes)] {
+            let target = PathBuf::from(format!("{}.{suffix}", path.display()));
+            let current = std::fs::metadata(&target)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= source_time);
+            if current {
+                continue;
+            }
+            let bytes = compress(&std::fs::read(&path)?)?;
+            let partial = PathBuf::from(format!("{}.{suffix}.partial", path.display()));
+            std::fs::write(&partial, bytes)?;
+            std::fs::rename(&partial, &target)?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+/// The smallest files for a release (once per build, a few seconds); a debug build's wasm
+/// is ten times larger and rebuilt often, so it gets a quick setting.
+const BROTLI_QUALITY: u32 = if cfg!(debug_assertions) { 5 } else { 11 };
+
+fn brotli_bytes(input: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() / 3);
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, 22);
+        writer.write_all(input)?;
+        writer.flush()?;
+    }
+    Ok(out)
+}
+
+fn gzip_bytes(input: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(input)?;
+    encoder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressible_files_get_current_brotli_and_gzip_copies_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let js = "export function hello() { return 'hello'; }\n".repeat(200);
+        std::fs::write(dir.path().join("app.js"), &js).unwrap();
+        std::fs::write(dir.path().join("logo.png"), [0u8; 64]).unwrap();
+        assert_eq!(precompress(dir.path()).unwrap(), 2);
+        let br = std::fs::read(dir.path().join("app.js.br")).unwrap();
+        let gz = std::fs::read(dir.path().join("app.js.gz")).unwrap();
+        assert!(br.len() < js.len() / 20 && gz.len() < js.len() / 10, "{} {}", br.len(), gz.len());
+        let mut unpacked = Vec::new();
+        brotli::BrotliDecompress(&mut br.as_slice(), &mut unpacked).unwrap();
+        assert_eq!(unpacked, js.as_bytes());
+        assert!(!dir.path().join("logo.png.br").exists(), "images are compressed already");
+        assert_eq!(precompress(dir.path()).unwrap(), 0, "current copies are kept");
+        assert_eq!(precompress(&dir.path().join("missing")).unwrap(), 0);
+    }
+}
