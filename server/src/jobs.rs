@@ -43,6 +43,16 @@ pub fn spawn_all(state: &AppState) {
         }
     });
 
+    let pages = state.clone();
+    every(crate::live::RECHECK_EVERY, move || {
+        let state = pages.clone();
+        async move {
+            if let Err(err) = crate::live::recheck_open_sessions(&state).await {
+                tracing::warn!(?err, "re-checking the open pages' sessions failed");
+            }
+        }
+    });
+
     let sessions = state.clone();
     every(SESSION_CLEANUP_INTERVAL, move || {
         let state = sessions.clone();

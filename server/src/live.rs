@@ -16,9 +16,26 @@ use app::backend::AppState;
 use app::backend::live::LiveEvent;
 use app::backend::session_store::{self, SignedIn};
 
-/// How often an open page's session is re-checked in the database: catches sessions ended
-/// by another server instance, or expired, without any push.
-const RECHECK_EVERY: Duration = Duration::from_secs(3);
+/// How often the open pages' sessions are re-checked in the database: catches sessions
+/// ended by another server instance, or expired, without any push.
+pub const RECHECK_EVERY: Duration = Duration::from_secs(3);
+
+/// One query for every open page of this instance: the sessions among them that ended
+/// (deleted elsewhere, or expired) are announced, and their pages go to sign-in. Returns
+/// how many ended.
+pub async fn recheck_open_sessions(state: &AppState) -> Result<usize, app::error::AppError> {
+    let watched = state.live.watched_sessions();
+    if watched.is_empty() {
+        return Ok(0);
+    }
+    let live = session_store::live_among(&state.db, &state.config, &watched).await?;
+    let ended: Vec<i32> = watched.into_iter().filter(|id| !live.contains(id)).collect();
+    let count = ended.len();
+    if count > 0 {
+        state.live.publish(LiveEvent::SessionsEnded(ended));
+    }
+    Ok(count)
+}
 
 fn signed_out() -> Event {
     // Browsers drop events with empty data (the SSE spec), so say something.
@@ -50,28 +67,29 @@ fn watch_session(
     user_id: i32,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let receiver = state.live.subscribe();
-    let ticker = tokio::time::interval(RECHECK_EVERY);
-    stream::unfold(Some((state, receiver, ticker)), move |watch| async move {
-        let (state, mut receiver, mut ticker) = watch?;
+    // Held while the page is open: the periodic re-check includes this session.
+    let watch = state.live.watch(session_id);
+    stream::unfold(Some((state, receiver, watch)), move |open| async move {
+        let (state, mut receiver, watch) = open?;
         loop {
-            let ended = tokio::select! {
-                message = receiver.recv() => match message {
-                    Ok(LiveEvent::SessionsEnded(ids)) => ids.contains(&session_id),
-                    Ok(LiveEvent::NotificationsChanged { user_id: changed }) if changed == user_id => {
-                        return Some((Ok(notifications_changed()), Some((state, receiver, ticker))));
+            let ended = match receiver.recv().await {
+                Ok(LiveEvent::SessionsEnded(ids)) => ids.contains(&session_id),
+                Ok(LiveEvent::NotificationsChanged { user_id: changed }) if changed == user_id => {
+                    return Some((Ok(notifications_changed()), Some((state, receiver, watch))));
+                }
+                Ok(LiveEvent::NotificationsChanged { .. }) => false,
+                // Missed events: ask the database about the session, and have the page
+                // reload its notifications in case one of the missed was for it.
+                Err(RecvError::Lagged(_)) => {
+                    if session_store::is_live(&state.db, &state.config, session_id)
+                        .await
+                        .unwrap_or(true)
+                    {
+                        return Some((Ok(notifications_changed()), Some((state, receiver, watch))));
                     }
-                    Ok(LiveEvent::NotificationsChanged { .. }) => false,
-                    // Missed events: ask the database about the session, and have the page
-                    // reload its notifications in case one of the missed was for it.
-                    Err(RecvError::Lagged(_)) => {
-                        if session_store::is_live(&state.db, &state.config, session_id).await.unwrap_or(true) {
-                            return Some((Ok(notifications_changed()), Some((state, receiver, ticker))));
-                        }
-                        true
-                    }
-                    Err(RecvError::Closed) => return None,
-                },
-                _ = ticker.tick() => !session_store::is_live(&state.db, &state.config, session_id).await.unwrap_or(true),
+                    true
+                }
+                Err(RecvError::Closed) => return None,
             };
             if ended {
                 return Some((Ok(signed_out()), None));

@@ -141,6 +141,24 @@ pub async fn is_live(
         .is_some_and(|row| row.expires_at > now && row.last_seen_at + config.session_idle > now))
 }
 
+/// Which of `ids` are still live, in one query (the open pages' periodic re-check).
+pub async fn live_among(
+    db: &DatabaseConnection,
+    config: &RuntimeConfig,
+    ids: &[i32],
+) -> Result<Vec<i32>, AppError> {
+    let now = Utc::now();
+    Ok(session::Entity::find()
+        .filter(session::Column::Id.is_in(ids.iter().copied()))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::LastSeenAt.gt(now - config.session_idle))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.id)
+        .collect())
+}
+
 /// Deletes every session past its absolute or idle lifetime; returns how many. Run by
 /// the server's periodic cleanup job (expired sessions already stop working on sight).
 pub async fn delete_expired(

@@ -332,3 +332,39 @@ impl TestApp {
         response.into_body()
     }
 }
+
+#[tokio::test]
+async fn one_query_rechecks_every_open_page_and_ends_only_the_gone_sessions() {
+    let app = spawn().await;
+    let laptop = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_WINDOWS, "203.0.113.10").await;
+    let phone = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, SAFARI_IPHONE, "198.51.100.20").await;
+    // Two pages on the laptop, one on the phone.
+    let laptop_pages = [
+        tokio::spawn(read_until_signed_out(app.get_streaming("/live", &laptop).await)),
+        tokio::spawn(read_until_signed_out(app.get_streaming("/live", &laptop).await)),
+    ];
+    let phone_page = tokio::spawn(read_until_signed_out(app.get_streaming("/live", &phone).await));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut watched = app.state.live.watched_sessions();
+    watched.sort();
+    assert_eq!(watched.len(), 2, "one entry per session, however many pages");
+
+    // Another instance (or the expiry) ends the phone's session: no event is published here.
+    session::Entity::delete_by_id(session_row(&app, &phone).await.id)
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(server::live::recheck_open_sessions(&app.state).await.unwrap(), 1);
+    let received = tokio::time::timeout(Duration::from_secs(10), phone_page)
+        .await
+        .expect("the phone's page is told")
+        .unwrap();
+    assert!(received.contains("event: signed-out"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(laptop_pages.iter().all(|page| !page.is_finished()), "live sessions are untouched");
+    assert_eq!(server::live::recheck_open_sessions(&app.state).await.unwrap(), 0);
+    assert_eq!(app.state.live.watched_sessions(), [session_row(&app, &laptop).await.id]);
+    for page in laptop_pages {
+        page.abort();
+    }
+}
