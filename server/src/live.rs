@@ -28,7 +28,8 @@ pub async fn recheck_open_sessions(state: &AppState) -> Result<usize, app::error
     if watched.is_empty() {
         return Ok(0);
     }
-    let live = session_store::live_among(&state.db, &state.config, &watched).await?;
+    let live: std::collections::HashSet<i32> =
+        session_store::live_among(&state.db, &state.config, &watched).await?.into_iter().collect();
     let ended: Vec<i32> = watched.into_iter().filter(|id| !live.contains(id)).collect();
     let count = ended.len();
     if count > 0 {

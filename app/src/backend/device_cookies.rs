@@ -89,11 +89,11 @@ async fn try_remember(
     }
     super::request::set_response_header(
         http::header::SET_COOKIE,
-        &format!(
-            "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        &super::session_store::lax_cookie(
+            &state.config,
             cookie_name(&state.config),
+            &token,
             lifetime().num_seconds(),
-            if state.config.secure_cookies { "; Secure" } else { "" }
         ),
     )
 }

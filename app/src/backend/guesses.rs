@@ -10,7 +10,7 @@ use super::display::format_in_timezone;
 use super::entities::{security_event, user};
 use super::mail::messages;
 use super::state::AppState;
-use super::throttle::{Failure, Key};
+use super::throttle::{Failure, Key, address_block};
 use crate::error::AppError;
 
 /// The longest email address there is (RFC 5321): anything longer is refused before it
@@ -27,25 +27,19 @@ pub fn account_keys(email: &str, client: &Client, known_device: Option<&str>) ->
         Some(device) => vec![Key::account_client(email, &format!("device {device}")), address],
         None => vec![
             Key::account(email),
-            Key::account_client(email, &format!("address {}", throttle_block(&client.address))),
+            Key::account_client(email, &format!("address {}", address_block(&client.address))),
             address,
         ],
     }
-}
-
-fn throttle_block(address: &str) -> String {
-    address
-        .parse::<std::net::IpAddr>()
-        .map(super::throttle::limit_block)
-        .unwrap_or_else(|_| address.to_owned())
 }
 
 pub fn refused(retry_after_seconds: u64) -> AppError {
     AppError::RateLimited { retry_after_seconds }
 }
 
-/// The answer to a wrong guess. A lock-out that keeps the owner out somewhere is a security event, and the owner gets an
-/// email once per episode (none if one was sent in the last hour).
+/// The answer to a wrong guess. A lock-out that keeps the owner out somewhere is a
+/// security event, and the owner gets an email once per episode (none if one was sent in
+/// the last hour).
 pub async fn answer_wrong_guess(
     state: &AppState,
     user: Option<&user::Model>,

@@ -244,10 +244,14 @@ pub async fn rotate_token(
 }
 
 pub fn set_cookie_value(config: &RuntimeConfig, token: &str) -> String {
+    lax_cookie(config, cookie_name(config), token, config.session_absolute.num_seconds())
+}
+
+/// An `HttpOnly`, `SameSite=Lax` cookie for the whole site, `Secure` when configured: the
+/// one format of the session and device cookies.
+pub fn lax_cookie(config: &RuntimeConfig, name: &str, value: &str, max_age_seconds: i64) -> String {
     format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        cookie_name(config),
-        config.session_absolute.num_seconds(),
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{}",
         if config.secure_cookies { "; Secure" } else { "" }
     )
 }

@@ -100,17 +100,18 @@ impl Key {
 
     /// A client address; IPv6 counts per /64, the block one subscriber usually holds.
     pub fn address(address: &str) -> Key {
-        let text = match address.parse::<IpAddr>() {
-            Ok(ip) => limit_block(ip),
-            Err(_) => address.to_owned(),
-        };
-        Key::of(Kind::Address, &[text.as_bytes()])
+        Key::of(Kind::Address, &[address_block(address).as_bytes()])
     }
 
     /// A key of its own kind for another limiter (an API token's id, say).
     pub fn named(kind: Kind, name: &str) -> Key {
         Key::of(kind, &[name.as_bytes()])
     }
+}
+
+/// `limit_block` of a textual address; text that is not an address counts as itself.
+pub fn address_block(address: &str) -> String {
+    address.parse::<IpAddr>().map(limit_block).unwrap_or_else(|_| address.to_owned())
 }
 
 /// The block an address is limited as: itself for IPv4 (an IPv4-mapped IPv6 address is its
