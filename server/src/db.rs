@@ -50,7 +50,10 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, String
         }
     }
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false);
+    // Each statement is logged at debug level (target `sqlx::query`), so
+    // `RUST_LOG=info,sqlx=warn,sqlx::query=debug` shows every query: scripts/bench counts
+    // them with 2,000 open pages. The default filter drops them before they are formatted.
+    options.sqlx_logging(true).sqlx_logging_level(log::LevelFilter::Debug);
     // SQLite: write-ahead logging, so readers never wait for a writer (the rollback journal
     // blocked every read during every write); NORMAL sync, safe with WAL (a power cut can
     // lose the last commits, never corrupt the file); and a writer waits up to 5 s for

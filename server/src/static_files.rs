@@ -41,26 +41,54 @@ pub fn pkg_router<S: Clone + Send + Sync + 'static>(dir: &Path, hashed_names: bo
     )
 }
 
-/// Writes the `.br` (quality 11 in a release) and `.gz` (level 9) copies of every compressible file in
-/// `dir` that lacks a current one, off the async runtime. Each copy is written under a
+/// The argument that makes the server binary compress a folder and exit (see
+/// `precompress_in_background`).
+pub const PRECOMPRESS_ARG: &str = "--precompress";
+
+/// Writes the `.br` (quality 11 in a release) and `.gz` (level 9) copies of every
+/// compressible file in `dir` that lacks a current one. Each copy is written under a
 /// temporary name and renamed, so it is never served half-written; until it exists, the
 /// file is compressed per request.
+///
+/// The work runs in a child process (this binary again, with `--precompress DIR`): brotli's
+/// best quality needs tens of megabytes of match tables for the 1.7 MB wasm, and in a
+/// process of its own they are gone when it exits instead of staying in the server's
+/// resident memory. If the child cannot be started, the server compresses by itself.
 pub fn precompress_in_background(dir: PathBuf) {
     tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        match precompress(&dir) {
-            Ok(0) => {}
-            Ok(written) => tracing::info!(
+        let child = std::env::current_exe().and_then(|exe| {
+            std::process::Command::new(exe).arg(PRECOMPRESS_ARG).arg(&dir).status()
+        });
+        match child {
+            Ok(status) if status.success() => {}
+            Ok(status) => tracing::warn!(%status, "compressing the app's files failed"),
+            Err(err) => {
+                tracing::info!(%err, "compressing the app's files in the server process");
+                precompress_and_log(&dir);
+            }
+        }
+    });
+}
+
+/// Compresses `dir` here and now, logging what it did; true unless it failed.
+pub fn precompress_and_log(dir: &Path) -> bool {
+    let started = std::time::Instant::now();
+    match precompress(dir) {
+        Ok(0) => true,
+        Ok(written) => {
+            tracing::info!(
                 written,
                 millis = started.elapsed().as_millis() as u64,
                 dir = %dir.display(),
                 "compressed the app's files"
-            ),
-            Err(err) => {
-                tracing::warn!(%err, dir = %dir.display(), "could not compress the app's files")
-            }
+            );
+            true
         }
-    });
+        Err(err) => {
+            tracing::warn!(%err, dir = %dir.display(), "could not compress the app's files");
+            false
+        }
+    }
 }
 
 /// Returns how many copies it wrote.
