@@ -36,9 +36,6 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
-use auth::SignInPage;
-use cases::{CaseDetailPage, CasesPage, MyTasksPage};
-use notifications::NotificationsPage;
 use profile::ProfilePage;
 use settings::SettingsLayout;
 use shell::AppLayout;
@@ -85,18 +82,18 @@ pub fn App() -> impl IntoView {
         <Title text="Kayse"/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/sign-in") view=SignInPage/>
+                <Route path=path!("/sign-in") view=routes::sign_in()/>
                 <Route path=path!("/sign-in/verify") view=routes::sign_in_verify()/>
                 <Route path=path!("/confirm-email") view=routes::confirm_email()/>
                 <ParentRoute path=path!("") view=AppLayout>
-                    <Route path=path!("") view=CasesPage/>
-                    <Route path=path!("/cases/:id") view=CaseDetailPage/>
-                    <Route path=path!("/tasks") view=MyTasksPage/>
+                    <Route path=path!("") view=routes::cases()/>
+                    <Route path=path!("/cases/:id") view=routes::case_detail()/>
+                    <Route path=path!("/tasks") view=routes::my_tasks()/>
                     <Route path=path!("/company") view=routes::company_settings()/>
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/profile"/> }/>
                         <Route path=path!("/profile") view=ProfilePage/>
-                        <Route path=path!("/notifications") view=NotificationsPage/>
+                        <Route path=path!("/notifications") view=routes::notifications()/>
                         <Route path=path!("/security") view=routes::security()/>
                         <Route path=path!("/sessions") view=routes::sessions()/>
                     </ParentRoute>

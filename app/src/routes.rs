@@ -1,9 +1,9 @@
-//! The pages most visits never open (Security, Sessions, Company settings, the sign-in's
-//! second step, email confirmation). With the `lazy-routes` feature and a
-//! `cargo leptos build --split` they are lazy routes: each becomes a wasm file of its own,
-//! downloaded when the page is first reached, which keeps about a quarter of the code out
-//! of the main download. Without the feature they are ordinary routes, so a plain
-//! `cargo leptos watch` or `build` (which cannot split) keeps working.
+//! Every page but Profile. With the `lazy-routes` feature and a `cargo leptos build
+//! --split` they are lazy routes: each becomes a wasm file of its own, downloaded when the
+//! page is first reached, so the main download holds the shell (layout, menus, the
+//! notification bell) and the Profile tab, the page a first visit to the settings opens.
+//! Without the feature they are ordinary routes, so a plain `cargo leptos watch` or
+//! `build` (which cannot split) keeps working.
 
 use leptos_router::ChooseView;
 
@@ -40,6 +40,11 @@ macro_rules! page {
     };
 }
 
+page!(sign_in, SignInRoute, crate::auth::SignInPage);
+page!(cases, CasesRoute, crate::cases::CasesPage);
+page!(case_detail, CaseDetailRoute, crate::cases::CaseDetailPage);
+page!(my_tasks, MyTasksRoute, crate::cases::MyTasksPage);
+page!(notifications, NotificationsRoute, crate::notifications::NotificationsPage);
 page!(security, SecurityRoute, crate::security::SecurityPage);
 page!(sessions, SessionsRoute, crate::sessions::SessionsPage);
 page!(company_settings, CompanySettingsRoute, crate::company_settings::CompanySettingsPage);
