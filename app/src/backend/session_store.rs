@@ -36,6 +36,10 @@ pub struct SignedIn {
     /// When this session last entered its password, as read with the session row, so a
     /// re-authentication check costs no second query.
     pub password_confirmed_at: chrono::DateTime<Utc>,
+    /// The user's row, read with the session in the same query at the start of this
+    /// request: what pages and reads show, without loading it again. Checks that must see
+    /// the latest row inside a transaction (passwords, two-factor) still load their own.
+    pub user: std::sync::Arc<user::Model>,
 }
 
 impl SignedIn {
@@ -94,8 +98,10 @@ pub async fn resolve(
     config: &RuntimeConfig,
     token: &str,
 ) -> Result<Option<SignedIn>, AppError> {
-    let Some(row) = session::Entity::find()
+    // One query for the session and its user: every signed-in request makes it.
+    let Some((row, Some(user))) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .find_also_related(user::Entity)
         .one(db)
         .await?
     else {
@@ -111,6 +117,7 @@ pub async fn resolve(
         user_id: row.user_id,
         company_id: row.company_id,
         password_confirmed_at: row.password_confirmed_at,
+        user: std::sync::Arc::new(user),
     };
     if now - row.last_seen_at >= LAST_SEEN_GRANULARITY {
         session::Entity::update_many()

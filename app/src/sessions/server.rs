@@ -12,11 +12,10 @@ use crate::backend::live::LiveEvent;
 use crate::backend::reauth::require_recent_password;
 use crate::backend::scope;
 use crate::backend::session_store::{self, SignedIn};
-use crate::backend::users::load_user;
 use crate::error::AppError;
 
 pub async fn list(state: &AppState, me: &SignedIn) -> Result<SessionList, AppError> {
-    let user = load_user(&state.db, me.user_id).await?;
+    let user = &me.user;
     let now = Utc::now();
     let rows: Vec<session::Model> = session::Entity::find()
         .filter(session::Column::UserId.eq(me.user_id))

@@ -33,20 +33,20 @@ pub struct CompanyChoice {
 #[server]
 pub async fn current_account() -> Result<AccountSummary, AppError> {
     use crate::backend::request;
-    use crate::backend::users::{avatar_url, load_user};
+    use crate::backend::users::avatar_url;
     use crate::ui::avatar::{avatar_colour, initials};
 
     let state = request::state()?;
     let session = request::signed_in()?;
-    let user = load_user(&state.db, session.user_id).await?;
+    let user = &session.user;
     let (companies, scope) = super::server::company_choices(&state.db, &session).await?;
     let company_name = companies.iter().find(|c| c.current).map(|c| c.name.clone());
     Ok(AccountSummary {
         initials: initials(&user.full_name),
         avatar_colour: avatar_colour(user.id).to_owned(),
         avatar_url: user.avatar_hash.as_deref().map(avatar_url),
-        full_name: user.full_name,
-        email: user.email,
+        full_name: user.full_name.clone(),
+        email: user.email.clone(),
         company_name,
         companies,
         is_admin: scope.is_some_and(|s| s.is_admin()),
