@@ -112,8 +112,10 @@ async fn pages_and_server_function_answers_are_compressed_but_not_the_live_strea
     assert!(
         brotli.header("vary").is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
     );
+    // Quality 1 (fast, for per-response compression): a third smaller at least, even on
+    // this short page.
     assert!(
-        brotli.body.len() * 2 < plain.body.len(),
+        brotli.body.len() * 3 < plain.body.len() * 2,
         "{} compressed vs {} plain",
         brotli.body.len(),
         plain.body.len()
