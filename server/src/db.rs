@@ -49,6 +49,33 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, String
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
     }
+    let db = Database::connect(connect_options(url))
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    Migrator::up(&db, None).await.map_err(|e| format!("migrating the database failed: {e}"))?;
+    Ok(db)
+}
+
+/// The connections for reads that write nothing (`AppState::reads`). sea-orm gives SQLite
+/// a single connection, so that a transaction never meets another writer; but then every
+/// request queued for it, reads included. In WAL mode readers run side by side with each
+/// other and with the writer, so a SQLite file gets a second pool, of two per core, for
+/// reads. An in-memory SQLite database (one per connection) and PostgreSQL keep one pool.
+pub async fn connect_reads(
+    url: &str,
+    db: &DatabaseConnection,
+) -> Result<DatabaseConnection, String> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if !url.starts_with("sqlite:") || in_memory {
+        return Ok(db.clone());
+    }
+    let readers = std::thread::available_parallelism().map_or(2, |n| 2 * n.get());
+    let mut options = connect_options(url);
+    options.max_connections(u32::try_from(readers).unwrap_or(4));
+    Database::connect(options).await.map_err(|e| format!("cannot open the database: {e}"))
+}
+
+fn connect_options(url: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     // Each statement is logged at debug level (target `sqlx::query`), so
     // `RUST_LOG=info,sqlx=warn,sqlx::query=debug` shows every query: scripts/bench counts
@@ -65,10 +92,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, String
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(5))
     });
-    let db =
-        Database::connect(options).await.map_err(|e| format!("cannot open the database: {e}"))?;
-    Migrator::up(&db, None).await.map_err(|e| format!("migrating the database failed: {e}"))?;
-    Ok(db)
+    options
 }
 
 /// On an empty database, creates a demo staff member in two firms. Returns the demo

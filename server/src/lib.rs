@@ -46,6 +46,7 @@ pub async fn build_state(
 ) -> Result<AppState, String> {
     leptos_options.env = runtime_env(!cfg!(debug_assertions), leptos_options.env);
     let db = db::connect_and_migrate(&settings.database_url).await?;
+    let reads = db::connect_reads(&settings.database_url, &db).await?;
     let mailer = match &settings.mail {
         MailSettings::Outbox(dir) => Mailer::outbox(dir.clone(), &settings.mail_from)?,
         MailSettings::Smtp(smtp) => Mailer::smtp(smtp, &settings.mail_from)?,
@@ -62,6 +63,7 @@ pub async fn build_state(
     Ok(AppState {
         leptos_options,
         db,
+        reads,
         config: Arc::new(RuntimeConfig {
             public_url: settings.public_url.clone(),
             secure_cookies: settings.secure_cookies,

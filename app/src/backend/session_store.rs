@@ -93,7 +93,9 @@ pub async fn start(
 }
 
 /// The live session for a cookie token, or `None`. An expired session is deleted on sight.
+/// Read through `reads`; the rare writes (the deletion, "last active") go through `db`.
 pub async fn resolve(
+    reads: &DatabaseConnection,
     db: &DatabaseConnection,
     config: &RuntimeConfig,
     token: &str,
@@ -102,7 +104,7 @@ pub async fn resolve(
     let Some((row, Some(user))) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
         .find_also_related(user::Entity)
-        .one(db)
+        .one(reads)
         .await?
     else {
         return Ok(None);

@@ -43,6 +43,10 @@ impl RuntimeConfig {
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    /// For reads that write nothing and need not see an uncommitted write of their own:
+    /// on a SQLite file, a pool of its own beside `db`'s one writing connection (readers
+    /// run side by side in WAL mode); otherwise the same pool as `db`.
+    pub reads: DatabaseConnection,
     pub config: Arc<RuntimeConfig>,
     pub mailer: Mailer,
     /// Failed password guesses, per account and per client address.

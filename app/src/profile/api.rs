@@ -32,7 +32,7 @@ pub async fn get_profile() -> Result<ProfileView, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let session = request::signed_in()?;
-    super::server::profile_view(&state.db, &session.user).await
+    super::server::profile_view(&state.reads, &session.user).await
 }
 
 /// The IANA timezone names, for the Timezone list (sent from the server so the wasm

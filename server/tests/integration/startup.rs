@@ -107,3 +107,31 @@ async fn a_sqlite_file_runs_in_write_ahead_mode_so_readers_never_wait_for_writer
     assert_eq!(pragma("PRAGMA synchronous").await, "1", "NORMAL");
     assert_eq!(pragma("PRAGMA busy_timeout").await, "5000");
 }
+
+#[tokio::test]
+async fn signed_in_reads_are_not_queued_behind_an_open_write() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    if app.state.db.get_database_backend() != DbBackend::Sqlite {
+        return; // PostgreSQL's pool serves reads and writes side by side already.
+    }
+    // A write transaction holds sea-orm's one SQLite connection...
+    let txn = app.state.db.begin().await.unwrap();
+    txn.execute_raw(Statement::from_string(
+        DbBackend::Sqlite,
+        "UPDATE users SET full_name = 'Mid Write' WHERE email = 'demo@kayse.test'",
+    ))
+    .await
+    .unwrap();
+    // ...and a signed-in read still answers, from the read pool, with what was committed.
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        app.call::<app::profile::api::GetProfile>(&[], Some(&token)),
+    )
+    .await
+    .expect("the read waited for the writer");
+    assert!(read.status.is_success(), "{}", read.text());
+    assert!(!read.text().contains("Mid Write"), "an uncommitted write is never seen");
+    txn.rollback().await.unwrap();
+}
