@@ -1,8 +1,6 @@
-//! The browser's entry point: hydrates the server-rendered page with the app.
+//! The browser's entry point: hydrates the server-rendered page with the shared `app` crate.
 
 #![recursion_limit = "256"]
-
-//! The browser entry point: hydrates the server-rendered page with the shared `app` crate.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -286,48 +286,21 @@ fn SetupSteps(setup: TwoFactorSetup, controls: TwoFactorControls) -> impl IntoVi
 
 #[component]
 fn ConfirmRegenerate(controls: TwoFactorControls) -> impl IntoView {
-    let password = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
-    let field_error = move |field: &'static str| {
-        move || controls.regenerate.value().with(|v| server_field_error(v, field))
-    };
-    let form_error = move || {
-        controls.regenerate.value().with(|v| match v {
-            Some(Err(AppError::Invalid { .. })) => None,
-            other => server_form_error(other),
-        })
-    };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        controls.regenerate.dispatch(RegenerateBackupCodes {
-            password: password.get_untracked(),
-            code: code.get_untracked(),
-        });
-    };
+    let action = controls.regenerate;
     view! {
-        <form class="stack inset" on:submit=on_submit novalidate=true aria-labelledby="regenerate-heading">
-            <h3 id="regenerate-heading">"Replace your backup codes?"</h3>
-            <p>"You get 10 new codes. Your current codes, used or not, stop working at once."</p>
-            <div class="field">
-                <label for="regenerate-password">"Your password"</label>
-                <input id="regenerate-password" type="password" autocomplete="current-password" required bind:value=password
-                    aria-describedby="regenerate-password-error" aria-invalid=move || field_error("password")().is_some().to_string()/>
-                <p id="regenerate-password-error" class="field-error">{field_error("password")}</p>
-            </div>
-            <div class="field narrow">
-                <label for="regenerate-code">"Code from your app, or a backup code"</label>
-                <input id="regenerate-code" type="text" autocomplete="one-time-code" required bind:value=code
-                    aria-describedby="regenerate-code-error" aria-invalid=move || field_error("code")().is_some().to_string()/>
-                <p id="regenerate-code-error" class="field-error">{field_error("code")}</p>
-            </div>
-            <div class="form-actions">
-                <button type="submit" class="button danger" disabled=move || controls.regenerate.pending().get()>"Regenerate backup codes"</button>
-                <button type="button" class="button secondary" on:click=move |_| controls.flow.set(TwoFactorFlow::Idle)>"Cancel"</button>
-            </div>
-            <p class="form-error" role="alert">{form_error}</p>
-        </form>
+        <PasswordAndCodeForm
+            id="regenerate"
+            heading="Replace your backup codes?"
+            explanation="You get 10 new codes. Your current codes, used or not, stop working at once."
+            submit_label="Regenerate backup codes"
+            answer=Signal::derive(move || action.value().with(answer_error))
+            pending=action.pending().into()
+            on_confirm=Callback::new(move |(password, code)| {
+                action.dispatch(RegenerateBackupCodes { password, code });
+            })
+            flow=controls.flow
+        />
     }
-    .into_any()
 }
 
 /// After a 2FA change: the person may have changed it because someone else got in, so the
@@ -367,46 +340,83 @@ fn SignOutOffer(change: TwoFactorChange, controls: TwoFactorControls) -> impl In
 
 #[component]
 fn ConfirmDisable(controls: TwoFactorControls) -> impl IntoView {
+    let action = controls.disable;
+    view! {
+        <PasswordAndCodeForm
+            id="disable"
+            heading="Turn off two-factor authentication?"
+            explanation="Signing in will need only your password again, and your backup codes stop working."
+            submit_label="Disable 2FA"
+            answer=Signal::derive(move || action.value().with(answer_error))
+            pending=action.pending().into()
+            on_confirm=Callback::new(move |(password, code)| {
+                action.dispatch(DisableTwoFactor { password, code });
+            })
+            flow=controls.flow
+        />
+    }
+}
+
+/// The last answer of a confirmation, reduced to what its form shows: nothing yet or a
+/// success (`None`), or the error.
+fn answer_error<T>(value: &Option<Result<T, AppError>>) -> Option<Result<(), AppError>> {
+    match value {
+        Some(Err(err)) => Some(Err(err.clone())),
+        _ => None,
+    }
+}
+
+/// The form both sensitive 2FA changes share: the password and a current code, every time.
+#[component]
+fn PasswordAndCodeForm(
+    /// Prefix of the element ids.
+    id: &'static str,
+    heading: &'static str,
+    explanation: &'static str,
+    submit_label: &'static str,
+    /// The last answer's error, if the last answer was one.
+    answer: Signal<Option<Result<(), AppError>>>,
+    pending: Signal<bool>,
+    /// Called with the password and the code.
+    on_confirm: Callback<(String, String)>,
+    flow: RwSignal<TwoFactorFlow>,
+) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
-    let field_error = move |field: &'static str| {
-        move || controls.disable.value().with(|v| server_field_error(v, field))
-    };
+    let field_error =
+        move |field: &'static str| move || answer.with(|v| server_field_error(v, field));
     let form_error = move || {
-        controls.disable.value().with(|v| match v {
+        answer.with(|v| match v {
             Some(Err(AppError::Invalid { .. })) => None,
             other => server_form_error(other),
         })
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        controls.disable.dispatch(DisableTwoFactor {
-            password: password.get_untracked(),
-            code: code.get_untracked(),
-        });
+        on_confirm.run((password.get_untracked(), code.get_untracked()));
     };
+    let ids = |suffix: &str| format!("{id}-{suffix}");
     view! {
-        <form class="stack inset" on:submit=on_submit novalidate=true aria-labelledby="disable-heading">
-            <h3 id="disable-heading">"Turn off two-factor authentication?"</h3>
-            <p>"Signing in will need only your password again, and your backup codes stop working."</p>
+        <form class="stack inset" on:submit=on_submit novalidate=true aria-labelledby=ids("heading")>
+            <h3 id=ids("heading")>{heading}</h3>
+            <p>{explanation}</p>
             <div class="field">
-                <label for="disable-password">"Your password"</label>
-                <input id="disable-password" type="password" autocomplete="current-password" required bind:value=password
-                    aria-describedby="disable-password-error" aria-invalid=move || field_error("password")().is_some().to_string()/>
-                <p id="disable-password-error" class="field-error">{field_error("password")}</p>
+                <label for=ids("password")>"Your password"</label>
+                <input id=ids("password") type="password" autocomplete="current-password" required bind:value=password
+                    aria-describedby=ids("password-error") aria-invalid=move || field_error("password")().is_some().to_string()/>
+                <p id=ids("password-error") class="field-error">{field_error("password")}</p>
             </div>
             <div class="field narrow">
-                <label for="disable-code">"Code from your app, or a backup code"</label>
-                <input id="disable-code" type="text" autocomplete="one-time-code" required bind:value=code
-                    aria-describedby="disable-code-error" aria-invalid=move || field_error("code")().is_some().to_string()/>
-                <p id="disable-code-error" class="field-error">{field_error("code")}</p>
+                <label for=ids("code")>"Code from your app, or a backup code"</label>
+                <input id=ids("code") type="text" autocomplete="one-time-code" required bind:value=code
+                    aria-describedby=ids("code-error") aria-invalid=move || field_error("code")().is_some().to_string()/>
+                <p id=ids("code-error") class="field-error">{field_error("code")}</p>
             </div>
             <div class="form-actions">
-                <button type="submit" class="button danger" disabled=move || controls.disable.pending().get()>"Disable 2FA"</button>
-                <button type="button" class="button secondary" on:click=move |_| controls.flow.set(TwoFactorFlow::Idle)>"Cancel"</button>
+                <button type="submit" class="button danger" disabled=move || pending.get()>{submit_label}</button>
+                <button type="button" class="button secondary" on:click=move |_| flow.set(TwoFactorFlow::Idle)>"Cancel"</button>
             </div>
             <p class="form-error" role="alert">{form_error}</p>
         </form>
     }
-    .into_any()
 }
