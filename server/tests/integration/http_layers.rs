@@ -182,3 +182,35 @@ async fn pkg_files_are_served_precompressed_and_cached_for_a_year_when_hashed() 
     let (headers, _) = get(unhashed, Some("br")).await;
     assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "same names: always revalidate");
 }
+
+/// The server compresses its /pkg files in a child process of its own binary, so brotli's
+/// working memory leaves with the child (static_files::precompress_in_background).
+#[test]
+fn the_server_binary_compresses_a_folder_when_asked_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kayse-profile.abc123.js"), "let x = 1;\n".repeat(500)).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg(server::static_files::PRECOMPRESS_ARG)
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    // A binary that ignored the argument would start serving instead of exiting.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("the server did not exit after compressing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success());
+    for suffix in ["br", "gz"] {
+        let copy = dir.path().join(format!("kayse-profile.abc123.js.{suffix}"));
+        let bytes = std::fs::read(&copy).unwrap();
+        assert!(!bytes.is_empty() && bytes.len() < 1_000, "{suffix}: {} bytes", bytes.len());
+    }
+}
