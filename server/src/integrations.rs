@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use app::backend::AppState;
 use app::backend::throttle::{Key, Kind};
+use app::error::AppError;
 use app::error::http_status::json_error;
 use app::integrations::ingest::{
     self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport,
@@ -57,6 +58,17 @@ fn too_many(retry_after_seconds: u64, what: &str) -> Response {
     json_error(StatusCode::TOO_MANY_REQUESTS, &message, Some(retry_after_seconds))
 }
 
+/// A limiter's refusal as a 429, or (the database failing) a generic 500.
+fn limited(err: AppError, what: &str) -> Response {
+    match err {
+        AppError::RateLimited { retry_after_seconds } => too_many(retry_after_seconds, what),
+        other => {
+            tracing::warn!(?other, "an integration limiter failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong. Try again.")
+        }
+    }
+}
+
 /// The parts every endpoint shares: the guess limit, the token, its rate, JSON parsing.
 async fn accept<T: DeserializeOwned>(
     state: &AppState,
@@ -68,23 +80,25 @@ async fn accept<T: DeserializeOwned>(
     // which is the integrations' own: it never slows anyone signing in.
     let attempt = state
         .integration_throttle
-        .reserve(&[Key::address(address)])
-        .map_err(|wait| too_many(wait, "Too many failed attempts."))?;
+        .reserve(&state.db, &[Key::address(address)])
+        .await
+        .map_err(|err| limited(err, "Too many failed attempts."))?;
     let token = match ingest::authenticate(state, bearer(headers)).await {
         Ok(token) => {
-            attempt.succeeded();
+            attempt.succeeded().await;
             token
         }
         Err(IngestError::Unauthorized) => {
-            let _ = attempt.failed();
+            let _ = attempt.failed().await;
             return Err(refusal(IngestError::Unauthorized));
         }
         Err(err) => return Err(refusal(err)),
     };
     state
         .integration_rate
-        .take(Key::named(Kind::Address, &format!("api token {}", token.id)))
-        .map_err(|wait| too_many(wait, "Too many requests with this token."))?;
+        .take(&state.db, Key::named(Kind::Address, &format!("api token {}", token.id)))
+        .await
+        .map_err(|err| limited(err, "Too many requests with this token."))?;
     let is_json =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
             v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))

@@ -1,5 +1,6 @@
 //! Every background job of the server, started in one place: the email/push delivery
-//! worker, the task-due scheduler and the expired-session cleanup. Each runs a pass at a
+//! worker, the task-due scheduler, and the cleanup of expired sessions and idle limiter
+//! counts. Each runs a pass at a
 //! fixed period for as long as the server runs, and logs its own outcome.
 
 use std::time::Duration;
@@ -61,6 +62,11 @@ pub fn spawn_all(state: &AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
                 Err(err) => tracing::warn!(?err, "deleting expired sessions failed"),
+            }
+            match app::backend::throttle::delete_idle(&state.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "idle limiter counts deleted"),
+                Err(err) => tracing::warn!(?err, "deleting idle limiter counts failed"),
             }
         }
     });

@@ -74,13 +74,14 @@ pub async fn build_state(
             forwarded_header: settings.forwarded_header,
         }),
         mailer,
-        password_throttle: Arc::new(Throttle::default()),
-        second_factor_throttle: Arc::new(Throttle::default()),
-        integration_throttle: Arc::new(Throttle::default()),
-        integration_rate: Arc::new(RateLimit::new(
+        password_throttle: Throttle::named("password"),
+        second_factor_throttle: Throttle::named("second-factor"),
+        integration_throttle: Throttle::named("integration"),
+        integration_rate: RateLimit::new(
+            "integration-token",
             integrations::REQUESTS_PER_TOKEN_PER_MINUTE,
             std::time::Duration::from_secs(60),
-        )),
+        ),
         live: LiveHub::default(),
         push,
     })

@@ -111,7 +111,10 @@ pub async fn complete_sign_in(
         return Err(sign_in_expired());
     }
     let known_device = device_cookies::listed_for(state, user.id, client.device.as_deref()).await?;
-    state.password_throttle.forget(&account_keys(&user.email, client, known_device.as_deref()));
+    state
+        .password_throttle
+        .forget(&state.db, &account_keys(&user.email, client, known_device.as_deref()))
+        .await?;
     let session_token =
         session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address)
             .await?;

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::backend::entities::user;
-use crate::backend::guesses::{MAX_EMAIL_BYTES, account_keys, answer_wrong_guess, refused};
+use crate::backend::guesses::{MAX_EMAIL_BYTES, account_keys, answer_wrong_guess};
 use crate::backend::{AppState, device_cookies, passwords, session_store};
 use crate::error::AppError;
 use crate::security::second_factor::has_two_factor;
@@ -70,14 +70,14 @@ pub async fn sign_in(
         None => None,
     };
     let keys = account_keys(&email, client, known_device.as_deref());
-    let attempt = state.password_throttle.reserve(&keys).map_err(refused)?;
+    let attempt = state.password_throttle.reserve(&state.db, &keys).await?;
     let stored_hash = found.as_ref().map(|u| u.password_hash.clone());
     if !passwords::verify_password(password, stored_hash).await? {
         tracing::info!(address = %client.address, "failed sign-in");
         if let Some(user) = &found {
             audit::record(&state.db, user.id, SecurityEventKind::SignInFailed, client).await;
         }
-        let failure = attempt.failed();
+        let failure = attempt.failed().await;
         return Err(answer_wrong_guess(
             state,
             found.as_ref(),
@@ -90,12 +90,12 @@ pub async fn sign_in(
     let Some(user) = found else { return Err(AppError::InvalidCredentials) };
     if has_two_factor(&state.db, user.id).await? {
         // The password's counts are cleared only when the whole sign-in succeeds.
-        attempt.release();
+        attempt.release().await;
         let pending = begin_pending_sign_in(state, &user, client, next).await?;
         tracing::info!(user_id = user.id, "password accepted, waiting for the second factor");
         return Ok((user, SignInOutcome::SecondFactorNeeded(pending)));
     }
-    attempt.succeeded();
+    attempt.succeeded().await;
     let token =
         session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address)
             .await?;

@@ -33,10 +33,6 @@ pub fn account_keys(email: &str, client: &Client, known_device: Option<&str>) ->
     }
 }
 
-pub fn refused(retry_after_seconds: u64) -> AppError {
-    AppError::RateLimited { retry_after_seconds }
-}
-
 /// The answer to a wrong guess. A lock-out that keeps the owner out somewhere is a
 /// security event, and the owner gets an email once per episode (none if one was sent in
 /// the last hour).

@@ -5,7 +5,7 @@
 
 use super::audit::Client;
 use super::entities::user;
-use super::guesses::{account_keys, answer_wrong_guess, refused};
+use super::guesses::{account_keys, answer_wrong_guess};
 use super::session_store::{self, SignedIn};
 use super::state::AppState;
 use super::{device_cookies, passwords, users};
@@ -23,12 +23,12 @@ pub async fn check_password_for(
     let client = Client::of_request();
     let known_device = device_cookies::listed_for(state, user.id, client.device.as_deref()).await?;
     let keys = account_keys(&user.email, &client, known_device.as_deref());
-    let attempt = state.password_throttle.reserve(&keys).map_err(refused)?;
+    let attempt = state.password_throttle.reserve(&state.db, &keys).await?;
     if passwords::verify_password(password, Some(user.password_hash.clone())).await? {
-        attempt.succeeded();
+        attempt.succeeded().await;
         return Ok(());
     }
-    let failure = attempt.failed();
+    let failure = attempt.failed().await;
     let wrong = AppError::field(field, "That password is not correct.");
     Err(answer_wrong_guess(state, Some(user), &client, failure, wrong).await)
 }

@@ -50,14 +50,14 @@ pub struct AppState {
     pub config: Arc<RuntimeConfig>,
     pub mailer: Mailer,
     /// Failed password guesses, per account and per client address.
-    pub password_throttle: Arc<Throttle>,
+    pub password_throttle: Throttle,
     /// Failed second-factor codes (app codes and backup codes), per account and address.
-    pub second_factor_throttle: Arc<Throttle>,
+    pub second_factor_throttle: Throttle,
     /// Wrong integration API tokens, per address: apart from people's limits, so a
     /// misconfigured integration cannot lock staff out of signing in.
-    pub integration_throttle: Arc<Throttle>,
+    pub integration_throttle: Throttle,
     /// Requests per integration token and minute.
-    pub integration_rate: Arc<RateLimit>,
+    pub integration_rate: RateLimit,
     /// Pushes events to open pages.
     pub live: LiveHub,
     /// Sends Web Push messages with the server's VAPID key.

@@ -10,7 +10,7 @@ use super::{backup_codes, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::device_cookies;
 use crate::backend::entities::{backup_code, totp_credential, user};
-use crate::backend::guesses::{account_keys, answer_wrong_guess, refused};
+use crate::backend::guesses::{account_keys, answer_wrong_guess};
 use crate::backend::{AppState, passwords};
 use crate::error::AppError;
 
@@ -90,10 +90,10 @@ pub async fn verify_second_factor(
 ) -> Result<SecondFactor, AppError> {
     let known_device = device_cookies::listed_for(state, user.id, client.device.as_deref()).await?;
     let keys = account_keys(&user.email, client, known_device.as_deref());
-    let attempt = state.second_factor_throttle.reserve(&keys).map_err(refused)?;
+    let attempt = state.second_factor_throttle.reserve(&state.db, &keys).await?;
     match check(state, user, input).await? {
         Ok(factor) => {
-            attempt.succeeded();
+            attempt.succeeded().await;
             if let SecondFactor::BackupCode { left } = factor {
                 record(&state.db, user.id, SecurityEventKind::BackupCodeUsed, client).await;
                 let what = format!(
@@ -109,7 +109,7 @@ pub async fn verify_second_factor(
                 Refusal::Reused => (SecurityEventKind::SecondFactorReused, CODE_REUSED),
             };
             record(&state.db, user.id, kind, client).await;
-            let failure = attempt.failed();
+            let failure = attempt.failed().await;
             let wrong = AppError::field("code", message);
             Err(answer_wrong_guess(state, Some(user), client, failure, wrong).await)
         }

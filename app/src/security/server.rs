@@ -15,7 +15,7 @@ use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::{
     backup_code, email_change, pending_sign_in, security_event, session, totp_credential, user,
 };
-use crate::backend::guesses::{account_keys, answer_wrong_guess, refused};
+use crate::backend::guesses::{account_keys, answer_wrong_guess};
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::messages;
 use crate::backend::reauth::{check_password_for, password_entered, require_recent_password};
@@ -285,7 +285,7 @@ pub async fn confirm_two_factor(
     let user = load_user(&state.db, me.user_id).await?;
     // The person is signed in here: their session's browser is a known client.
     let keys = account_keys(&user.email, client, Some(&format!("session {}", me.session_id)));
-    let attempt = state.second_factor_throttle.reserve(&keys).map_err(refused)?;
+    let attempt = state.second_factor_throttle.reserve(&state.db, &keys).await?;
     let setup = totp_credential::Entity::find_by_id(user.id)
         .filter(totp_credential::Column::ConfirmedAt.is_null())
         .one(&state.db)
@@ -298,7 +298,7 @@ pub async fn confirm_two_factor(
         return Err(AppError::field("code", "Enter the 6-digit code from your app."));
     }
     let Some(step) = totp::matching_step(&setup.secret, code, totp::now_unix())? else {
-        let failure = attempt.failed();
+        let failure = attempt.failed().await;
         let wrong = AppError::field(
             "code",
             "That code is not correct. Check that your phone's time is set automatically and enter the newest code.",
@@ -331,7 +331,7 @@ pub async fn confirm_two_factor(
     }
     let codes = replace_backup_codes(&txn, user.id).await?;
     txn.commit().await?;
-    attempt.succeeded();
+    attempt.succeeded().await;
     record(&state.db, user.id, SecurityEventKind::TwoFactorEnabled, client).await;
     tracing::info!(user_id = user.id, "two-factor authentication turned on");
     notify(

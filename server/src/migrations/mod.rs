@@ -13,6 +13,7 @@ mod m20261129_000007_web_push;
 mod m20261130_000008_email_change_safety;
 mod m20261130_000009_device_cookies;
 mod m20261130_000010_backup_code_lookup;
+mod m20261201_000011_shared_state;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_email_change_safety::Migration),
             Box::new(m20261130_000009_device_cookies::Migration),
             Box::new(m20261130_000010_backup_code_lookup::Migration),
+            Box::new(m20261201_000011_shared_state::Migration),
         ]
     }
 }

@@ -25,7 +25,10 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub outbox: PathBuf,
-    _dir: tempfile::TempDir,
+    /// The settings it was built from: another instance is built from the same.
+    settings_toml: String,
+    /// The data folder, removed with the first instance (others share it).
+    _dir: Option<tempfile::TempDir>,
 }
 
 pub struct Reply {
@@ -113,12 +116,24 @@ pub async fn spawn_configured(public_url: &str, server_lines: &str) -> TestApp {
         database_url(dir.path()).await,
         DEMO_PASSWORD
     );
+    let mut app = instance(&toml).await;
     let settings = Settings::from_toml(&toml, "127.0.0.1:3000".parse().unwrap()).unwrap();
+    server::db::seed_demo(&app.state.db, settings.demo_password.clone()).await.unwrap().unwrap();
+    app._dir = Some(dir);
+    app
+}
+
+/// One server instance built from `toml`, as `main` builds it (migrating, no demo data).
+async fn instance(toml: &str) -> TestApp {
+    let settings = Settings::from_toml(toml, "127.0.0.1:3000".parse().unwrap()).unwrap();
     let options = LeptosOptions::builder().output_name("kayse-profile").build();
     let state = server::build_state(&settings, options).await.unwrap();
-    server::db::seed_demo(&state.db, settings.demo_password.clone()).await.unwrap().unwrap();
     let router = server::build_router(state.clone(), settings.max_upload_bytes);
-    TestApp { router, state, outbox: dir.path().join("outbox"), _dir: dir }
+    let outbox = match &settings.mail {
+        server::settings::MailSettings::Outbox(dir) => dir.clone(),
+        _ => PathBuf::from("outbox"),
+    };
+    TestApp { router, state, outbox, settings_toml: toml.to_owned(), _dir: None }
 }
 
 pub fn from_address(ip: &str) -> ConnectInfo<SocketAddr> {
@@ -127,6 +142,13 @@ pub fn from_address(ip: &str) -> ConnectInfo<SocketAddr> {
 }
 
 impl TestApp {
+    /// A second instance of the same deployment: same settings and database, its own
+    /// process state (limiters, live hub, pools), as another server behind the proxy, or
+    /// this one after a restart.
+    pub async fn another_instance(&self) -> TestApp {
+        instance(&self.settings_toml).await
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let mut request = request;
         if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {

@@ -11,6 +11,7 @@ mod error_statuses;
 mod guessing_limits;
 mod harness;
 mod http_layers;
+mod instances;
 mod integrations_api;
 mod isolation;
 mod logs;

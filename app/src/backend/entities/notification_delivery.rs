@@ -22,6 +22,9 @@ pub struct Model {
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// When a worker claimed it (status `sending`); a claim older than the lease is void.
     pub claimed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Names the pass that holds the claim: only it may renew or finish the claim, so a
+    /// worker whose lease ran out cannot overwrite what the next holder did.
+    pub claim_token: Option<String>,
 }
 
 pub const STATUS_PENDING: &str = "pending";

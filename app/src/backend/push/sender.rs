@@ -226,14 +226,13 @@ pub struct PushSender {
     contact: String,
     client: reqwest::Client,
     allow_loopback: bool,
-    /// When each device last got a test push (this process): tests are not a way to
-    /// hammer a push service.
-    last_tests:
-        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i32, std::time::Instant>>>,
 }
 
-/// One test push per device this often.
+/// One test push per device this often, counted in the database so that every instance
+/// agrees: tests are not a way to hammer a push service.
 pub const TEST_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+pub const TEST_PUSHES: crate::backend::throttle::RateLimit =
+    crate::backend::throttle::RateLimit::new("test-push", 1, TEST_INTERVAL);
 
 impl PushSender {
     pub fn new(key: VapidKey, contact: String, allow_loopback: bool) -> Result<Self, AppError> {
@@ -246,19 +245,7 @@ impl PushSender {
             .user_agent("Kayse push")
             .build()
             .map_err(|err| AppError::internal("building the push client", err))?;
-        Ok(PushSender { key, contact, client, allow_loopback, last_tests: Default::default() })
-    }
-
-    /// Whether a test push to this device may go now; else the seconds to wait.
-    pub fn allow_test(&self, device_id: i32) -> Result<(), u64> {
-        let now = std::time::Instant::now();
-        let mut last = self.last_tests.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        last.retain(|_, at| now.duration_since(*at) < TEST_INTERVAL);
-        if let Some(at) = last.get(&device_id) {
-            return Err((TEST_INTERVAL - now.duration_since(*at)).as_secs().max(1));
-        }
-        last.insert(device_id, now);
-        Ok(())
+        Ok(PushSender { key, contact, client, allow_loopback })
     }
 
     /// The key browsers subscribe with (`applicationServerKey`).

@@ -13,8 +13,9 @@ use crate::backend::AppState;
 use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::push_subscription;
 use crate::backend::push::crypto::DeviceKeys;
-use crate::backend::push::sender::{PushOutcome, check_endpoint};
+use crate::backend::push::sender::{PushOutcome, TEST_PUSHES, check_endpoint};
 use crate::backend::session_store::SignedIn;
+use crate::backend::throttle::{Key, Kind};
 use crate::backend::users::load_user;
 use crate::error::AppError;
 
@@ -153,10 +154,8 @@ pub async fn send_test(state: &AppState, me: &SignedIn, id: i32) -> Result<TestP
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    state
-        .push
-        .allow_test(device.id)
-        .map_err(|retry_after_seconds| AppError::RateLimited { retry_after_seconds })?;
+    let device_key = Key::named(Kind::Address, &format!("push device {}", device.id));
+    TEST_PUSHES.take(&state.db, device_key).await?;
     let message = serde_json::json!({
         "title": "Test notification from Kayse",
         "body": format!("Push works on {}.", device.device_name),
