@@ -52,8 +52,43 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, String
     let db = Database::connect(connect_options(url))
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
-    Migrator::up(&db, None).await.map_err(|e| format!("migrating the database failed: {e}"))?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        migrate_alone(&db).await?;
+    } else {
+        // SQLite serves one instance: nobody to race.
+        migrate(&db).await?;
+    }
     Ok(db)
+}
+
+async fn migrate(db: &DatabaseConnection) -> Result<(), String> {
+    Migrator::up(db, None).await.map_err(|e| format!("migrating the database failed: {e}"))
+}
+
+/// The advisory lock instances take to migrate one at a time (any fixed number; this one
+/// spells "KAYSE" in ASCII).
+pub const MIGRATION_LOCK: i64 = 0x4b_41_59_53_45;
+
+/// Migrates under a PostgreSQL advisory lock: instances started together would otherwise
+/// all create the same tables, and all but one fail. The first takes the lock and
+/// migrates; the others wait for it, then find nothing left to do. The lock belongs to one
+/// connection, held aside for it and closed afterwards, which releases the lock whatever
+/// happened in between.
+async fn migrate_alone(db: &DatabaseConnection) -> Result<(), String> {
+    use sea_orm::sqlx::Connection;
+    let pool = db.get_postgres_connection_pool();
+    let mut holder =
+        pool.acquire().await.map_err(|e| format!("cannot open the database: {e}"))?.detach();
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut holder)
+        .await
+        .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+    let migrated = migrate(db).await;
+    if let Err(err) = holder.close().await {
+        tracing::warn!(?err, "closing the migration lock's connection failed");
+    }
+    migrated
 }
 
 /// The connections for reads that write nothing (`AppState::reads`). sea-orm gives SQLite

@@ -114,6 +114,35 @@ fn compression()
 /// Brotli and gzip quality for pages and server-function answers, compressed per response.
 pub const DYNAMIC_COMPRESSION_QUALITY: i32 = 1;
 
+/// `/readyz`, for a load balancer: 200 when this instance can serve, that is when its
+/// database answers within two seconds and has no migration left to run (an instance
+/// started with an older build than the database's, or one whose database went away, is
+/// taken out of rotation); 503 otherwise. `/healthz` says only that the process runs.
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use sea_orm_migration::MigratorTrait;
+    let check = async {
+        state.db.ping().await.map_err(|_| "the database does not answer")?;
+        let pending = migrations::Migrator::get_pending_migrations(&state.db)
+            .await
+            .map_err(|_| "the database does not answer")?;
+        if pending.is_empty() { Ok(()) } else { Err("migrations are pending") }
+    };
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(2), check)
+        .await
+        .unwrap_or(Err("the database does not answer"));
+    match answer {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(why) => {
+            tracing::warn!(why, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}")).into_response()
+        }
+    }
+}
+
 /// Where cargo-leptos put the wasm, JS and CSS.
 pub fn pkg_dir(options: &LeptosOptions) -> std::path::PathBuf {
     std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref())
@@ -135,6 +164,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
         .route("/integrations/v1/calls", post(integrations::report_call))
         .route("/integrations/v1/assignments", post(integrations::report_assignment))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
         .nest("/pkg", static_files::pkg_router(&pkg_dir, hashed_names))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),

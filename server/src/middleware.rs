@@ -26,6 +26,7 @@ fn is_public(path: &str) -> bool {
             | "/favicon.ico"
             | "/robots.txt"
             | "/healthz"
+            | "/readyz"
             | "/live"
     ) || path.starts_with("/pkg/")
         || path.starts_with("/api/")

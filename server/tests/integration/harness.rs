@@ -85,7 +85,7 @@ impl Reply {
 /// SQLite in the temp folder by default. With `KAYSE_TEST_POSTGRES_URL` (an admin URL, as
 /// `scripts/test` sets when PostgreSQL is installed) each test gets a database of its own
 /// there instead, so the same suite proves both.
-async fn database_url(dir: &std::path::Path) -> String {
+pub(crate) async fn database_url(dir: &std::path::Path) -> String {
     use sea_orm::{ConnectionTrait, Database};
     let Ok(admin_url) = std::env::var("KAYSE_TEST_POSTGRES_URL") else {
         return format!("sqlite://{}?mode=rwc", dir.join("kayse.db").display());
