@@ -261,7 +261,11 @@ async fn a_delivery_claimed_by_a_worker_that_died_is_sent_once_after_the_lease()
     let id = notify(&app, &priya, &chen, Event::CaseAssigned, "Case assigned: HL-2026-030").await;
     let t0 = Utc::now();
     // A worker claims it, then dies before sending.
-    assert!(worker::claim(&state, delivery_of(&app, id).await.id, t0).await.unwrap());
+    assert!(
+        worker::claim(&state, &worker::Pass::new(t0), delivery_of(&app, id).await.id)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         worker::run_pass(&state, t0 + chrono::Duration::minutes(1)).await.unwrap().sent,
         0,
@@ -293,6 +297,56 @@ async fn two_workers_on_one_database_never_send_the_same_delivery() {
     subjects.sort();
     subjects.dedup();
     assert_eq!(subjects.len(), 12, "no message twice");
+}
+
+#[tokio::test]
+async fn a_pass_that_renews_its_claims_keeps_them_past_the_first_lease() {
+    let app = spawn().await;
+    let (state, inbox) = smtp(&app);
+    let priya = person(&app, "Priya Shah").await;
+    let chen = case_numbered(&app, "HL-2026-030").await;
+    let id = notify(&app, &priya, &chen, Event::CaseAssigned, "Case assigned: HL-2026-030").await;
+    let t0 = Utc::now();
+    let slow = worker::Pass::new(t0);
+    assert!(worker::claim(&state, &slow, delivery_of(&app, id).await.id).await.unwrap());
+    // Still working four minutes later: the pass renews its claim.
+    let renewed_at = t0 + chrono::Duration::minutes(4);
+    assert_eq!(slow.renew_at(&state, renewed_at).await.unwrap(), 1);
+    let after_first_lease = t0 + LEASE + chrono::Duration::seconds(1);
+    assert_eq!(worker::run_pass(&state, after_first_lease).await.unwrap().sent, 0, "still held");
+    assert!(inbox.messages().is_empty());
+    // Renewals stop (the worker died): the next lease runs out and another pass sends it.
+    let after_renewed_lease = renewed_at + LEASE + chrono::Duration::seconds(1);
+    assert_eq!(worker::run_pass(&state, after_renewed_lease).await.unwrap().sent, 1);
+    assert_eq!(slow.renew_at(&state, after_renewed_lease).await.unwrap(), 0, "claim lost");
+    assert_eq!(inbox.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn two_workers_on_each_of_two_instances_send_every_delivery_once() {
+    let app = spawn().await;
+    let (a, inbox) = smtp(&app);
+    let other = app.another_instance().await;
+    let b = AppState { mailer: a.mailer.clone(), ..other.state.clone() };
+    let priya = person(&app, "Priya Shah").await;
+    let chen = case_numbered(&app, "HL-2026-030").await;
+    for i in 0..30 {
+        notify(&app, &priya, &chen, Event::CaseAssigned, &format!("Case assigned #{i}")).await;
+    }
+    let now = Utc::now();
+    let (a1, a2, b1, b2) = tokio::join!(
+        worker::run_pass(&a, now),
+        worker::run_pass(&a, now),
+        worker::run_pass(&b, now),
+        worker::run_pass(&b, now)
+    );
+    let sent: usize = [a1, a2, b1, b2].into_iter().map(|r| r.unwrap().sent).sum();
+    assert_eq!(sent, 30);
+    let mut subjects: Vec<String> = inbox.messages().iter().map(|m| decode(m).subject).collect();
+    assert_eq!(subjects.len(), 30);
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 30, "no message twice");
 }
 
 /// The minutes after local midnight of `at` in `tz`, rounded down to the half hour.

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::super::dispatcher::method_key;
 use super::super::events::{Event, Method};
-use super::{PassReport, Recipient, STATUS_PENDING, claim, mark_failed_attempt, mark_sent};
+use super::{Pass, PassReport, Recipient, STATUS_PENDING, claim, mark_failed_attempt, mark_sent};
 use crate::backend::AppState;
 use crate::backend::entities::notification_delivery as delivery;
 use crate::backend::entities::{case, notification, user};
@@ -39,9 +38,10 @@ pub(super) async fn send_digest(
     state: &AppState,
     first: &delivery::Model,
     person: &Recipient,
-    now: DateTime<Utc>,
+    pass: &Pass,
     report: &mut PassReport,
 ) -> Result<(), AppError> {
+    let now = pass.now;
     // Every other due email delivery of this person's notifications joins this one (the
     // person is picked in the database: their whole history is never loaded).
     let theirs = sea_orm::sea_query::Query::select()
@@ -58,7 +58,7 @@ pub(super) async fn send_digest(
         .await?;
     let mut rows = vec![first.clone()];
     for other in others {
-        if claim(state, other.id, now).await? {
+        if claim(state, pass, other.id).await? {
             rows.push(other);
         }
     }
@@ -73,13 +73,14 @@ pub(super) async fn send_digest(
     match state.mailer.send_checked(email).await {
         Ok(()) => {
             for row in &rows {
-                mark_sent(state, row.id, now).await?;
+                mark_sent(state, pass, row.id).await?;
             }
             report.sent += rows.len();
         }
         Err(failure) => {
             for row in &rows {
-                if mark_failed_attempt(state, row, now, &failure.message, failure.permanent).await?
+                if mark_failed_attempt(state, pass, row, &failure.message, failure.permanent)
+                    .await?
                 {
                     report.failed += 1;
                 } else {

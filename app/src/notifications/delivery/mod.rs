@@ -1,8 +1,11 @@
 //! The delivery worker: sends the email and push deliveries the dispatcher queued. Each row is
 //! claimed with one conditional update (`pending` → `sending`), so two workers, in one
-//! process or on several servers sharing a database, never both send it; a claim not
-//! finished within the lease (the worker died between claim and send) is given back and
-//! sent again. A delivery sent is marked `sent` and never sent again; temporary failures
+//! process or on several servers sharing a database, never both send it: the database
+//! applies the update to a row once (PostgreSQL re-checks the condition after waiting for
+//! the row's lock; SQLite has one writer). A claim is stamped when it is made and carries
+//! its pass's token; the pass renews its claims while it works, so a slow pass keeps
+//! them, and only the holder can finish one. A claim not renewed within the lease (its
+//! worker died between claim and send) is given back and sent again. A delivery sent is marked `sent` and never sent again; temporary failures
 //! are retried with exponential backoff, permanent ones (and the 8th failure) end `failed`,
 //! logged. Quiet hours hold a delivery until they end; a digest gathers a person's emails
 //! into one per period, grouped by company and case. A push goes to each of the person's
@@ -28,6 +31,40 @@ use crate::error::AppError;
 
 /// A claim older than this is void: its worker is presumed dead.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// How often a pass renews its claims: several times within a lease.
+pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// One pass of one worker: the clock it runs by and the token its claims carry.
+pub struct Pass {
+    /// When the pass began (tests pass a time of their choosing).
+    pub now: DateTime<Utc>,
+    started: std::time::Instant,
+    token: String,
+}
+
+impl Pass {
+    pub fn new(now: DateTime<Utc>) -> Pass {
+        let token = crate::backend::tokens::new_token().chars().take(32).collect();
+        Pass { now, started: std::time::Instant::now(), token }
+    }
+
+    /// The pass's clock: `now` when it began, plus the time since. A claim is stamped by
+    /// it, not by when the pass began, or a long pass's late claims would be born stale.
+    pub fn clock(&self) -> DateTime<Utc> {
+        self.now + chrono::Duration::from_std(self.started.elapsed()).unwrap_or_default()
+    }
+
+    /// Renews this pass's claims as of `at`; returns how many it still holds.
+    pub async fn renew_at(&self, state: &AppState, at: DateTime<Utc>) -> Result<u64, AppError> {
+        Ok(delivery::Entity::update_many()
+            .col_expr(delivery::Column::ClaimedAt, sea_orm::sea_query::Expr::value(at))
+            .filter(delivery::Column::Status.eq(STATUS_SENDING))
+            .filter(delivery::Column::ClaimToken.eq(self.token.as_str()))
+            .exec(&state.db)
+            .await?
+            .rows_affected)
+    }
+}
 pub const MAX_ATTEMPTS: i32 = 8;
 /// How many deliveries one pass looks at.
 const BATCH: u64 = 50;
@@ -67,10 +104,11 @@ impl PassReport {
 }
 
 /// Claims one pending delivery for this pass. `false` when another worker got it first.
-pub async fn claim(state: &AppState, id: i32, now: DateTime<Utc>) -> Result<bool, AppError> {
+pub async fn claim(state: &AppState, pass: &Pass, id: i32) -> Result<bool, AppError> {
     let claimed = delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, sea_orm::sea_query::Expr::value(STATUS_SENDING))
-        .col_expr(delivery::Column::ClaimedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(delivery::Column::ClaimedAt, sea_orm::sea_query::Expr::value(pass.clock()))
+        .col_expr(delivery::Column::ClaimToken, sea_orm::sea_query::Expr::value(pass.token.clone()))
         .filter(delivery::Column::Id.eq(id))
         .filter(delivery::Column::Status.eq(STATUS_PENDING))
         .exec(&state.db)
@@ -78,23 +116,41 @@ pub async fn claim(state: &AppState, id: i32, now: DateTime<Utc>) -> Result<bool
     Ok(claimed.rows_affected == 1)
 }
 
+/// Finishes this pass's claim on a delivery. A claim lost meanwhile (the lease ran out
+/// and another worker took the row) is left to its new holder.
 pub(super) async fn set_status(
     state: &AppState,
+    pass: &Pass,
     id: i32,
     changes: Vec<(delivery::Column, sea_orm::Value)>,
 ) -> Result<(), AppError> {
-    let mut update = delivery::Entity::update_many().filter(delivery::Column::Id.eq(id));
+    let mut update = delivery::Entity::update_many()
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::Status.eq(STATUS_SENDING))
+        .filter(delivery::Column::ClaimToken.eq(pass.token.as_str()));
     for (column, value) in changes {
         update = update.col_expr(column, sea_orm::sea_query::Expr::value(value));
     }
-    update.exec(&state.db).await?;
+    update = update.col_expr(
+        delivery::Column::ClaimToken,
+        sea_orm::sea_query::Expr::value(Option::<String>::None),
+    );
+    if update.exec(&state.db).await?.rows_affected == 0 {
+        tracing::warn!(delivery_id = id, "a delivery's claim was lost before it was finished");
+    }
     Ok(())
 }
 
 /// Back to the queue, due at `at`, without counting an attempt (quiet hours, digest).
-pub(super) async fn hold(state: &AppState, id: i32, at: DateTime<Utc>) -> Result<(), AppError> {
+pub(super) async fn hold(
+    state: &AppState,
+    pass: &Pass,
+    id: i32,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
     set_status(
         state,
+        pass,
         id,
         vec![
             (delivery::Column::Status, STATUS_PENDING.into()),
@@ -105,13 +161,11 @@ pub(super) async fn hold(state: &AppState, id: i32, at: DateTime<Utc>) -> Result
     .await
 }
 
-pub(super) async fn mark_sent(
-    state: &AppState,
-    id: i32,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+pub(super) async fn mark_sent(state: &AppState, pass: &Pass, id: i32) -> Result<(), AppError> {
+    let now = pass.now;
     set_status(
         state,
+        pass,
         id,
         vec![
             (delivery::Column::Status, STATUS_SENT.into()),
@@ -124,15 +178,17 @@ pub(super) async fn mark_sent(
 /// Records a failed attempt: retried later, or `failed` for good.
 pub(super) async fn mark_failed_attempt(
     state: &AppState,
+    pass: &Pass,
     row: &delivery::Model,
-    now: DateTime<Utc>,
     error: &str,
     permanent: bool,
 ) -> Result<bool, AppError> {
+    let now = pass.now;
     let attempts = row.attempts + 1;
     let gives_up = permanent || attempts >= MAX_ATTEMPTS;
     set_status(
         state,
+        pass,
         row.id,
         vec![
             (
@@ -175,6 +231,10 @@ async fn release_stale_claims(state: &AppState, now: DateTime<Utc>) -> Result<u6
             delivery::Column::ClaimedAt,
             sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None),
         )
+        .col_expr(
+            delivery::Column::ClaimToken,
+            sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
         .filter(delivery::Column::Status.eq(STATUS_SENDING))
         .filter(delivery::Column::ClaimedAt.lt(now - LEASE))
         .exec(&state.db)
@@ -201,8 +261,28 @@ async fn recipient(state: &AppState, user_id: i32) -> Result<Option<Recipient>, 
     Ok(Some(Recipient { user, tz, quiet, digest }))
 }
 
-/// One pass at `now`: sends what is due. Safe to run in several workers at once.
+/// One pass at `now`: sends what is due. Safe to run in several workers at once, on
+/// several instances. While it works, it renews its claims every `RENEW_EVERY`.
 pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<PassReport, AppError> {
+    let pass = Pass::new(now);
+    let work = send_due(state, &pass);
+    tokio::pin!(work);
+    let mut renewals = tokio::time::interval(RENEW_EVERY);
+    renewals.tick().await;
+    loop {
+        tokio::select! {
+            report = &mut work => return report,
+            _ = renewals.tick() => {
+                if let Err(err) = pass.renew_at(state, pass.clock()).await {
+                    tracing::warn!(?err, "could not renew the delivery claims");
+                }
+            }
+        }
+    }
+}
+
+async fn send_due(state: &AppState, pass: &Pass) -> Result<PassReport, AppError> {
+    let now = pass.now;
     let released = release_stale_claims(state, now).await?;
     if released > 0 {
         tracing::warn!(released, "gave back deliveries claimed by a worker that stopped");
@@ -225,9 +305,9 @@ pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<PassReport
             // different people's side by side.
             let mut report = PassReport::default();
             for row in rows {
-                match claim(state, row.id, now).await {
+                match claim(state, pass, row.id).await {
                     Ok(true) => {
-                        if let Err(err) = deliver(state, &row, now, &mut report).await {
+                        if let Err(err) = deliver(state, &row, pass, &mut report).await {
                             // Left to the lease: the next pass after it runs out tries again.
                             tracing::warn!(?err, delivery_id = row.id, "delivery pass error");
                         }
@@ -273,42 +353,43 @@ async fn by_recipient(
 async fn deliver(
     state: &AppState,
     row: &delivery::Model,
-    now: DateTime<Utc>,
+    pass: &Pass,
     report: &mut PassReport,
 ) -> Result<(), AppError> {
+    let now = pass.now;
     let Some(item) = notification::Entity::find_by_id(row.notification_id).one(&state.db).await?
     else {
-        return mark_sent(state, row.id, now).await;
+        return mark_sent(state, pass, row.id).await;
     };
     let Some(person) = recipient(state, item.user_id).await? else {
-        return mark_sent(state, row.id, now).await;
+        return mark_sent(state, pass, row.id).await;
     };
     if let Some((start, end)) = person.quiet
         && let Some(until) = quiet_until(now, person.tz, start, end)
     {
         report.held += 1;
-        return hold(state, row.id, until).await;
+        return hold(state, pass, row.id, until).await;
     }
     if row.method == method_key(Method::Push) {
-        return push::deliver_push(state, row, &item, now, report).await;
+        return push::deliver_push(state, row, &item, pass, report).await;
     }
     if person.digest != Digest::Off {
         let period_end =
             digest_period_end(item.created_at, person.tz, person.digest).unwrap_or(now);
         if now < period_end {
             report.held += 1;
-            return hold(state, row.id, period_end).await;
+            return hold(state, pass, row.id, period_end).await;
         }
-        return email::send_digest(state, row, &person, now, report).await;
+        return email::send_digest(state, row, &person, pass, report).await;
     }
     let email = email::single_email(state, &person.user, &item).await?;
     match state.mailer.send_checked(email).await {
         Ok(()) => {
-            mark_sent(state, row.id, now).await?;
+            mark_sent(state, pass, row.id).await?;
             report.sent += 1;
         }
         Err(failure) => {
-            if mark_failed_attempt(state, row, now, &failure.message, failure.permanent).await? {
+            if mark_failed_attempt(state, pass, row, &failure.message, failure.permanent).await? {
                 report.failed += 1;
             } else {
                 report.retried += 1;

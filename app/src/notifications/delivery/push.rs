@@ -1,10 +1,9 @@
 //! The push side of the delivery worker: the message a push carries, and one delivery sent
 //! to each of the person's devices that has not had it yet.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{PassReport, STATUS_SKIPPED, mark_failed_attempt, mark_sent, set_status};
+use super::{Pass, PassReport, STATUS_SKIPPED, mark_failed_attempt, mark_sent, set_status};
 use crate::backend::AppState;
 use crate::backend::entities::notification_delivery as delivery;
 use crate::backend::entities::{notification, push_receipt, push_subscription};
@@ -41,10 +40,11 @@ pub(super) async fn deliver_push(
     state: &AppState,
     row: &delivery::Model,
     item: &notification::Model,
-    now: DateTime<Utc>,
+    pass: &Pass,
     report: &mut PassReport,
 ) -> Result<(), AppError> {
     use crate::backend::push::sender::PushOutcome;
+    let now = pass.now;
     let devices = push_subscription::Entity::find()
         .filter(push_subscription::Column::UserId.eq(item.user_id))
         .order_by_asc(push_subscription::Column::Id)
@@ -100,20 +100,21 @@ pub(super) async fn deliver_push(
     }
     if !temporary.is_empty() {
         // The devices that took it have receipts; the retry goes only to the others.
-        if mark_failed_attempt(state, row, now, &temporary.join("; "), false).await? {
+        if mark_failed_attempt(state, pass, row, &temporary.join("; "), false).await? {
             report.failed += 1;
         } else {
             report.retried += 1;
         }
     } else if accepted > 0 {
-        mark_sent(state, row.id, now).await?;
+        mark_sent(state, pass, row.id).await?;
         report.sent += 1;
     } else if !permanent.is_empty() {
-        mark_failed_attempt(state, row, now, &permanent.join("; "), true).await?;
+        mark_failed_attempt(state, pass, row, &permanent.join("; "), true).await?;
         report.failed += 1;
     } else {
         set_status(
             state,
+            pass,
             row.id,
             vec![
                 (delivery::Column::Status, STATUS_SKIPPED.into()),
@@ -132,6 +133,7 @@ pub(super) async fn deliver_push(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn notification(body: &str) -> notification::Model {
         notification::Model {
