@@ -1,6 +1,6 @@
 //! Every background job of the server, started in one place: the email/push delivery
-//! worker, the task-due scheduler, and the cleanup of expired sessions and idle limiter
-//! counts. Each runs a pass at a
+//! worker, the task-due scheduler, and the cleanup of expired sessions, idle limiter counts
+//! and relayed live events. Each runs a pass at a
 //! fixed period for as long as the server runs, and logs its own outcome.
 
 use std::time::Duration;
@@ -62,6 +62,11 @@ pub fn spawn_all(state: &AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
                 Err(err) => tracing::warn!(?err, "deleting expired sessions failed"),
+            }
+            match app::backend::live::delete_old_events(&state.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "relayed live events deleted"),
+                Err(err) => tracing::warn!(?err, "deleting relayed live events failed"),
             }
             match app::backend::throttle::delete_idle(&state.db).await {
                 Ok(0) => {}

@@ -60,6 +60,11 @@ pub async fn build_state(
         settings.push_allow_loopback_endpoints,
     )
     .map_err(|err| format!("Web Push client: {err}"))?;
+    let live = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        app::backend::live::relayed_hub(&db).await.map_err(|err| format!("live events: {err:?}"))?
+    } else {
+        LiveHub::default()
+    };
     Ok(AppState {
         leptos_options,
         db,
@@ -82,7 +87,7 @@ pub async fn build_state(
             integrations::REQUESTS_PER_TOKEN_PER_MINUTE,
             std::time::Duration::from_secs(60),
         ),
-        live: LiveHub::default(),
+        live,
         push,
     })
 }

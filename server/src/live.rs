@@ -33,7 +33,8 @@ pub async fn recheck_open_sessions(state: &AppState) -> Result<usize, app::error
     let ended: Vec<i32> = watched.into_iter().filter(|id| !live.contains(id)).collect();
     let count = ended.len();
     if count > 0 {
-        state.live.publish(LiveEvent::SessionsEnded(ended));
+        // Every instance re-checks its own pages: this one's need telling, no other's.
+        state.live.publish_here(LiveEvent::SessionsEnded(ended));
     }
     Ok(count)
 }

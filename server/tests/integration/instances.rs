@@ -3,12 +3,18 @@
 //! `KAYSE_TEST_POSTGRES_URL` set (scripts/test) these run on PostgreSQL, the deployment
 //! several instances are meant for; on SQLite they show the same code holds there too.
 
+use std::time::Duration;
+
 use app::error::AppError;
+use app::sessions::api::EndSession;
 use futures_util::future::join_all;
 use sea_orm::ConnectionTrait;
 
 use crate::guessing_limits::{count, rate_limited};
 use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, database_url, spawn};
+use crate::integrations_api::{api_token, post_report};
+use crate::notification_center::read_until;
+use crate::sessions::session_row;
 
 #[tokio::test]
 async fn sixty_wrong_passwords_sent_to_two_instances_at_once_get_five_checks() {
@@ -38,7 +44,7 @@ async fn a_restart_forgets_no_guess() {
 
 #[tokio::test]
 async fn instances_started_together_migrate_one_at_a_time() {
-    if std::env::var("KAYSE_TEST_POSTGRES_URL").is_err() {
+    if !on_postgres() {
         // SQLite serves a single instance; its migrations take no lock.
         return;
     }
@@ -68,8 +74,66 @@ async fn readyz_says_ready_only_while_the_database_answers() {
     let app = spawn().await;
     let ready = app.get("/readyz", None).await;
     assert_eq!((ready.status.as_u16(), ready.text().as_str()), (200, "ready"));
-    app.state.db.clone().close().await.unwrap();
+    // Closing waits for connections held aside (PostgreSQL's LISTEN one) to come back:
+    // the pool refuses new work at once, which is what this needs.
+    let db = app.state.db.clone();
+    tokio::spawn(async move { db.close().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let gone = app.get("/readyz", None).await;
     assert_eq!(gone.status.as_u16(), 503, "{}", gone.text());
     assert_eq!(gone.text(), "not ready: the database does not answer");
+}
+
+fn on_postgres() -> bool {
+    std::env::var("KAYSE_TEST_POSTGRES_URL").is_ok()
+}
+
+#[tokio::test]
+async fn a_page_open_on_one_instance_is_signed_out_when_another_ends_its_session() {
+    if !on_postgres() {
+        return; // One SQLite instance tells its own pages (sessions.rs).
+    }
+    let a = spawn().await;
+    let b = a.another_instance().await;
+    let laptop = a.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, "", "203.0.113.10").await;
+    let phone = a.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, "", "198.51.100.20").await;
+    let phone_id = session_row(&a, &phone).await.id.to_string();
+    let page_on_a = tokio::spawn(read_until(a.get_streaming("/live", &phone).await, "signed-out"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ended = b.call::<EndSession>(&[("id", &phone_id)], Some(&laptop)).await;
+    assert!(ended.status.is_success(), "{}", ended.text());
+    // No periodic re-check runs in the tests: the event itself crossed instances.
+    let received = tokio::time::timeout(Duration::from_secs(5), page_on_a)
+        .await
+        .expect("signed out within 5 s")
+        .unwrap();
+    assert!(received.contains("event: signed-out"), "{received}");
+}
+
+#[tokio::test]
+async fn a_notification_raised_on_one_instance_rings_the_bell_on_a_page_of_another() {
+    if !on_postgres() {
+        return;
+    }
+    let a = spawn().await;
+    let b = a.another_instance().await;
+    let session = a.sign_in_demo().await;
+    let token = api_token(&a, &session).await;
+    let page_on_a =
+        tokio::spawn(read_until(a.get_streaming("/live", &session).await, "event: notifications"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let reply = post_report(
+        &b,
+        "/integrations/v1/messages",
+        Some(&token),
+        "application/json",
+        r#"{"case": "HL-2026-014", "from": "Maria Smith", "text": "Is Thursday still on?"}"#,
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 201, "{}", reply.text());
+    let received = tokio::time::timeout(Duration::from_secs(5), page_on_a)
+        .await
+        .expect("the bell is told within 5 s")
+        .unwrap();
+    assert!(received.contains("event: notifications"), "{received}");
 }

@@ -367,7 +367,7 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
     );
 }
 
-async fn read_until(mut body: Body, wanted: &str) -> String {
+pub(crate) async fn read_until(mut body: Body, wanted: &str) -> String {
     let mut seen = String::new();
     while let Some(Ok(frame)) = body.frame().await {
         if let Some(data) = frame.data_ref() {

@@ -20,7 +20,7 @@ const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS
 const FIREFOX_LINUX: &str =
     "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
-async fn session_row(app: &TestApp, token: &str) -> session::Model {
+pub(crate) async fn session_row(app: &TestApp, token: &str) -> session::Model {
     session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
         .one(&app.state.db)
