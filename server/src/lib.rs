@@ -26,6 +26,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use app::backend::live::LiveHub;
 use app::backend::mail::Mailer;
 use app::backend::push::sender::PushSender;
+use app::backend::session_cache::SessionCache;
 use app::backend::throttle::{RateLimit, Throttle};
 use app::backend::{AppState, RuntimeConfig};
 use app::{App, shell};
@@ -60,10 +61,17 @@ pub async fn build_state(
         settings.push_allow_loopback_endpoints,
     )
     .map_err(|err| format!("Web Push client: {err}"))?;
-    let live = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        app::backend::live::relayed_hub(&db).await.map_err(|err| format!("live events: {err:?}"))?
+    // One instance per SQLite database: it sees every change as it makes it, so it may
+    // keep sessions in memory. Several instances may share a PostgreSQL database: there
+    // every request reads the session (see app::backend::session_cache).
+    let (live, sessions) = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let live = app::backend::live::relayed_hub(&db)
+            .await
+            .map_err(|err| format!("live events: {err:?}"))?;
+        (live, SessionCache::disabled())
     } else {
-        LiveHub::default()
+        let sessions = SessionCache::enabled();
+        (LiveHub::new(sessions.clone()), sessions)
     };
     Ok(AppState {
         leptos_options,
@@ -88,6 +96,7 @@ pub async fn build_state(
             std::time::Duration::from_secs(60),
         ),
         live,
+        sessions,
         push,
     })
 }

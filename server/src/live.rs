@@ -79,7 +79,9 @@ fn watch_session(
                 Ok(LiveEvent::NotificationsChanged { user_id: changed }) if changed == user_id => {
                     return Some((Ok(notifications_changed()), Some((state, receiver, watch))));
                 }
-                Ok(LiveEvent::NotificationsChanged { .. }) => false,
+                Ok(LiveEvent::NotificationsChanged { .. } | LiveEvent::AccountChanged { .. }) => {
+                    false
+                }
                 // Missed events: ask the database about the session, and have the page
                 // reload its notifications in case one of the missed was for it.
                 Err(RecvError::Lagged(_)) => {

@@ -133,7 +133,15 @@ pub async fn sessions_layer(
     let token = session_store::token_from_headers(&state.config, request.headers());
     let signed_in = match &token {
         Some(token) => {
-            match session_store::resolve(&state.reads, &state.db, &state.config, token).await {
+            match session_store::resolve(
+                &state.reads,
+                &state.db,
+                &state.sessions,
+                &state.config,
+                token,
+            )
+            .await
+            {
                 Ok(found) => found,
                 // Already logged where it happened, inside this request's span.
                 Err(err) => return err.into_response(),

@@ -17,6 +17,7 @@ use sea_orm::{
 use tokio::sync::{broadcast, mpsc};
 
 use super::entities::live_event;
+use super::session_cache::SessionCache;
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,11 +27,15 @@ pub enum LiveEvent {
     /// This person's notifications changed (a new one, or some were read): their open
     /// pages refresh the bell and the unread counts.
     NotificationsChanged { user_id: i32 },
+    /// This person's row, or one of their sessions' rows, changed (profile, email,
+    /// password, a new token, another company): what was read of them is out of date.
+    AccountChanged { user_id: i32 },
 }
 
 impl LiveEvent {
     const SESSIONS_ENDED: &str = "sessions-ended";
     const NOTIFICATIONS_CHANGED: &str = "notifications-changed";
+    const ACCOUNT_CHANGED: &str = "account-changed";
 
     /// Its `live_events` row: a kind and the ids it concerns.
     fn to_row(&self) -> (&'static str, String) {
@@ -41,6 +46,7 @@ impl LiveEvent {
             LiveEvent::NotificationsChanged { user_id } => {
                 (Self::NOTIFICATIONS_CHANGED, user_id.to_string())
             }
+            LiveEvent::AccountChanged { user_id } => (Self::ACCOUNT_CHANGED, user_id.to_string()),
         }
     }
 
@@ -56,6 +62,9 @@ impl LiveEvent {
             Self::NOTIFICATIONS_CHANGED => {
                 ids.first().map(|&user_id| LiveEvent::NotificationsChanged { user_id })
             }
+            Self::ACCOUNT_CHANGED => {
+                ids.first().map(|&user_id| LiveEvent::AccountChanged { user_id })
+            }
             _ => None,
         }
     }
@@ -69,13 +78,14 @@ pub struct LiveHub {
     watched: Arc<Mutex<HashMap<i32, usize>>>,
     /// With several instances: where events go to be relayed to every instance.
     relay: Option<mpsc::UnboundedSender<LiveEvent>>,
+    /// The sessions read without a query, which every event about sessions or people
+    /// updates before anyone else hears of it.
+    sessions: SessionCache,
 }
 
 impl Default for LiveHub {
     fn default() -> Self {
-        // A page that falls this far behind re-checks its session in the database instead.
-        let (sender, _) = broadcast::channel(256);
-        LiveHub { sender, watched: Arc::default(), relay: None }
+        LiveHub::new(SessionCache::disabled())
     }
 }
 
@@ -98,8 +108,25 @@ impl Drop for Watch {
 }
 
 impl LiveHub {
-    /// Tells every instance's open pages (through the relay when there is one).
+    pub fn new(sessions: SessionCache) -> Self {
+        // A page that falls this far behind re-checks its session in the database instead.
+        let (sender, _) = broadcast::channel(256);
+        LiveHub { sender, watched: Arc::default(), relay: None, sessions }
+    }
+
+    /// Forgets the cached sessions an event makes out of date.
+    fn update_cache(&self, event: &LiveEvent) {
+        match event {
+            LiveEvent::SessionsEnded(ids) => self.sessions.forget_sessions(ids),
+            LiveEvent::AccountChanged { user_id } => self.sessions.forget_user(*user_id),
+            LiveEvent::NotificationsChanged { .. } => {}
+        }
+    }
+
+    /// Tells every instance's open pages (through the relay when there is one). This
+    /// instance's session cache is updated before this returns.
     pub fn publish(&self, event: LiveEvent) {
+        self.update_cache(&event);
         match &self.relay {
             Some(relay) => {
                 if let Err(unsent) = relay.send(event) {
@@ -114,6 +141,7 @@ impl LiveHub {
 
     /// Tells this instance's open pages only.
     pub fn publish_here(&self, event: LiveEvent) {
+        self.update_cache(&event);
         // No open page is listening: nothing to do.
         let _ = self.sender.send(event);
     }
@@ -256,6 +284,7 @@ mod tests {
             LiveEvent::SessionsEnded(vec![3, 17, 4]),
             LiveEvent::SessionsEnded(vec![]),
             LiveEvent::NotificationsChanged { user_id: 42 },
+            LiveEvent::AccountChanged { user_id: 7 },
         ] {
             let (kind, subjects) = event.to_row();
             assert_eq!(LiveEvent::from_row(kind, &subjects), Some(event));

@@ -19,6 +19,7 @@ pub mod push;
 pub mod reauth;
 pub mod request;
 pub mod scope;
+pub mod session_cache;
 pub mod session_store;
 pub mod state;
 pub mod throttle;

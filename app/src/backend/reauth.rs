@@ -55,6 +55,8 @@ pub async fn require_recent_password(
 /// copied the cookie before the re-authentication holds nothing that passes it.
 pub async fn password_entered(state: &AppState, me: &SignedIn) -> Result<(), AppError> {
     let token = session_store::rotate_token(&state.db, me.session_id).await?;
+    // The old token must stop working at once, even where it was cached.
+    state.live.publish(super::live::LiveEvent::AccountChanged { user_id: me.user_id });
     super::request::set_response_header(
         http::header::SET_COOKIE,
         &session_store::set_cookie_value(&state.config, &token),

@@ -168,12 +168,14 @@ pub async fn move_session(
 /// Moves this session to another of the user's companies. A company the user does not
 /// belong to is "not found", like one that does not exist.
 pub async fn switch_company(
-    db: &DatabaseConnection,
+    state: &super::state::AppState,
     me: &SignedIn,
     company_id: i32,
 ) -> Result<(), AppError> {
+    let db = &state.db;
     find_membership(db, me.user_id, company_id).await?.ok_or(AppError::NotFound)?;
     move_session(db, me.session_id, Some(company_id)).await?;
+    state.live.publish(super::live::LiveEvent::AccountChanged { user_id: me.user_id });
     tracing::info!(user_id = me.user_id, company_id, "switched company");
     Ok(())
 }

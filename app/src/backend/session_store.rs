@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::entities::{membership, session, user};
+use super::session_cache::{CachedSession, SessionCache};
 use super::state::RuntimeConfig;
 use super::tokens::{hash_token, new_token};
 use crate::error::AppError;
@@ -93,42 +94,61 @@ pub async fn start(
 }
 
 /// The live session for a cookie token, or `None`. An expired session is deleted on sight.
-/// Read through `reads`; the rare writes (the deletion, "last active") go through `db`.
+/// From the session cache when it holds the token (no query at all); otherwise read
+/// through `reads` (session and user in one query) and cached. The rare writes (the
+/// deletion, "last active" once a minute) go through `db`.
 pub async fn resolve(
     reads: &DatabaseConnection,
     db: &DatabaseConnection,
+    cache: &SessionCache,
     config: &RuntimeConfig,
     token: &str,
 ) -> Result<Option<SignedIn>, AppError> {
-    // One query for the session and its user: every signed-in request makes it.
-    let Some((row, Some(user))) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash_token(token)))
-        .find_also_related(user::Entity)
-        .one(reads)
-        .await?
-    else {
-        return Ok(None);
+    let token_hash = hash_token(token);
+    let cached = match cache.get(&token_hash) {
+        Some(hit) => hit,
+        None => {
+            let epoch = cache.epoch();
+            // One query for the session and its user.
+            let Some((row, Some(user))) = session::Entity::find()
+                .filter(session::Column::TokenHash.eq(token_hash.as_str()))
+                .find_also_related(user::Entity)
+                .one(reads)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let found = CachedSession {
+                signed_in: SignedIn {
+                    session_id: row.id,
+                    user_id: row.user_id,
+                    company_id: row.company_id,
+                    password_confirmed_at: row.password_confirmed_at,
+                    user: std::sync::Arc::new(user),
+                },
+                expires_at: row.expires_at,
+                last_seen_at: row.last_seen_at,
+            };
+            cache.store(epoch, token_hash.clone(), found.clone());
+            found
+        }
     };
     let now = Utc::now();
-    if row.expires_at <= now || row.last_seen_at + config.session_idle <= now {
-        session::Entity::delete_by_id(row.id).exec(db).await?;
+    let session_id = cached.signed_in.session_id;
+    if cached.expires_at <= now || cached.last_seen_at + config.session_idle <= now {
+        cache.forget_token(&token_hash);
+        session::Entity::delete_by_id(session_id).exec(db).await?;
         return Ok(None);
     }
-    let signed_in = SignedIn {
-        session_id: row.id,
-        user_id: row.user_id,
-        company_id: row.company_id,
-        password_confirmed_at: row.password_confirmed_at,
-        user: std::sync::Arc::new(user),
-    };
-    if now - row.last_seen_at >= LAST_SEEN_GRANULARITY {
+    if now - cached.last_seen_at >= LAST_SEEN_GRANULARITY {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
-            .filter(session::Column::Id.eq(row.id))
+            .filter(session::Column::Id.eq(session_id))
             .exec(db)
             .await?;
+        cache.touch(&token_hash, now);
     }
-    Ok(Some(signed_in))
+    Ok(Some(cached.signed_in))
 }
 
 pub async fn end(db: &DatabaseConnection, session_id: i32) -> Result<(), AppError> {

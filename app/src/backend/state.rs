@@ -11,6 +11,7 @@ use super::forwarded::{ForwardedHeader, TrustedProxies};
 use super::live::LiveHub;
 use super::mail::Mailer;
 use super::push::PushSender;
+use super::session_cache::SessionCache;
 use super::throttle::{RateLimit, Throttle};
 
 /// What the server functions need to know of the settings (the rest stays in `server`).
@@ -58,8 +59,10 @@ pub struct AppState {
     pub integration_throttle: Throttle,
     /// Requests per integration token and minute.
     pub integration_rate: RateLimit,
-    /// Pushes events to open pages.
+    /// Pushes events to open pages; keeps `sessions` up to date.
     pub live: LiveHub,
+    /// Sessions read without a query (SQLite only: see `session_cache`).
+    pub sessions: SessionCache,
     /// Sends Web Push messages with the server's VAPID key.
     pub push: PushSender,
 }

@@ -205,5 +205,5 @@ pub async fn switch_to_case_company(
 ) -> Result<(), AppError> {
     let found =
         case::Entity::find_by_id(case_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    scope::switch_company(&state.db, me, found.company_id).await
+    scope::switch_company(state, me, found.company_id).await
 }

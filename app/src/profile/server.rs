@@ -17,6 +17,7 @@ use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::backend::cpu_pool::CpuPool;
 use crate::backend::display::format_in_timezone;
 use crate::backend::entities::{avatar, email_change, email_change_request, user};
+use crate::backend::live::LiveEvent;
 use crate::backend::mail::messages;
 use crate::backend::reauth::check_password_for;
 use crate::backend::tokens::{hash_token, new_token, sha256_hex};
@@ -194,6 +195,7 @@ pub async fn save_profile(
     active.updated_at = Set(now);
     let saved = active.update(&txn).await?;
     txn.commit().await?;
+    state.live.publish(LiveEvent::AccountChanged { user_id });
     profile_view(&state.db, &saved).await
 }
 
@@ -418,6 +420,7 @@ pub async fn confirm_email_change(
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     txn.commit().await?;
+    state.live.publish(LiveEvent::AccountChanged { user_id: user.id });
     audit::record(&state.db, user.id, SecurityEventKind::EmailChanged, client).await;
 
     let when = format_in_timezone(Utc::now(), &user.timezone);

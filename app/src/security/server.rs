@@ -158,6 +158,8 @@ pub async fn change_password(
     }
     let token = session_store::rotate_token(&txn, me.session_id).await?;
     txn.commit().await?;
+    // The new hash, and the session's new token: nothing read before may stand.
+    state.live.publish(LiveEvent::AccountChanged { user_id: user.id });
 
     if !ended.is_empty() {
         state.live.publish(LiveEvent::SessionsEnded(ended.clone()));

@@ -60,7 +60,7 @@ pub async fn switch_company(company_id: i32) -> Result<(), AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    crate::backend::scope::switch_company(&state.db, &me, company_id).await
+    crate::backend::scope::switch_company(&state, &me, company_id).await
 }
 
 /// Unread in-app notifications per company (by company id), for Switch Company. Per

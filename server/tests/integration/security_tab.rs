@@ -317,6 +317,7 @@ async fn after_a_two_factor_change_other_devices_can_be_signed_out_at_once() {
         .exec(&app.state.db)
         .await
         .unwrap();
+    app.state.sessions.clear();
     assert_eq!(
         app.call::<SignOutOtherDevices>(&[], Some(&token)).await.app_error(),
         AppError::ReauthRequired

@@ -222,6 +222,8 @@ async fn last_active_is_written_at_most_once_a_minute() {
     let two_minutes_ago = chrono::Utc::now() - chrono::Duration::minutes(2);
     row.last_seen_at = Set(two_minutes_ago);
     row.update(&app.state.db).await.unwrap();
+    // Written behind the app's back: its session cache is told, as the app tells it.
+    app.state.sessions.clear();
     app.call::<GetProfile>(&[], Some(&token)).await;
     assert!(session_row(&app, &token).await.last_seen_at > two_minutes_ago);
 }
@@ -367,4 +369,73 @@ async fn one_query_rechecks_every_open_page_and_ends_only_the_gone_sessions() {
     for page in laptop_pages {
         page.abort();
     }
+}
+
+/// The session cache (SQLite) must never outlive what it caches: each of these requests
+/// is answered from the cache first, then the change, then the very next request. (On
+/// PostgreSQL, where the cache is off, the same must hold without it.)
+#[tokio::test]
+async fn a_cached_session_follows_every_change_on_the_next_request() {
+    use app::profile::api::ProfileView;
+    use app::security::api::ChangePassword;
+    let app = spawn().await;
+    let laptop = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_WINDOWS, "203.0.113.10").await;
+    let phone = app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, SAFARI_IPHONE, "198.51.100.20").await;
+    for token in [&laptop, &phone] {
+        assert!(app.call::<GetProfile>(&[], Some(token)).await.status.is_success());
+    }
+    if app.state.sessions.is_enabled() {
+        assert_eq!(app.state.sessions.len(), 2, "both sessions are cached");
+    } else {
+        assert!(on_postgres(), "only PostgreSQL reads every session");
+    }
+
+    // Ended from another device: refused at once.
+    let phone_id = session_row(&app, &phone).await.id.to_string();
+    assert!(app.call::<EndSession>(&[("id", &phone_id)], Some(&laptop)).await.status.is_success());
+    assert_eq!(app.call::<GetProfile>(&[], Some(&phone)).await.app_error(), AppError::Unauthorized);
+
+    // A saved name shows on the next read.
+    let parts = vec![
+        crate::harness::Part::Text("full_name", "Alexandra Morgan".into()),
+        crate::harness::Part::Text("phone", "".into()),
+        crate::harness::Part::Text("timezone", "Europe/Paris".into()),
+        crate::harness::Part::Text("remove_photo", "false".into()),
+    ];
+    let saved = app.call_multipart::<app::profile::api::SaveProfile>(&parts, Some(&laptop)).await;
+    assert!(saved.status.is_success(), "{}", saved.text());
+    let read: ProfileView = app.call::<GetProfile>(&[], Some(&laptop)).await.json();
+    assert_eq!(read.full_name, "Alexandra Morgan");
+
+    // A new password rotates the token: the old one is refused at once.
+    let changed = app
+        .call::<ChangePassword>(
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "Quill-Harbor-Rotated-5531"),
+                ("confirm_password", "Quill-Harbor-Rotated-5531"),
+                ("sign_out_others", "false"),
+            ],
+            Some(&laptop),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{}", changed.text());
+    let rotated = changed.session_token().expect("a new session cookie");
+    assert_eq!(
+        app.call::<GetProfile>(&[], Some(&laptop)).await.app_error(),
+        AppError::Unauthorized
+    );
+    assert!(app.call::<GetProfile>(&[], Some(&rotated)).await.status.is_success());
+
+    // Signed out: refused at once.
+    let out = app.call::<app::auth::api::SignOut>(&[], Some(&rotated)).await;
+    assert!(out.status.is_success(), "{}", out.text());
+    assert_eq!(
+        app.call::<GetProfile>(&[], Some(&rotated)).await.app_error(),
+        AppError::Unauthorized
+    );
+}
+
+fn on_postgres() -> bool {
+    std::env::var("KAYSE_TEST_POSTGRES_URL").is_ok()
 }
