@@ -160,7 +160,7 @@ impl SessionCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::entities::user;
+    use crate::backend::entities::{session, user};
 
     fn session(session_id: i32, user_id: i32) -> CachedSession {
         let now = Utc::now();
@@ -176,14 +176,20 @@ mod tests {
             created_at: now,
             updated_at: now,
         };
+        let row = session::Model {
+            id: session_id,
+            token_hash: String::new(),
+            user_id,
+            company_id: None,
+            user_agent: String::new(),
+            client_address: String::new(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now,
+            password_confirmed_at: now,
+        };
         CachedSession {
-            signed_in: SignedIn {
-                session_id,
-                user_id,
-                company_id: None,
-                password_confirmed_at: now,
-                user: Arc::new(user),
-            },
+            signed_in: SignedIn::new(&row, Arc::new(user)),
             expires_at: now,
             last_seen_at: now,
         }

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use super::entities::{membership, session, user};
+use super::entities::{email_change, membership, session, user};
 use super::session_cache::{CachedSession, SessionCache};
 use super::state::RuntimeConfig;
 use super::tokens::{hash_token, new_token};
@@ -29,7 +29,7 @@ const LAST_SEEN_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The signed-in user of a request, put into the request's extensions by the session
 /// middleware. Server functions read it through `request::signed_in()`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SignedIn {
     pub session_id: i32,
     pub user_id: i32,
@@ -41,9 +41,42 @@ pub struct SignedIn {
     /// request: what pages and reads show, without loading it again. Checks that must see
     /// the latest row inside a transaction (passwords, two-factor) still load their own.
     pub user: std::sync::Arc<user::Model>,
+    /// The person's pending login-email change, read at most once while the session is
+    /// cached (the Profile tab shows it on every read); every change to it announces
+    /// `AccountChanged`, which drops the cached session and this with it.
+    pending_email_change: std::sync::Arc<tokio::sync::OnceCell<Option<email_change::Model>>>,
 }
 
 impl SignedIn {
+    pub fn new(session: &session::Model, user: std::sync::Arc<user::Model>) -> SignedIn {
+        SignedIn {
+            session_id: session.id,
+            user_id: session.user_id,
+            company_id: session.company_id,
+            password_confirmed_at: session.password_confirmed_at,
+            user,
+            pending_email_change: Default::default(),
+        }
+    }
+
+    /// The person's pending login-email change, if any (expired ones included: the
+    /// caller decides what an expired one means).
+    pub async fn pending_email_change(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Option<email_change::Model>, AppError> {
+        let found = self
+            .pending_email_change
+            .get_or_try_init(|| async {
+                email_change::Entity::find()
+                    .filter(email_change::Column::UserId.eq(self.user_id))
+                    .one(db)
+                    .await
+            })
+            .await?;
+        Ok(found.clone())
+    }
+
     /// Whether this session entered its password within the re-authentication window.
     pub fn password_recently_confirmed(&self) -> bool {
         Utc::now() - self.password_confirmed_at < REAUTH_WINDOW
@@ -119,13 +152,7 @@ pub async fn resolve(
                 return Ok(None);
             };
             let found = CachedSession {
-                signed_in: SignedIn {
-                    session_id: row.id,
-                    user_id: row.user_id,
-                    company_id: row.company_id,
-                    password_confirmed_at: row.password_confirmed_at,
-                    user: std::sync::Arc::new(user),
-                },
+                signed_in: SignedIn::new(&row, std::sync::Arc::new(user)),
                 expires_at: row.expires_at,
                 last_seen_at: row.last_seen_at,
             };
@@ -213,7 +240,6 @@ pub async fn end_other_sessions(
     state: &super::state::AppState,
     me: &SignedIn,
 ) -> Result<u64, AppError> {
-    use super::entities::email_change;
     let others: Vec<i32> = session::Entity::find()
         .filter(session::Column::UserId.eq(me.user_id))
         .filter(session::Column::Id.ne(me.session_id))
@@ -232,6 +258,7 @@ pub async fn end_other_sessions(
         .exec(&state.db)
         .await?;
     state.live.publish(super::live::LiveEvent::SessionsEnded(others));
+    state.live.publish(super::live::LiveEvent::AccountChanged { user_id: me.user_id });
     tracing::info!(user_id = me.user_id, ended, "other sessions ended by their user");
     Ok(ended)
 }

@@ -32,7 +32,8 @@ pub async fn get_profile() -> Result<ProfileView, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let session = request::signed_in()?;
-    super::server::profile_view(&state.reads, &session.user).await
+    let pending = session.pending_email_change(&state.reads).await?;
+    Ok(super::server::present(&session.user, pending))
 }
 
 /// The IANA timezone names, for the Timezone list (sent from the server so the wasm

@@ -86,13 +86,17 @@ pub async fn profile_view(
     let pending = email_change::Entity::find()
         .filter(email_change::Column::UserId.eq(user.id))
         .one(db)
-        .await?
-        .filter(|p| p.expires_at > Utc::now())
-        .map(|p| PendingEmail {
-            new_email: p.new_email,
-            expires_display: format_in_timezone(p.expires_at, &user.timezone),
-        });
-    Ok(ProfileView {
+        .await?;
+    Ok(present(user, pending))
+}
+
+/// The Profile tab's view of a person and their pending email change, if any.
+pub fn present(user: &user::Model, pending: Option<email_change::Model>) -> ProfileView {
+    let pending = pending.filter(|p| p.expires_at > Utc::now()).map(|p| PendingEmail {
+        new_email: p.new_email,
+        expires_display: format_in_timezone(p.expires_at, &user.timezone),
+    });
+    ProfileView {
         full_name: user.full_name.clone(),
         email: user.email.clone(),
         phone: user.phone.as_deref().map(display_phone),
@@ -101,7 +105,7 @@ pub async fn profile_view(
         initials: crate::ui::avatar::initials(&user.full_name),
         avatar_colour: crate::ui::avatar::avatar_colour(user.id).to_owned(),
         pending_email: pending,
-    })
+    }
 }
 
 /// What the Profile form sent.
@@ -278,6 +282,7 @@ pub async fn request_email_change(
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    state.live.publish(LiveEvent::AccountChanged { user_id: user.id });
     state
         .mailer
         .send(messages::confirm_new_email(&state.config, &user, &new_email, &token))
@@ -319,13 +324,18 @@ pub async fn cancel_email_change_by_link(state: &AppState, token: &str) -> Resul
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::Rejected(CANCEL_LINK_INVALID.into()));
     }
-    let cancelled = email_change::Entity::delete_many()
+    let invalid = || AppError::Rejected(CANCEL_LINK_INVALID.into());
+    let pending = email_change::Entity::find()
         .filter(email_change::Column::CancelTokenHash.eq(hash_token(token)))
-        .exec(&state.db)
-        .await?;
+        .one(&state.db)
+        .await?
+        .ok_or_else(invalid)?;
+    // Single use: only the request that deletes the row goes on.
+    let cancelled = email_change::Entity::delete_by_id(pending.id).exec(&state.db).await?;
     if cancelled.rows_affected != 1 {
-        return Err(AppError::Rejected(CANCEL_LINK_INVALID.into()));
+        return Err(invalid());
     }
+    state.live.publish(LiveEvent::AccountChanged { user_id: pending.user_id });
     tracing::info!("a pending email change was cancelled from the old address");
     Ok(())
 }
@@ -358,6 +368,7 @@ pub async fn resend_email_change(state: &AppState, user_id: i32) -> Result<Profi
     active.created_at = Set(now);
     active.expires_at = Set(now + EMAIL_LINK_LIFETIME);
     active.update(&state.db).await?;
+    state.live.publish(LiveEvent::AccountChanged { user_id: user.id });
     state
         .mailer
         .send(messages::confirm_new_email(&state.config, &user, &new_email, &token))
@@ -371,6 +382,7 @@ pub async fn cancel_email_change(state: &AppState, user_id: i32) -> Result<Profi
         .filter(email_change::Column::UserId.eq(user.id))
         .exec(&state.db)
         .await?;
+    state.live.publish(LiveEvent::AccountChanged { user_id: user.id });
     profile_view(&state.db, &user).await
 }
 
@@ -399,6 +411,7 @@ pub async fn confirm_email_change(
     let deleted = email_change::Entity::delete_by_id(pending.id).exec(&txn).await?;
     if deleted.rows_affected != 1 || pending.expires_at <= Utc::now() {
         txn.commit().await?;
+        state.live.publish(LiveEvent::AccountChanged { user_id: pending.user_id });
         return Err(AppError::Rejected(LINK_INVALID.into()));
     }
     let user = user::Entity::find_by_id(pending.user_id)
@@ -409,6 +422,7 @@ pub async fn confirm_email_change(
         ensure_email_free(&txn, &pending.new_email, user.id).await
     {
         txn.commit().await?;
+        state.live.publish(LiveEvent::AccountChanged { user_id: user.id });
         return Err(AppError::Rejected(
             "That email address is now used by another account, so it cannot become your login."
                 .into(),

@@ -407,6 +407,21 @@ async fn a_cached_session_follows_every_change_on_the_next_request() {
     let read: ProfileView = app.call::<GetProfile>(&[], Some(&laptop)).await.json();
     assert_eq!(read.full_name, "Alexandra Morgan");
 
+    // A pending email change shows on the next read, and goes when cancelled.
+    let requested = app
+        .call::<app::profile::api::RequestEmailChange>(
+            &[("new_email", "alex.new@kayse.test"), ("current_password", DEMO_PASSWORD)],
+            Some(&laptop),
+        )
+        .await;
+    assert!(requested.status.is_success(), "{}", requested.text());
+    let read: ProfileView = app.call::<GetProfile>(&[], Some(&laptop)).await.json();
+    assert_eq!(read.pending_email.map(|p| p.new_email).as_deref(), Some("alex.new@kayse.test"));
+    let cancelled = app.call::<app::profile::api::CancelEmailChange>(&[], Some(&laptop)).await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.text());
+    let read: ProfileView = app.call::<GetProfile>(&[], Some(&laptop)).await.json();
+    assert!(read.pending_email.is_none());
+
     // A new password rotates the token: the old one is refused at once.
     let changed = app
         .call::<ChangePassword>(
