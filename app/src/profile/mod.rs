@@ -17,32 +17,29 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::error::AppError;
-use api::{get_profile, list_timezones};
+use api::get_profile;
 use email_section::EmailSection;
 use form::ProfileForm;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let profile = Resource::new(|| (), |_| get_profile());
-    let timezones = Resource::new(|| (), |_| list_timezones());
 
     view! {
         <Title text="Profile · Profile Settings · Kayse"/>
         <Transition fallback=|| view! { <p class="muted">"Loading your profile…"</p> }>
             {move || Suspend::new(async move {
-                match (profile.await, timezones.await) {
-                    (Ok(profile), Ok(timezones)) => {
+                match profile.await {
+                    Ok(profile) => {
                         let current = RwSignal::new(profile);
                         view! {
-                            <ProfileForm current timezones/>
+                            <ProfileForm current/>
                             <EmailSection current/>
                         }
                         .into_any()
                     }
-                    (Err(AppError::Unauthorized), _) | (_, Err(AppError::Unauthorized)) => {
-                        view! { <Redirect path="/sign-in"/> }.into_any()
-                    }
-                    (Err(err), _) | (_, Err(err)) => {
+                    Err(AppError::Unauthorized) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(err) => {
                         view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any()
                     }
                 }
