@@ -27,6 +27,7 @@ use app::backend::live::LiveHub;
 use app::backend::mail::Mailer;
 use app::backend::push::sender::PushSender;
 use app::backend::session_cache::SessionCache;
+use app::backend::state::SharedState;
 use app::backend::throttle::{RateLimit, Throttle};
 use app::backend::{AppState, RuntimeConfig};
 use app::{App, shell};
@@ -73,7 +74,7 @@ pub async fn build_state(
         let sessions = SessionCache::enabled();
         (LiveHub::new(sessions.clone()), sessions)
     };
-    Ok(AppState {
+    Ok(AppState::new(SharedState {
         leptos_options,
         db,
         reads,
@@ -98,7 +99,7 @@ pub async fn build_state(
         live,
         sessions,
         push,
-    })
+    }))
 }
 
 /// Brotli or gzip, as the client accepts, for everything over 1 KB but images (already

@@ -112,7 +112,7 @@ fn smtp(app: &TestApp) -> (AppState, Inbox) {
         password: None,
     };
     let mailer = Mailer::smtp(&settings, "Kayse <notifications@kayse.test>").unwrap();
-    (AppState { mailer, ..app.state.clone() }, inbox)
+    (app.state.with(|shared| shared.mailer = mailer), inbox)
 }
 
 async fn person(app: &TestApp, name: &str) -> user::Model {
@@ -327,7 +327,7 @@ async fn two_workers_on_each_of_two_instances_send_every_delivery_once() {
     let app = spawn().await;
     let (a, inbox) = smtp(&app);
     let other = app.another_instance().await;
-    let b = AppState { mailer: a.mailer.clone(), ..other.state.clone() };
+    let b = other.state.with(|shared| shared.mailer = a.mailer.clone());
     let priya = person(&app, "Priya Shah").await;
     let chen = case_numbered(&app, "HL-2026-030").await;
     for i in 0..30 {

@@ -89,7 +89,7 @@ async fn the_live_reload_socket_is_allowed_in_development_only() {
     let mut app = spawn().await;
     let dev = app.get("/sign-in", None).await.header("content-security-policy").unwrap();
     assert!(dev.contains("ws://127.0.0.1:"), "development: {dev}");
-    app.state.leptos_options.env = Env::PROD;
+    app.state = app.state.with(|shared| shared.leptos_options.env = Env::PROD);
     app.router = server::build_router(app.state.clone(), 6 * 1024 * 1024);
     let production = app.get("/sign-in", None).await.header("content-security-policy").unwrap();
     assert!(!production.contains("ws:"), "production: {production}");

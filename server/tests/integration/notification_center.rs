@@ -226,7 +226,7 @@ async fn task_deadlines_are_announced_once_even_across_a_restart_and_again_when_
     assert_eq!(demo_notices(&app.state, now).await, 0, "a second pass repeats nothing");
 
     // A restarted server keeps nothing in memory: a fresh state on the same database.
-    let restarted = app::backend::AppState { live: LiveHub::default(), ..app.state.clone() };
+    let restarted = app.state.with(|shared| shared.live = LiveHub::default());
     assert_eq!(demo_notices(&restarted, now + chrono::Duration::minutes(1)).await, 0);
 
     // "File response to motion to dismiss" is due in 48 hours; the lead time is a day.
