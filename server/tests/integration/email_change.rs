@@ -10,7 +10,7 @@ use app::sessions::api::EndOtherSessions;
 use axum::http::StatusCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
-use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, TestApp, spawn};
+use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, Reply, TestApp, spawn};
 
 const REQUESTED: &str = "A change of your Kayse login email was requested";
 
@@ -63,6 +63,25 @@ async fn the_old_address_is_told_at_once_and_can_cancel_without_signing_in() {
     assert!(matches!(late.app_error(), AppError::Rejected(_)), "the confirmation no longer works");
     let bogus = app.call::<CancelEmailChangeByLink>(&[("token", &"ab".repeat(32))], None).await;
     assert!(matches!(bogus.app_error(), AppError::Rejected(_)));
+}
+
+#[tokio::test]
+async fn a_cancel_link_opened_sixty_times_at_once_cancels_once() {
+    let app = spawn().await;
+    let session = app.sign_in_demo().await;
+    assert!(request(&app, &session, "new@firm.example").await.status.is_success());
+    let link = app.outbox_with_subject(REQUESTED)[0]["links"][0].as_str().unwrap().to_owned();
+    let cancel = token_of(&link, "cancel");
+    let form = [("token", cancel.as_str())];
+    let burst = (0..60).map(|_| app.call::<CancelEmailChangeByLink>(&form, None));
+    let replies = futures_util::future::join_all(burst).await;
+    let cancelled = replies.iter().filter(|r| r.status.is_success()).count();
+    let refused =
+        replies.iter().filter(|r| !r.status.is_success()).map(Reply::app_error).collect::<Vec<_>>();
+    assert_eq!(cancelled, 1, "a single-use link is used once");
+    assert_eq!(refused.len(), 59);
+    assert!(refused.iter().all(|e| matches!(e, AppError::Rejected(_))), "{refused:?}");
+    assert_eq!(pending(&app).await, 0);
 }
 
 #[tokio::test]

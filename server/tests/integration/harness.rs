@@ -58,6 +58,11 @@ impl Reply {
         self.json()
     }
 
+    /// The typed error, when the call failed.
+    pub fn app_error_if_any(&self) -> Option<AppError> {
+        (!self.status.is_success()).then(|| self.json())
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers.get(name).map(|v| v.to_str().unwrap().to_owned())
     }

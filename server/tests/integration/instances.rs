@@ -137,3 +137,23 @@ async fn a_notification_raised_on_one_instance_rings_the_bell_on_a_page_of_anoth
         .unwrap();
     assert!(received.contains("event: notifications"), "{received}");
 }
+
+#[tokio::test]
+async fn a_request_rate_holds_for_sixty_requests_at_once_on_two_instances() {
+    use app::backend::throttle::{Key, Kind, RateLimit};
+    let a = spawn().await;
+    let b = a.another_instance().await;
+    let limit = RateLimit::new("burst-test", 5, Duration::from_secs(60));
+    let key = Key::named(Kind::Address, "api token 1");
+    let burst = (0..60).map(|i| {
+        let db = if i % 2 == 0 { &a.state.db } else { &b.state.db };
+        limit.take(db, key)
+    });
+    let answers = join_all(burst).await;
+    let taken = answers.iter().filter(|r| r.is_ok()).count();
+    let refused = answers
+        .iter()
+        .filter(|r| matches!(r, Err(AppError::RateLimited { retry_after_seconds }) if *retry_after_seconds <= 60))
+        .count();
+    assert_eq!((taken, refused), (5, 55), "one window for the deployment");
+}

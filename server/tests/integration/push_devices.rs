@@ -152,6 +152,23 @@ async fn the_vapid_key_is_made_once_and_kept() {
 }
 
 #[tokio::test]
+async fn twenty_test_pushes_sent_at_once_push_once() {
+    let Scene { app, service, origin, token } = scene().await;
+    let desk = Device::new(&origin, "desk");
+    let desk_id = subscribe(&app, &token, &desk.json()).await.unwrap().devices[0].id.to_string();
+    let form = [("id", desk_id.as_str())];
+    let burst = (0..20).map(|_| app.call::<SendTestPush>(&form, Some(&token)));
+    let replies = futures_util::future::join_all(burst).await;
+    let sent = replies.iter().filter(|r| r.status.is_success()).count();
+    let limited = replies
+        .iter()
+        .filter(|r| matches!(r.app_error_if_any(), Some(AppError::RateLimited { .. })))
+        .count();
+    assert_eq!((sent, limited), (1, 19), "one test push per device per interval, however sent");
+    assert_eq!(service.received_by("desk").len(), 1);
+}
+
+#[tokio::test]
 async fn a_test_push_arrives_at_once_and_not_too_often() {
     let Scene { app, service, origin, token } = scene().await;
     let desk = Device::new(&origin, "desk");
