@@ -590,9 +590,10 @@ impl RateLimit {
         };
         if u32::try_from(count).unwrap_or(u32::MAX) >= self.per_window {
             txn.commit().await?;
-            return Err(AppError::RateLimited {
-                retry_after_seconds: seconds(start + window - now),
-            });
+            // A request that read the clock a moment before the one that started the
+            // window (or another instance's clock) must not be told to wait longer than it.
+            let left = (start + window - now).min(window);
+            return Err(AppError::RateLimited { retry_after_seconds: seconds(left) });
         }
         rate_window::Entity::update(rate_window::ActiveModel {
             key: Set(row_key),

@@ -155,5 +155,21 @@ async fn a_request_rate_holds_for_sixty_requests_at_once_on_two_instances() {
         .iter()
         .filter(|r| matches!(r, Err(AppError::RateLimited { retry_after_seconds }) if *retry_after_seconds <= 60))
         .count();
-    assert_eq!((taken, refused), (5, 55), "one window for the deployment");
+    let others: Vec<_> = answers
+        .iter()
+        .filter(|r| !matches!(r, Ok(()) | Err(AppError::RateLimited { .. })))
+        .collect();
+    assert_eq!((taken, refused), (5, 55), "one window for the deployment: {others:?}");
+}
+
+#[tokio::test]
+async fn a_request_that_read_the_clock_just_before_the_window_began_waits_no_longer_than_it() {
+    use app::backend::throttle::{Key, Kind, RateLimit, now_ms};
+    let app = spawn().await;
+    let limit = RateLimit::new("clock-test", 1, Duration::from_secs(60));
+    let key = Key::named(Kind::Address, "api token 2");
+    let now = now_ms();
+    limit.take_at(&app.state.db, key, now).await.unwrap();
+    let earlier = limit.take_at(&app.state.db, key, now - 1).await;
+    assert_eq!(earlier, Err(AppError::RateLimited { retry_after_seconds: 60 }));
 }
