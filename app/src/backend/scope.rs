@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Select, Set,
+    QueryOrder, QuerySelect, Select, Set,
 };
 
 use super::entities::{case, company, membership, session, task, user};
@@ -33,16 +33,40 @@ impl CompanyScope {
         {
             return Ok(Self::from_membership(me, m));
         }
-        let fallback = membership::Entity::find()
+        let oldest = membership::Entity::find()
             .filter(membership::Column::UserId.eq(me.user_id))
             .order_by_asc(membership::Column::Id)
             .one(db)
             .await?;
-        let moved_to = fallback.as_ref().map(|m| m.company_id);
+        Self::fall_back(db, me, oldest).await
+    }
+
+    /// The same decision from the user's memberships already read (oldest first, as
+    /// `memberships_with_names` gives them), for the app shell, which needs the whole
+    /// list anyway: no query unless the session has to move.
+    pub async fn current_among(
+        db: &DatabaseConnection,
+        me: &SignedIn,
+        memberships: &[membership::Model],
+    ) -> Result<CompanyScope, AppError> {
+        if let Some(m) = memberships.iter().find(|m| Some(m.company_id) == me.company_id) {
+            return Ok(Self::from_membership(me, m.clone()));
+        }
+        Self::fall_back(db, me, memberships.first().cloned()).await
+    }
+
+    /// The session's company is not (or no longer) one of the user's: it moves to the
+    /// oldest membership, or to none.
+    async fn fall_back(
+        db: &DatabaseConnection,
+        me: &SignedIn,
+        oldest: Option<membership::Model>,
+    ) -> Result<CompanyScope, AppError> {
+        let moved_to = oldest.as_ref().map(|m| m.company_id);
         if moved_to != me.company_id {
             move_session(db, me.session_id, moved_to).await?;
         }
-        fallback.map(|m| Self::from_membership(me, m)).ok_or(AppError::NoCompany)
+        oldest.map(|m| Self::from_membership(me, m)).ok_or(AppError::NoCompany)
     }
 
     fn from_membership(me: &SignedIn, m: membership::Model) -> Self {
@@ -178,6 +202,27 @@ pub async fn switch_company(
     state.live.publish(super::live::LiveEvent::AccountChanged { user_id: me.user_id });
     tracing::info!(user_id = me.user_id, company_id, "switched company");
     Ok(())
+}
+
+/// The user's memberships, oldest first, each with its company's name, in one query.
+pub async fn memberships_with_names(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<(membership::Model, String)>, AppError> {
+    let to_company = membership::Entity::belongs_to(company::Entity)
+        .from(membership::Column::CompanyId)
+        .to(company::Column::Id)
+        .into();
+    Ok(membership::Entity::find()
+        .join(sea_orm::JoinType::InnerJoin, to_company)
+        .select_also(company::Entity)
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(m, company)| company.map(|c| (m, c.name)))
+        .collect())
 }
 
 /// Company names by id, for lists that show the company of each row.

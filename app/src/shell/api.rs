@@ -39,7 +39,8 @@ pub async fn current_account() -> Result<AccountSummary, AppError> {
     let state = request::state()?;
     let session = request::signed_in()?;
     let user = &session.user;
-    let (companies, scope) = super::server::company_choices(&state.db, &session).await?;
+    let (companies, scope) =
+        super::server::company_choices(&state.db, &state.reads, &session).await?;
     let company_name = companies.iter().find(|c| c.current).map(|c| c.name.clone());
     Ok(AccountSummary {
         initials: initials(&user.full_name),
