@@ -85,6 +85,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=routes::sign_in()/>
                 <Route path=path!("/sign-in/verify") view=routes::sign_in_verify()/>
                 <Route path=path!("/confirm-email") view=routes::confirm_email()/>
+                <Route path=path!("/forgot-password") view=routes::forgot_password()/>
+                <Route path=path!("/reset-password") view=routes::reset_password()/>
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=routes::cases()/>
                     <Route path=path!("/cases/:id") view=routes::case_detail()/>

@@ -50,3 +50,5 @@ page!(sessions, SessionsRoute, crate::sessions::SessionsPage);
 page!(company_settings, CompanySettingsRoute, crate::company_settings::CompanySettingsPage);
 page!(sign_in_verify, SignInVerifyRoute, crate::auth::SignInVerifyPage);
 page!(confirm_email, ConfirmEmailRoute, crate::profile::ConfirmEmailPage);
+page!(forgot_password, ForgotPasswordRoute, crate::auth::ForgotPasswordPage);
+page!(reset_password, ResetPasswordRoute, crate::auth::ResetPasswordPage);

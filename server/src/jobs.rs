@@ -68,6 +68,11 @@ pub fn spawn_all(state: &AppState) {
                 Ok(n) => tracing::info!(deleted = n, "relayed live events deleted"),
                 Err(err) => tracing::warn!(?err, "deleting relayed live events failed"),
             }
+            match app::backend::credentials::delete_old_reset_links(&state.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "old password reset links deleted"),
+                Err(err) => tracing::warn!(?err, "deleting old password reset links failed"),
+            }
             match app::backend::throttle::delete_idle(&state.db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "idle limiter counts deleted"),

@@ -22,6 +22,8 @@ fn is_public(path: &str) -> bool {
         "/sign-in"
             | "/sign-in/verify"
             | "/confirm-email"
+            | "/forgot-password"
+            | "/reset-password"
             | "/favicon.svg"
             | "/favicon.ico"
             | "/robots.txt"

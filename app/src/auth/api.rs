@@ -1,4 +1,4 @@
-//! The sign-in, second-step and sign-out server functions.
+//! The sign-in, second-step, sign-out and "Forgot password?" server functions.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -95,6 +95,67 @@ pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
         leptos_axum::redirect(&done.next);
     }
     Ok(SignInVerified { next: done.next, backup_codes_left: done.backup_codes_left })
+}
+
+/// "Send reset link": mails a "Forgot password?" link if the address has an account. The
+/// answer is the same either way.
+#[server]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::backend::{audit::Client, request};
+    let state = request::state()?;
+    super::reset::request_link(&state, &email, &Client::of_request()).await
+}
+
+/// Whether a "Forgot password?" link still works, before anything is typed.
+#[server]
+pub async fn check_reset_link(token: String) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    super::reset::check_link(&state, &token).await
+}
+
+/// "Choose a new password" with a link. Then the person is signed in here, or, with 2FA,
+/// sent to the second step: a reset never bypasses the second factor.
+#[server]
+pub async fn reset_password(
+    token: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use super::second_step::{begin_pending_sign_in, pending_cookie_value};
+    use crate::backend::audit::{Client, SecurityEventKind, record};
+    use crate::backend::{request, session_store};
+    use crate::security::second_factor::has_two_factor;
+    let state = request::state()?;
+    let client = Client::of_request();
+    let person =
+        super::reset::reset_password(&state, &token, new_password, &confirm_password, &client)
+            .await?;
+    end_previous_session(&state).await?;
+    if has_two_factor(&state.db, person.id).await? {
+        let pending = begin_pending_sign_in(&state, &person, &client, "/").await?;
+        request::set_response_header(
+            http::header::SET_COOKIE,
+            &pending_cookie_value(&state.config, &pending),
+        )?;
+        leptos_axum::redirect("/sign-in/verify");
+        return Ok(());
+    }
+    let token = session_store::start(
+        &state.db,
+        &state.config,
+        &person,
+        &client.user_agent,
+        &client.address,
+    )
+    .await?;
+    record(&state.db, person.id, SecurityEventKind::SignedIn, &client).await;
+    request::set_response_header(
+        http::header::SET_COOKIE,
+        &session_store::set_cookie_value(&state.config, &token),
+    )?;
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
 /// Signing in again in a browser that already holds a session ends that session: its

@@ -29,7 +29,10 @@ pub fn SignInPage() -> impl IntoView {
                             aria-describedby="sign-in-error"/>
                     </div>
                     <div class="field">
-                        <label for="sign-in-password">"Password"</label>
+                        <div class="label-row">
+                            <label for="sign-in-password">"Password"</label>
+                            <a href="/forgot-password" class="small-link">"Forgot password?"</a>
+                        </div>
                         <input id="sign-in-password" name="password" type="password" autocomplete="current-password"
                             required aria-describedby="sign-in-error"/>
                     </div>

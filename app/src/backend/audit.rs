@@ -38,10 +38,11 @@ pub enum SecurityEventKind {
     SecondFactorFailed,
     SecondFactorReused,
     SignInLockedOut,
+    PasswordReset,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 11] = [
+    pub const ALL: [SecurityEventKind; 12] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::PasswordChanged,
@@ -53,6 +54,7 @@ impl SecurityEventKind {
         SecurityEventKind::SecondFactorFailed,
         SecurityEventKind::SecondFactorReused,
         SecurityEventKind::SignInLockedOut,
+        SecurityEventKind::PasswordReset,
     ];
 
     /// The name stored in the database.
@@ -69,6 +71,7 @@ impl SecurityEventKind {
             SecurityEventKind::SecondFactorFailed => "second_factor_failed",
             SecurityEventKind::SecondFactorReused => "second_factor_reused",
             SecurityEventKind::SignInLockedOut => "sign_in_locked_out",
+            SecurityEventKind::PasswordReset => "password_reset",
         }
     }
 
@@ -86,6 +89,7 @@ impl SecurityEventKind {
             SecurityEventKind::SecondFactorFailed => "Wrong two-factor code",
             SecurityEventKind::SecondFactorReused => "Two-factor code used a second time",
             SecurityEventKind::SignInLockedOut => "Sign-in paused after repeated failures",
+            SecurityEventKind::PasswordReset => "Password reset with an email link",
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod cpu_pool;
+pub mod credentials;
 pub mod device_cookies;
 pub mod display;
 pub mod entities;

@@ -11,10 +11,9 @@ use super::api::{SecurityActivity, SecurityOverview, TwoFactorSetup};
 use super::second_factor::{confirmed_credential, has_two_factor, verify_second_factor};
 use super::{backup_codes, password_policy, rules, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
+use crate::backend::credentials::cancel_what_the_old_password_started;
 use crate::backend::display::{describe_user_agent, format_in_timezone};
-use crate::backend::entities::{
-    backup_code, email_change, pending_sign_in, security_event, session, totp_credential, user,
-};
+use crate::backend::entities::{backup_code, security_event, session, totp_credential, user};
 use crate::backend::guesses::{account_keys, answer_wrong_guess};
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::messages;
@@ -131,16 +130,7 @@ pub async fn change_password(
         .filter(user::Column::Id.eq(user.id))
         .exec(&txn)
         .await?;
-    // A pending login-email change may be an attacker's: a new password ends it.
-    email_change::Entity::delete_many()
-        .filter(email_change::Column::UserId.eq(user.id))
-        .exec(&txn)
-        .await?;
-    // A sign-in half-way through its second step was started with the old password.
-    pending_sign_in::Entity::delete_many()
-        .filter(pending_sign_in::Column::UserId.eq(user.id))
-        .exec(&txn)
-        .await?;
+    cancel_what_the_old_password_started(&txn, user.id).await?;
     let mut ended = Vec::new();
     if change.sign_out_others {
         ended = session::Entity::find()

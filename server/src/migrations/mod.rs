@@ -14,6 +14,7 @@ mod m20261130_000008_email_change_safety;
 mod m20261130_000009_device_cookies;
 mod m20261130_000010_backup_code_lookup;
 mod m20261201_000011_shared_state;
+mod m20261201_000012_password_resets;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_device_cookies::Migration),
             Box::new(m20261130_000010_backup_code_lookup::Migration),
             Box::new(m20261201_000011_shared_state::Migration),
+            Box::new(m20261201_000012_password_resets::Migration),
         ]
     }
 }

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use app::auth::api::{SignIn, SignOut, VerifySignIn};
+use app::auth::api::{
+    CheckResetLink, RequestPasswordReset, ResetPassword, SignIn, SignOut, VerifySignIn,
+};
 use app::backend::entities::{api_token, case, company, notification, task, user};
 use app::cases::api::{
     AssignCase, CaseCompany, CaseSummary, GetCase, ListCases, MyTasks, SwitchToCaseCompany,
@@ -75,6 +77,10 @@ fn not_company_scoped() -> Vec<&'static str> {
         DisableTwoFactor::PATH,
         SignOutOtherDevices::PATH,
         VerifySignIn::PATH,
+        // "Forgot password?": by emailed link, before any session (password_reset tests).
+        RequestPasswordReset::PATH,
+        CheckResetLink::PATH,
+        ResetPassword::PATH,
         // Check the membership themselves; covered by the companies tests and below.
         SwitchCompany::PATH,
         CaseCompany::PATH,

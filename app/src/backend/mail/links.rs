@@ -18,6 +18,11 @@ pub fn cancel_email_change(config: &RuntimeConfig, token: &str) -> String {
     to_path(config, &format!("/confirm-email?cancel={token}"))
 }
 
+/// The "Forgot password?" link that opens "Choose a new password".
+pub fn reset_password(config: &RuntimeConfig, token: &str) -> String {
+    to_path(config, &format!("/reset-password?token={token}"))
+}
+
 /// A case's page.
 pub fn case(config: &RuntimeConfig, case_id: i32) -> String {
     to_path(config, &format!("/cases/{case_id}"))

@@ -38,6 +38,30 @@ pub fn confirm_new_email(
     }
 }
 
+/// The "Forgot password?" link, sent to the account's address.
+pub fn password_reset_link(config: &RuntimeConfig, person: &user::Model, token: &str) -> Email {
+    let link = links::reset_password(config, token);
+    let paragraphs = [
+        greeting(person),
+        "Someone asked to reset the password of your Kayse account. Open the link below to \
+         choose a new one. It works once, for 30 minutes."
+            .to_owned(),
+        "If you did not ask for this, ignore this message: your password stays as it is."
+            .to_owned(),
+    ];
+    Email {
+        to: person.email.clone(),
+        subject: "Reset your Kayse password".into(),
+        text: format!(
+            "{}\n\nChoose a new password: {link}\n\n{}\n",
+            paragraphs[..2].join("\n\n"),
+            paragraphs[2]
+        ),
+        html: simple_html(&paragraphs, Some(("Choose a new password", &link))),
+        links: vec![link],
+    }
+}
+
 /// Tells the (still current) address that a change away from it was requested, with a
 /// link that cancels it without signing in.
 pub fn email_change_requested(

@@ -1,0 +1,49 @@
+//! What a new password cancels, whichever way it was set (Change Password, or a "Forgot
+//! password?" link): anything started with the old one. And the cleanup of old links.
+//! Making and using links is the sign-in feature's (`auth::reset`).
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::entities::{email_change, password_reset, pending_sign_in};
+use crate::error::AppError;
+
+/// In the transaction that stores a new password: a pending login-email change may be an
+/// attacker's, a sign-in half-way through its second step was started with the old
+/// password, and a reset link asked for before must not undo the change.
+pub async fn cancel_what_the_old_password_started(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<(), AppError> {
+    email_change::Entity::delete_many()
+        .filter(email_change::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    pending_sign_in::Entity::delete_many()
+        .filter(pending_sign_in::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    void_reset_links(txn, user_id).await
+}
+
+/// Every unused link of the account stops working.
+pub async fn void_reset_links(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+    password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Expr::value(Some(Utc::now())))
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Links that expired more than a day ago are of no use, even to the log.
+pub async fn delete_old_reset_links(db: &DatabaseConnection) -> Result<u64, AppError> {
+    let day_ago = Utc::now() - chrono::Duration::days(1);
+    let deleted = password_reset::Entity::delete_many()
+        .filter(password_reset::Column::ExpiresAt.lt(day_ago))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
