@@ -122,9 +122,11 @@ test("turn on 2FA, sign in with a code and with a backup code, never the same ba
   await page.getByLabel("Verification code").fill(appCode(secret));
   await page.getByRole("button", { name: "Verify" }).click();
 
-  // The backup codes, shown once.
+  // The backup codes, shown once; 2FA is already on while they are on screen.
   const panel = page.getByTestId("backup-codes");
   await expect(panel).toBeVisible();
+  await expect(page.getByTestId("two-factor-state")).toContainText("On");
+  await expect(page.getByTestId("backup-codes-left")).toContainText("10 of 10");
   await expect(panel).toContainText("They are the way back into your account if you lose your authenticator app");
   const codes = (await panel.getByRole("listitem").allTextContents()).map((c) => c.trim());
   expect(codes).toHaveLength(10);

@@ -6,8 +6,12 @@ use leptos::prelude::*;
 use crate::ui::copy::copy_text;
 
 #[component]
-pub fn BackupCodesPanel(codes: Vec<String>, on_done: Callback<()>) -> impl IntoView {
-    let saved = RwSignal::new(false);
+pub fn BackupCodesPanel(
+    codes: Vec<String>,
+    /// "I have saved my backup codes", owned by the caller (it outlives a re-render).
+    saved: RwSignal<bool>,
+    on_done: Callback<()>,
+) -> impl IntoView {
     let copied = RwSignal::new(None::<String>);
     let text = format!(
         "Kayse backup codes\nEach code works once. Keep them somewhere safe.\n\n{}\n",

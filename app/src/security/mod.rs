@@ -41,7 +41,7 @@ pub fn SecurityPage() -> impl IntoView {
                 page_content(overview.await, |overview| {
                     let activity = overview.activity.clone();
                     view! {
-                        <TwoFactorSection overview controls on_changed/>
+                        <TwoFactorSection overview controls/>
                         <ActivityList activity/>
                     }
                     .into_any()

@@ -60,6 +60,9 @@ pub struct TwoFactorControls {
     pub regenerate: ServerAction<RegenerateBackupCodes>,
     pub disable: ServerAction<DisableTwoFactor>,
     pub sign_out_others: ServerAction<SignOutOtherDevices>,
+    /// "I have saved my backup codes", kept here: the overview reloads while the codes
+    /// are on screen (so the badge already says On), which renders the panel again.
+    pub codes_saved: RwSignal<bool>,
 }
 
 impl TwoFactorControls {
@@ -72,6 +75,7 @@ impl TwoFactorControls {
             regenerate: ServerAction::new(),
             disable: ServerAction::new(),
             sign_out_others: ServerAction::new(),
+            codes_saved: RwSignal::new(false),
         };
         let flow = controls.flow;
         Effect::new(move |_| {
@@ -82,12 +86,18 @@ impl TwoFactorControls {
         });
         Effect::new(move |_| {
             if let Some(Ok(codes)) = controls.confirm.value().get() {
+                controls.codes_saved.set(false);
                 flow.set(TwoFactorFlow::Codes(codes, TwoFactorChange::Enabled));
+                // 2FA is on from this moment: the badge and the count say so now, not
+                // once the codes are put away.
+                on_changed.run(());
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(codes)) = controls.regenerate.value().get() {
+                controls.codes_saved.set(false);
                 flow.set(TwoFactorFlow::Codes(codes, TwoFactorChange::Regenerated));
+                on_changed.run(());
             }
         });
         Effect::new(move |_| {
@@ -103,11 +113,7 @@ impl TwoFactorControls {
 }
 
 #[component]
-pub fn TwoFactorSection(
-    overview: SecurityOverview,
-    controls: TwoFactorControls,
-    on_changed: Callback<()>,
-) -> impl IntoView {
+pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls) -> impl IntoView {
     let flow = controls.flow;
     let enabled = overview.two_factor_since.is_some();
     let status = match &overview.two_factor_since {
@@ -145,11 +151,10 @@ pub fn TwoFactorSection(
                 TwoFactorFlow::Idle => idle_actions(enabled, controls, start_enable),
                 TwoFactorFlow::PasswordForEnable => view! { <EnablePassword controls/> }.into_any(),
                 TwoFactorFlow::Setup(setup) => view! { <SetupSteps setup controls/> }.into_any(),
-                TwoFactorFlow::Codes(codes, change) => view! { <BackupCodesPanel codes on_done=Callback::new(move |_| {
+                TwoFactorFlow::Codes(codes, change) => view! { <BackupCodesPanel codes saved=controls.codes_saved on_done=Callback::new(move |_| {
                     controls.sign_out_others.value().set(None);
                     flow.set(TwoFactorFlow::OfferSignOut(change));
                     focus_after_render("sign-out-offer-heading");
-                    on_changed.run(());
                 })/> }.into_any(),
                 TwoFactorFlow::OfferSignOut(change) => view! { <SignOutOffer change controls/> }.into_any(),
                 TwoFactorFlow::ConfirmRegenerate => view! { <ConfirmRegenerate controls/> }.into_any(),
