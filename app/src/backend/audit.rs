@@ -2,9 +2,12 @@
 //! by signing in, the Security tab and the Profile tab; read by the Security tab.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 
-use super::entities::security_event;
+use super::entities::{security_event, user};
 
 /// The browser and address a request came from, for the activity log.
 #[derive(Clone, Debug, Default)]
@@ -118,6 +121,40 @@ pub async fn record(
     if let Err(err) = inserted {
         tracing::warn!(%err, kind = kind.name(), "could not record a security event");
     }
+}
+
+/// "3 failed sign-in attempts since your last visit, the latest on 1 Dec 2026, 14:02 EST
+/// from 203.0.113.9": wrong passwords and wrong second-step codes since the account's
+/// last sign-in (all of them before its first), or `None` when there were none. Called
+/// as a session starts, before that sign-in is recorded.
+pub async fn failed_sign_ins_since_last(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+) -> Result<Option<String>, crate::error::AppError> {
+    let of_person = security_event::Column::UserId.eq(person.id);
+    let last_sign_in = security_event::Entity::find()
+        .filter(of_person.clone())
+        .filter(security_event::Column::Kind.eq(SecurityEventKind::SignedIn.name()))
+        .order_by_desc(security_event::Column::Id)
+        .one(db)
+        .await?
+        .map_or(0, |e| e.id);
+    let failures = security_event::Entity::find()
+        .filter(of_person)
+        .filter(security_event::Column::Id.gt(last_sign_in))
+        .filter(security_event::Column::Kind.is_in([
+            SecurityEventKind::SignInFailed.name(),
+            SecurityEventKind::SecondFactorFailed.name(),
+        ]))
+        .order_by_desc(security_event::Column::Id);
+    let Some(latest) = failures.clone().one(db).await? else { return Ok(None) };
+    let count = failures.count(db).await?;
+    let when = super::display::format_in_timezone(latest.created_at, &person.timezone);
+    Ok(Some(format!(
+        "{count} failed sign-in attempt{} since your last visit, the latest on {when} from {}.",
+        if count == 1 { "" } else { "s" },
+        latest.client_address
+    )))
 }
 
 #[cfg(test)]

@@ -187,6 +187,7 @@ mod tests {
             last_seen_at: now,
             expires_at: now,
             password_confirmed_at: now,
+            sign_in_notice: None,
         };
         CachedSession {
             signed_in: SignedIn::new(&row, Arc::new(user)),

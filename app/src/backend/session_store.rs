@@ -41,6 +41,8 @@ pub struct SignedIn {
     /// request: what pages and reads show, without loading it again. Checks that must see
     /// the latest row inside a transaction (passwords, two-factor) still load their own.
     pub user: std::sync::Arc<user::Model>,
+    /// See `session::Model::sign_in_notice`.
+    pub sign_in_notice: Option<String>,
     /// The person's pending login-email change, read at most once while the session is
     /// cached (the Profile tab shows it on every read); every change to it announces
     /// `AccountChanged`, which drops the cached session and this with it.
@@ -54,6 +56,7 @@ impl SignedIn {
             user_id: session.user_id,
             company_id: session.company_id,
             password_confirmed_at: session.password_confirmed_at,
+            sign_in_notice: session.sign_in_notice.clone(),
             user,
             pending_email_change: Default::default(),
         }
@@ -109,6 +112,8 @@ pub async fn start(
     let token = new_token();
     let now = Utc::now();
     let company_id = starting_company(db, user).await?;
+    // Before this sign-in is itself recorded: the failures since the previous one.
+    let sign_in_notice = super::audit::failed_sign_ins_since_last(db, user).await?;
     session::ActiveModel {
         token_hash: Set(hash_token(&token)),
         user_id: Set(user.id),
@@ -119,6 +124,7 @@ pub async fn start(
         last_seen_at: Set(now),
         expires_at: Set(now + config.session_absolute),
         password_confirmed_at: Set(now),
+        sign_in_notice: Set(sign_in_notice),
         ..Default::default()
     }
     .insert(db)
@@ -176,6 +182,19 @@ pub async fn resolve(
         cache.touch(&token_hash, now);
     }
     Ok(Some(cached.signed_in))
+}
+
+/// The session's note about failed attempts was read: it is not shown again.
+pub async fn dismiss_sign_in_notice(
+    db: &DatabaseConnection,
+    session_id: i32,
+) -> Result<(), AppError> {
+    session::Entity::update_many()
+        .col_expr(session::Column::SignInNotice, sea_orm::sea_query::Expr::value(None::<String>))
+        .filter(session::Column::Id.eq(session_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn end(db: &DatabaseConnection, session_id: i32) -> Result<(), AppError> {

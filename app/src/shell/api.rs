@@ -20,6 +20,9 @@ pub struct AccountSummary {
     pub companies: Vec<CompanyChoice>,
     /// An Admin of the current company (sees Company settings).
     pub is_admin: bool,
+    /// Failed sign-in attempts since the previous sign-in, said once after signing in
+    /// until dismissed (`dismiss_sign_in_notice`).
+    pub sign_in_notice: Option<String>,
 }
 
 /// A company in the "Switch Company" list.
@@ -51,7 +54,21 @@ pub async fn current_account() -> Result<AccountSummary, AppError> {
         company_name,
         companies,
         is_admin: scope.is_some_and(|s| s.is_admin()),
+        sign_in_notice: session.sign_in_notice.clone(),
     })
+}
+
+/// "Dismiss" on the note about failed sign-in attempts: this session does not show it again.
+#[server]
+pub async fn dismiss_sign_in_notice() -> Result<(), AppError> {
+    use crate::backend::live::LiveEvent;
+    use crate::backend::{request, session_store};
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    session_store::dismiss_sign_in_notice(&state.db, me.session_id).await?;
+    // The cached session still holds the note.
+    state.live.publish(LiveEvent::AccountChanged { user_id: me.user_id });
+    Ok(())
 }
 
 /// Moves this session to another of the user's companies. A company the user does not

@@ -13,7 +13,7 @@ use leptos_router::components::{A, Outlet, Redirect};
 use crate::error::AppError;
 use crate::notifications::{NotificationBell, NotificationsChanged};
 use crate::ui::AccountRefresh;
-use api::{AccountSummary, current_account};
+use api::{AccountSummary, DismissSignInNotice, current_account};
 use live::LiveChannel;
 use menu::AvatarMenu;
 
@@ -65,7 +65,33 @@ fn TopBarAccount(account: AccountSummary) -> impl IntoView {
             </nav>
         })}
         <NotificationBell/>
-        <AvatarMenu account/>
+        <AvatarMenu account=account.clone()/>
+        {account.sign_in_notice.map(|notice| view! { <SignInNotice notice/> })}
     }
     .into_any()
+}
+
+/// Failed sign-in attempts since the previous sign-in, said once: under the top bar until
+/// dismissed, with the way to the full list.
+#[component]
+fn SignInNotice(notice: String) -> impl IntoView {
+    let dismiss = ServerAction::<DismissSignInNotice>::new();
+    let refresh = expect_context::<AccountRefresh>();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = dismiss.value().get() {
+            refresh.0.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <div class="sign-in-notice notice warning" role="status" data-testid="sign-in-notice">
+            <p>
+                {notice} " "
+                <a href="/settings/security#activity-heading">"Review recent security activity"</a>
+            </p>
+            <button type="button" class="button secondary" disabled=move || dismiss.pending().get()
+                on:click=move |_| { dismiss.dispatch(DismissSignInNotice {}); }>
+                "Dismiss"
+            </button>
+        </div>
+    }
 }

@@ -15,6 +15,7 @@ mod m20261130_000009_device_cookies;
 mod m20261130_000010_backup_code_lookup;
 mod m20261201_000011_shared_state;
 mod m20261201_000012_password_resets;
+mod m20261201_000013_sign_in_notice;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_backup_code_lookup::Migration),
             Box::new(m20261201_000011_shared_state::Migration),
             Box::new(m20261201_000012_password_resets::Migration),
+            Box::new(m20261201_000013_sign_in_notice::Migration),
         ]
     }
 }

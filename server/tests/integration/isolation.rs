@@ -35,7 +35,7 @@ use app::security::api::{
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use app::shell::api::CurrentAccount;
-use app::shell::api::{CompanyUnreadCounts, SwitchCompany};
+use app::shell::api::{CompanyUnreadCounts, DismissSignInNotice, SwitchCompany};
 use leptos::server_fn::ServerFn;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -47,6 +47,7 @@ fn not_company_scoped() -> Vec<&'static str> {
         SignIn::PATH,
         SignOut::PATH,
         CurrentAccount::PATH,
+        DismissSignInNotice::PATH,
         GetProfile::PATH,
         ListTimezones::PATH,
         SaveProfile::PATH,

@@ -24,5 +24,6 @@ mod push_devices;
 mod push_service;
 mod security_tab;
 mod sessions;
+mod sign_in_notice;
 mod sign_in_redirects;
 mod startup;

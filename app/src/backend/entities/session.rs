@@ -22,6 +22,9 @@ pub struct Model {
     /// When the password was last entered in this session (sign-in or a re-check).
     /// Sensitive actions need it to be recent.
     pub password_confirmed_at: chrono::DateTime<chrono::Utc>,
+    /// Failed sign-in attempts since the account's previous sign-in, said once at the top
+    /// of the app until dismissed; `None` when there were none.
+    pub sign_in_notice: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
