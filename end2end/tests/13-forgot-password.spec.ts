@@ -65,3 +65,34 @@ test("the forgot-password page has no accessibility violations", async ({ page }
   await waitForHydration(page);
   await expectNoViolations(page);
 });
+
+test("Secure my account signs out everywhere and asks for a new password before the next sign-in", async ({ page, browser }) => {
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signIn(otherPage);
+  await otherPage.goto("/settings/profile");
+  await waitForHydration(otherPage);
+
+  await signIn(page);
+  await page.goto("/settings/security");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Secure my account" }).click();
+  await expect(page.getByTestId("secure-account-confirm")).toContainText("Sign out everywhere and require a new password?");
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: "Yes, secure my account" }).click();
+  await expect(page.getByTestId("account-secured")).toContainText("Your account is secured");
+  await expect(otherPage).toHaveURL(/\/sign-in/, { timeout: 15_000 });
+  await other.close();
+
+  // The password alone no longer signs in.
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(DEMO_EMAIL);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("This account was secured");
+
+  // A new password by link (the demo one again, for the other tests) opens it.
+  await openResetLink(page);
+  await chooseNewPassword(page, DEMO_PASSWORD);
+});

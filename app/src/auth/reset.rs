@@ -12,7 +12,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::backend::audit::{Client, SecurityEventKind, record};
-use crate::backend::credentials::cancel_what_the_old_password_started;
+use crate::backend::credentials::{cancel_what_the_old_password_started, new_password_chosen};
 use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::{password_reset, session, user};
 use crate::backend::guesses::MAX_EMAIL_BYTES;
@@ -32,7 +32,7 @@ pub const PER_CLIENT_ADDRESS: RateLimit =
     RateLimit::new("password-reset-client", 10, std::time::Duration::from_secs(3600));
 /// Links mailed to one account.
 pub const PER_ACCOUNT: RateLimit =
-    RateLimit::new("password-reset-account", 3, std::time::Duration::from_secs(3600));
+    RateLimit::new("password-reset-account", 5, std::time::Duration::from_secs(3600));
 
 pub const LINK_EXPIRED: &str =
     "This link has expired or was already used. Ask for a new one from the sign-in page.";
@@ -160,6 +160,7 @@ pub async fn reset_password(
         .exec(&txn)
         .await?;
     cancel_what_the_old_password_started(&txn, person.id).await?;
+    new_password_chosen(&txn, person.id).await?;
     let ended: Vec<i32> = session::Entity::find()
         .filter(session::Column::UserId.eq(person.id))
         .all(&txn)

@@ -23,6 +23,8 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         })
     };
     let sent = move || matches!(request.value().get(), Some(Ok(())));
+    // Arriving from "Secure my account" (every session, this one too, has just ended).
+    let secured = use_query_map().read_untracked().get("secured").is_some();
 
     view! {
         <Title text="Forgot password · Kayse"/>
@@ -30,6 +32,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <div class="auth-card stack">
                 <p class="brand-mark" aria-hidden="true">"Kayse"</p>
                 <h1>"Forgot your password?"</h1>
+                {secured.then(|| view! {
+                    <p class="notice" role="status" data-testid="account-secured">
+                        "Your account is secured: every session was signed out. To sign in again, choose a new password with a link we'll send to your email."
+                    </p>
+                })}
                 <Show
                     when=sent
                     fallback=move || view! {

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::backend::entities::user;
 use crate::backend::guesses::{MAX_EMAIL_BYTES, account_keys, answer_wrong_guess};
-use crate::backend::{AppState, device_cookies, passwords, session_store};
+use crate::backend::{AppState, credentials, device_cookies, passwords, session_store};
 use crate::error::AppError;
 use crate::security::second_factor::has_two_factor;
 
@@ -40,6 +40,10 @@ pub fn safe_next(public_url: &str, next: Option<&str>) -> String {
     }
     path
 }
+
+/// The answer to the right password of a secured account.
+pub const MUST_CHOOSE_NEW_PASSWORD: &str = "This account was secured, so it needs a new password \
+     before anyone signs in. Use \"Forgot password?\" to get a link by email.";
 
 /// What a correct password leads to.
 pub enum SignInOutcome {
@@ -88,6 +92,11 @@ pub async fn sign_in(
         .await);
     }
     let Some(user) = found else { return Err(AppError::InvalidCredentials) };
+    // Said only to whoever knows the password: it tells nothing to a guesser.
+    if credentials::must_choose_new_password(&state.db, user.id).await? {
+        attempt.release().await;
+        return Err(AppError::Rejected(MUST_CHOOSE_NEW_PASSWORD.into()));
+    }
     if has_two_factor(&state.db, user.id).await? {
         // The password's counts are cleared only when the whole sign-in succeeds.
         attempt.release().await;

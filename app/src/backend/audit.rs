@@ -42,10 +42,11 @@ pub enum SecurityEventKind {
     SecondFactorReused,
     SignInLockedOut,
     PasswordReset,
+    AccountSecured,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 12] = [
+    pub const ALL: [SecurityEventKind; 13] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::PasswordChanged,
@@ -58,6 +59,7 @@ impl SecurityEventKind {
         SecurityEventKind::SecondFactorReused,
         SecurityEventKind::SignInLockedOut,
         SecurityEventKind::PasswordReset,
+        SecurityEventKind::AccountSecured,
     ];
 
     /// The name stored in the database.
@@ -75,6 +77,7 @@ impl SecurityEventKind {
             SecurityEventKind::SecondFactorReused => "second_factor_reused",
             SecurityEventKind::SignInLockedOut => "sign_in_locked_out",
             SecurityEventKind::PasswordReset => "password_reset",
+            SecurityEventKind::AccountSecured => "account_secured",
         }
     }
 
@@ -93,6 +96,7 @@ impl SecurityEventKind {
             SecurityEventKind::SecondFactorReused => "Two-factor code used a second time",
             SecurityEventKind::SignInLockedOut => "Sign-in paused after repeated failures",
             SecurityEventKind::PasswordReset => "Password reset with an email link",
+            SecurityEventKind::AccountSecured => "Account secured: signed out everywhere",
         }
     }
 

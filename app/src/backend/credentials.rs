@@ -1,12 +1,13 @@
 //! What a new password cancels, whichever way it was set (Change Password, or a "Forgot
 //! password?" link): anything started with the old one. And the cleanup of old links.
-//! Making and using links is the sign-in feature's (`auth::reset`).
+//! Making and using links is the sign-in feature's (`auth::reset`). And the mark a secured
+//! account carries until it has a new password ("Secure my account", `security::lockdown`).
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::entities::{email_change, password_reset, pending_sign_in};
+use super::entities::{email_change, password_reset, pending_sign_in, secured_account};
 use crate::error::AppError;
 
 /// In the transaction that stores a new password: a pending login-email change may be an
@@ -46,4 +47,34 @@ pub async fn delete_old_reset_links(db: &DatabaseConnection) -> Result<u64, AppE
         .exec(db)
         .await?;
     Ok(deleted.rows_affected)
+}
+
+/// Whether the account was secured and waits for a new password before signing in.
+pub async fn must_choose_new_password(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<bool, AppError> {
+    Ok(secured_account::Entity::find_by_id(user_id).one(db).await?.is_some())
+}
+
+/// Marks the account: no sign-in until a new password is set with an emailed link.
+pub async fn require_new_password(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+    secured_account::Entity::insert(secured_account::ActiveModel {
+        user_id: sea_orm::Set(user_id),
+        secured_at: sea_orm::Set(Utc::now()),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(secured_account::Column::UserId)
+            .update_column(secured_account::Column::SecuredAt)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The new password is set: the account signs in again.
+pub async fn new_password_chosen(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+    secured_account::Entity::delete_by_id(user_id).exec(db).await?;
+    Ok(())
 }

@@ -141,3 +141,25 @@ pub async fn sign_out_other_devices() -> Result<u64, AppError> {
     let me = request::signed_in()?;
     super::server::sign_out_other_devices(&state, &me).await
 }
+
+/// "Secure my account": ends every session (this one too), cancels what is pending, turns
+/// push off, and requires a new password by emailed link before the next sign-in. Then
+/// on to "Forgot password?", to ask for that link.
+#[server]
+pub async fn secure_my_account() -> Result<(), AppError> {
+    use crate::backend::{request, session_store};
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::lockdown::secure_account(
+        &state,
+        me.user_id,
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await?;
+    request::set_response_header(
+        http::header::SET_COOKIE,
+        &session_store::clear_cookie_value(&state.config),
+    )?;
+    leptos_axum::redirect("/forgot-password?secured=1");
+    Ok(())
+}

@@ -1,5 +1,5 @@
 //! The Security tab: the password, two-factor authentication with an authenticator app and
-//! backup codes, and the recent security activity of the account.
+//! backup codes, the recent security activity of the account, and "Secure my account".
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -7,10 +7,13 @@ pub mod backup_codes;
 mod backup_codes_panel;
 mod change_password;
 #[cfg(feature = "ssr")]
+pub mod lockdown;
+#[cfg(feature = "ssr")]
 pub mod password_policy;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod second_factor;
+mod secure_account;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
@@ -23,6 +26,7 @@ use leptos_meta::Title;
 use crate::ui::page_content;
 use api::{SecurityActivity, get_security_overview};
 use change_password::ChangePasswordSection;
+use secure_account::SecureAccountSection;
 use two_factor::{TwoFactorControls, TwoFactorSection};
 
 #[component]
@@ -43,6 +47,7 @@ pub fn SecurityPage() -> impl IntoView {
                     view! {
                         <TwoFactorSection overview controls/>
                         <ActivityList activity/>
+                        <SecureAccountSection/>
                     }
                     .into_any()
                 })

@@ -11,12 +11,17 @@ pub fn LiveChannel() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     let notifications = crate::notifications::NotificationsChanged::from_context();
     #[cfg(feature = "hydrate")]
+    let ending_own_session = use_context::<crate::ui::EndingOwnSession>();
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
 
         let Ok(source) = web_sys::EventSource::new("/live") else { return };
         let on_signed_out = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if ending_own_session.is_some_and(|ending| ending.0.get_untracked()) {
+                return;
+            }
             let _ = window().location().set_href("/sign-in");
         });
         let _ = source

@@ -12,7 +12,7 @@ use leptos_router::components::{A, Outlet, Redirect};
 
 use crate::error::AppError;
 use crate::notifications::{NotificationBell, NotificationsChanged};
-use crate::ui::AccountRefresh;
+use crate::ui::{AccountRefresh, EndingOwnSession};
 use api::{AccountSummary, DismissSignInNotice, current_account};
 use live::LiveChannel;
 use menu::AvatarMenu;
@@ -22,6 +22,7 @@ pub fn AppLayout() -> impl IntoView {
     let refresh = AccountRefresh(RwSignal::new(0));
     provide_context(refresh);
     provide_context(NotificationsChanged(RwSignal::new(0)));
+    provide_context(EndingOwnSession(RwSignal::new(false)));
     let account = Resource::new(move || refresh.0.get(), |_| current_account());
 
     view! {

@@ -9,4 +9,4 @@ pub mod form_errors;
 pub mod page;
 
 pub use avatar::Avatar;
-pub use page::{AccountRefresh, page_content};
+pub use page::{AccountRefresh, EndingOwnSession, page_content};

@@ -17,6 +17,12 @@ impl AccountRefresh {
     }
 }
 
+/// Set by a page that ends its own session on purpose and then goes where the server sends
+/// it ("Secure my account" goes on to "Forgot password?"): the live channel, told the
+/// session ended, then leaves the navigation to it instead of opening the sign-in page.
+#[derive(Clone, Copy)]
+pub struct EndingOwnSession(pub RwSignal<bool>);
+
 /// What a page shows for a server function's answer: the content; the sign-in page when
 /// the session has ended (signed out elsewhere, expired); otherwise the error's message.
 pub fn page_content<T>(result: Result<T, AppError>, render: impl FnOnce(T) -> AnyView) -> AnyView {

@@ -16,6 +16,7 @@ mod m20261130_000010_backup_code_lookup;
 mod m20261201_000011_shared_state;
 mod m20261201_000012_password_resets;
 mod m20261201_000013_sign_in_notice;
+mod m20261201_000014_secured_accounts;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_shared_state::Migration),
             Box::new(m20261201_000012_password_resets::Migration),
             Box::new(m20261201_000013_sign_in_notice::Migration),
+            Box::new(m20261201_000014_secured_accounts::Migration),
         ]
     }
 }

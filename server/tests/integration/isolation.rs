@@ -31,7 +31,7 @@ use app::profile::api::{
 };
 use app::security::api::{
     BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview,
-    RegenerateBackupCodes, SignOutOtherDevices,
+    RegenerateBackupCodes, SecureMyAccount, SignOutOtherDevices,
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use app::shell::api::CurrentAccount;
@@ -77,6 +77,7 @@ fn not_company_scoped() -> Vec<&'static str> {
         RegenerateBackupCodes::PATH,
         DisableTwoFactor::PATH,
         SignOutOtherDevices::PATH,
+        SecureMyAccount::PATH,
         VerifySignIn::PATH,
         // "Forgot password?": by emailed link, before any session (password_reset tests).
         RequestPasswordReset::PATH,

@@ -22,6 +22,7 @@ mod profile;
 mod push;
 mod push_devices;
 mod push_service;
+mod secure_account;
 mod security_tab;
 mod sessions;
 mod sign_in_notice;

@@ -62,6 +62,61 @@ pub fn password_reset_link(config: &RuntimeConfig, person: &user::Model, token: 
     }
 }
 
+/// "Secure my account" was used: what happened, and the way back in.
+pub fn account_secured(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    when: &str,
+    from: &str,
+) -> Email {
+    let link = links::to_path(config, "/forgot-password");
+    let paragraphs = [
+        greeting(person),
+        format!(
+            "Your Kayse account was secured on {when}, from {from}: every session was signed \
+             out, pending changes were cancelled and push notifications were turned off on \
+             every device."
+        ),
+        "To sign in again, choose a new password with the link below. Your company's \
+         administrators have been told."
+            .to_owned(),
+    ];
+    Email {
+        to: person.email.clone(),
+        subject: "Your Kayse account was secured".into(),
+        text: format!("{}\n\nChoose a new password: {link}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("Choose a new password", &link))),
+        links: vec![link],
+    }
+}
+
+/// Tells an Admin that a member of their company secured their account.
+pub fn member_account_secured(
+    config: &RuntimeConfig,
+    admin: &user::Model,
+    member: &user::Model,
+    when: &str,
+) -> Email {
+    let link = links::to_path(config, "/company");
+    let paragraphs = [
+        greeting(admin),
+        format!(
+            "{} ({}) secured their Kayse account on {when}, because they think someone else \
+             may have used it. Every session of theirs was signed out, and they must choose a \
+             new password before signing in again.",
+            member.full_name, member.email
+        ),
+        "You may want to check with them, and review what their account did recently.".to_owned(),
+    ];
+    Email {
+        to: admin.email.clone(),
+        subject: format!("{} secured their Kayse account", member.full_name),
+        text: format!("{}\n\nCompany settings: {link}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("Open Company settings", &link))),
+        links: vec![link],
+    }
+}
+
 /// Tells the (still current) address that a change away from it was requested, with a
 /// link that cancels it without signing in.
 pub fn email_change_requested(
