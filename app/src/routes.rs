@@ -52,3 +52,4 @@ page!(sign_in_verify, SignInVerifyRoute, crate::auth::SignInVerifyPage);
 page!(confirm_email, ConfirmEmailRoute, crate::profile::ConfirmEmailPage);
 page!(forgot_password, ForgotPasswordRoute, crate::auth::ForgotPasswordPage);
 page!(reset_password, ResetPasswordRoute, crate::auth::ResetPasswordPage);
+page!(wasnt_me, WasntMeRoute, crate::security::WasntMePage);

@@ -96,3 +96,43 @@ test("Secure my account signs out everywhere and asks for a new password before 
   await openResetLink(page);
   await chooseNewPassword(page, DEMO_PASSWORD);
 });
+
+test("This wasn't me, from a password-change email, secures the account and signs out a second browser live", async ({ page, browser }) => {
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signIn(otherPage);
+  await otherPage.goto("/settings/profile");
+  await waitForHydration(otherPage);
+
+  await signIn(page);
+  await page.goto("/settings/security");
+  await waitForHydration(page);
+  const seen = outbox().length;
+  await page.getByRole("button", { name: "Change Password" }).click();
+  await page.getByLabel("Current password").fill(DEMO_PASSWORD);
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel("Confirm new password").fill(NEW_PASSWORD);
+  await page.getByLabel("Sign out of all other devices").uncheck();
+  await page.getByRole("button", { name: "Update Password" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Your password was changed" })).toBeVisible();
+
+  const alert = await nextMessageTo(DEMO_EMAIL, seen, "Your Kayse password was changed");
+  expect(alert.text).toContain("This wasn't me: ");
+  await page.goto(alert.links[0]);
+  await expect(page.getByRole("heading", { name: "Secure your account" })).toBeVisible();
+  await waitForHydration(page);
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: "Secure my account" }).click();
+  await expect(page.getByTestId("account-secured")).toContainText("Your account is secured");
+  await expect(otherPage).toHaveURL(/\/sign-in/, { timeout: 15_000 });
+  await other.close();
+
+  // The link works once.
+  await page.goto(alert.links[0]);
+  await expect(page.getByRole("alert")).toContainText("expired or was already used");
+
+  // Back in with a new password by link (the demo one again, for the other tests).
+  await page.context().clearCookies();
+  await openResetLink(page);
+  await chooseNewPassword(page, DEMO_PASSWORD);
+});

@@ -24,6 +24,7 @@ fn is_public(path: &str) -> bool {
             | "/confirm-email"
             | "/forgot-password"
             | "/reset-password"
+            | "/secure-account"
             | "/favicon.svg"
             | "/favicon.ico"
             | "/robots.txt"

@@ -12,7 +12,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::backend::audit::{Client, SecurityEventKind, record};
-use crate::backend::credentials::{cancel_what_the_old_password_started, new_password_chosen};
+use crate::backend::credentials::{
+    cancel_what_the_old_password_started, new_password_chosen, wasnt_me_link,
+};
 use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::{password_reset, session, user};
 use crate::backend::guesses::MAX_EMAIL_BYTES;
@@ -179,20 +181,29 @@ pub async fn reset_password(
 
     let device = describe_user_agent(&client.user_agent);
     let when = format_in_timezone(now, &person.timezone);
-    let notice = messages::security_change(
-        &state.config,
-        &person,
-        "Your Kayse password was reset",
-        &format!(
-            "The password of your Kayse account was reset with a link sent to this address, \
-             from {} on {} ({}), and every session was signed out",
-            device.browser, device.os, client.address
-        ),
-        &when,
-    );
-    // The reset is done; a notice that could not be sent is logged, not shown as a failure.
-    if let Err(err) = state.mailer.send(notice).await {
-        tracing::warn!(?err, "could not send the password reset notice");
+    // The reset is done; a notice that could not be made or sent is logged, not shown as a
+    // failure.
+    let notice = wasnt_me_link(&state.db, &state.config, person.id).await.map(|wasnt_me| {
+        messages::security_change(
+            &state.config,
+            &person,
+            "Your Kayse password was reset",
+            &format!(
+                "The password of your Kayse account was reset with a link sent to this address, \
+                 from {} on {} ({}), and every session was signed out",
+                device.browser, device.os, client.address
+            ),
+            &when,
+            &wasnt_me,
+        )
+    });
+    match notice {
+        Ok(notice) => {
+            if let Err(err) = state.mailer.send(notice).await {
+                tracing::warn!(?err, "could not send the password reset notice");
+            }
+        }
+        Err(err) => tracing::warn!(?err, "could not make the password reset notice"),
     }
     Ok(person)
 }

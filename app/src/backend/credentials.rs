@@ -7,7 +7,11 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::entities::{email_change, password_reset, pending_sign_in, secured_account};
+use super::entities::{
+    email_change, password_reset, pending_sign_in, secured_account, wasnt_me_link,
+};
+use super::state::RuntimeConfig;
+use super::tokens::{hash_token, new_token};
 use crate::error::AppError;
 
 /// In the transaction that stores a new password: a pending login-email change may be an
@@ -39,14 +43,19 @@ pub async fn void_reset_links(db: &impl ConnectionTrait, user_id: i32) -> Result
     Ok(())
 }
 
-/// Links that expired more than a day ago are of no use, even to the log.
+/// Reset and "This wasn't me" links that expired more than a day ago are of no use, even
+/// to the log.
 pub async fn delete_old_reset_links(db: &DatabaseConnection) -> Result<u64, AppError> {
     let day_ago = Utc::now() - chrono::Duration::days(1);
-    let deleted = password_reset::Entity::delete_many()
+    let resets = password_reset::Entity::delete_many()
         .filter(password_reset::Column::ExpiresAt.lt(day_ago))
         .exec(db)
         .await?;
-    Ok(deleted.rows_affected)
+    let wasnt_me = wasnt_me_link::Entity::delete_many()
+        .filter(wasnt_me_link::Column::ExpiresAt.lt(day_ago))
+        .exec(db)
+        .await?;
+    Ok(resets.rows_affected + wasnt_me.rows_affected)
 }
 
 /// Whether the account was secured and waits for a new password before signing in.
@@ -77,4 +86,67 @@ pub async fn require_new_password(db: &impl ConnectionTrait, user_id: i32) -> Re
 pub async fn new_password_chosen(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
     secured_account::Entity::delete_by_id(user_id).exec(db).await?;
     Ok(())
+}
+
+/// How long a "This wasn't me" link works.
+pub const WASNT_ME_LIFETIME: chrono::Duration = chrono::Duration::days(7);
+
+pub const WASNT_ME_EXPIRED: &str = "This link has expired or was already used. If you still \
+     think someone else has used your account, use \"Forgot password?\" on the sign-in page, \
+     or \"Secure my account\" in Security settings.";
+
+/// A new "This wasn't me" link for the account, for a credential-change email.
+pub async fn wasnt_me_link(
+    db: &impl ConnectionTrait,
+    config: &RuntimeConfig,
+    user_id: i32,
+) -> Result<String, AppError> {
+    let token = new_token();
+    let now = Utc::now();
+    wasnt_me_link::Entity::insert(wasnt_me_link::ActiveModel {
+        user_id: sea_orm::Set(user_id),
+        token_hash: sea_orm::Set(hash_token(&token)),
+        created_at: sea_orm::Set(now),
+        expires_at: sea_orm::Set(now + WASNT_ME_LIFETIME),
+        used_at: sea_orm::Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(super::mail::links::wasnt_me(config, &token))
+}
+
+/// Whether a "This wasn't me" link still works (its page says so before the click).
+pub async fn wasnt_me_link_works(db: &impl ConnectionTrait, token: &str) -> Result<(), AppError> {
+    wasnt_me_link::Entity::find()
+        .filter(wasnt_me_link::Column::TokenHash.eq(hash_token(token)))
+        .filter(wasnt_me_link::Column::UsedAt.is_null())
+        .filter(wasnt_me_link::Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| AppError::Rejected(WASNT_ME_EXPIRED.into()))
+}
+
+/// Uses a "This wasn't me" link: of any number of requests with it, one gets the account's
+/// id; the others, and any expired or unknown link, are refused.
+pub async fn use_wasnt_me_link(db: &DatabaseConnection, token: &str) -> Result<i32, AppError> {
+    let hash = hash_token(token);
+    let now = Utc::now();
+    let claimed = wasnt_me_link::Entity::update_many()
+        .col_expr(wasnt_me_link::Column::UsedAt, Expr::value(Some(now)))
+        .filter(wasnt_me_link::Column::TokenHash.eq(hash.as_str()))
+        .filter(wasnt_me_link::Column::UsedAt.is_null())
+        .filter(wasnt_me_link::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(AppError::Rejected(WASNT_ME_EXPIRED.into()));
+    }
+    wasnt_me_link::Entity::find()
+        .filter(wasnt_me_link::Column::TokenHash.eq(hash))
+        .one(db)
+        .await?
+        .map(|link| link.user_id)
+        .ok_or_else(|| AppError::Rejected(WASNT_ME_EXPIRED.into()))
 }

@@ -163,3 +163,23 @@ pub async fn secure_my_account() -> Result<(), AppError> {
     leptos_axum::redirect("/forgot-password?secured=1");
     Ok(())
 }
+
+/// Whether a "This wasn't me" link still works, before the click.
+#[server]
+pub async fn check_wasnt_me_link(token: String) -> Result<(), AppError> {
+    use crate::backend::{credentials, request};
+    let state = request::state()?;
+    credentials::wasnt_me_link_works(&state.db, &token).await
+}
+
+/// "This wasn't me", confirmed: secures the account the link was sent to, without signing
+/// in (whoever changed the password may hold it). The link works once.
+#[server]
+pub async fn secure_account_by_link(token: String) -> Result<(), AppError> {
+    use crate::backend::{credentials, request};
+    let state = request::state()?;
+    let user_id = credentials::use_wasnt_me_link(&state.db, &token).await?;
+    super::lockdown::secure_account(&state, user_id, &crate::backend::audit::Client::of_request())
+        .await?;
+    Ok(())
+}

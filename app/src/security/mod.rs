@@ -19,6 +19,7 @@ pub mod server;
 #[cfg(feature = "ssr")]
 pub mod totp;
 mod two_factor;
+mod wasnt_me_page;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,6 +29,7 @@ use api::{SecurityActivity, get_security_overview};
 use change_password::ChangePasswordSection;
 use secure_account::SecureAccountSection;
 use two_factor::{TwoFactorControls, TwoFactorSection};
+pub use wasnt_me_page::WasntMePage;
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {

@@ -17,6 +17,7 @@ mod m20261201_000011_shared_state;
 mod m20261201_000012_password_resets;
 mod m20261201_000013_sign_in_notice;
 mod m20261201_000014_secured_accounts;
+mod m20261201_000015_wasnt_me_links;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_password_resets::Migration),
             Box::new(m20261201_000013_sign_in_notice::Migration),
             Box::new(m20261201_000014_secured_accounts::Migration),
+            Box::new(m20261201_000015_wasnt_me_links::Migration),
         ]
     }
 }

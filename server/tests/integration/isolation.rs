@@ -30,8 +30,9 @@ use app::profile::api::{
     RequestEmailChange, ResendEmailChange, SaveProfile,
 };
 use app::security::api::{
-    BeginTwoFactor, ChangePassword, ConfirmTwoFactor, DisableTwoFactor, GetSecurityOverview,
-    RegenerateBackupCodes, SecureMyAccount, SignOutOtherDevices,
+    BeginTwoFactor, ChangePassword, CheckWasntMeLink, ConfirmTwoFactor, DisableTwoFactor,
+    GetSecurityOverview, RegenerateBackupCodes, SecureAccountByLink, SecureMyAccount,
+    SignOutOtherDevices,
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use app::shell::api::CurrentAccount;
@@ -78,6 +79,9 @@ fn not_company_scoped() -> Vec<&'static str> {
         DisableTwoFactor::PATH,
         SignOutOtherDevices::PATH,
         SecureMyAccount::PATH,
+        // "This wasn't me": by emailed link, without a session (secure_account tests).
+        CheckWasntMeLink::PATH,
+        SecureAccountByLink::PATH,
         VerifySignIn::PATH,
         // "Forgot password?": by emailed link, before any session (password_reset tests).
         RequestPasswordReset::PATH,

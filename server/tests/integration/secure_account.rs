@@ -2,9 +2,13 @@
 //! password set by emailed link, and the person and their companies' Admins are told.
 
 use app::auth::server::MUST_CHOOSE_NEW_PASSWORD;
+use app::backend::credentials::WASNT_ME_EXPIRED;
 use app::backend::entities::push_subscription;
 use app::error::AppError;
-use app::security::api::{GetSecurityOverview, SecureMyAccount, SecurityOverview};
+use app::security::api::{
+    ChangePassword, CheckWasntMeLink, GetSecurityOverview, SecureAccountByLink, SecureMyAccount,
+    SecurityOverview,
+};
 use app::shell::api::CurrentAccount;
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
@@ -99,4 +103,56 @@ async fn securing_needs_a_session() {
     let app = spawn().await;
     let reply = app.call::<SecureMyAccount>(&[], None).await;
     assert_eq!(reply.status, 401);
+}
+
+#[tokio::test]
+async fn a_credential_change_email_carries_a_this_wasnt_me_link_that_works_once() {
+    let app = spawn().await;
+    let here = app.sign_in_demo().await;
+    let elsewhere = app.sign_in_demo().await;
+    let changed = app
+        .call::<ChangePassword>(
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "copper kettle meadow"),
+                ("confirm_password", "copper kettle meadow"),
+                ("sign_out_others", "false"),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{}", changed.text());
+    let here = changed.session_token().expect("the session's token is renewed");
+    let notice = app.outbox_with_subject("Your Kayse password was changed");
+    assert_eq!(notice.len(), 1);
+    let link = notice[0]["links"][0].as_str().unwrap().to_owned();
+    assert!(link.starts_with("http://kayse.test:3000/secure-account?token="), "{link}");
+    assert!(notice[0]["text"].as_str().unwrap().contains("This wasn't me: "));
+    let token = link.rsplit_once("token=").unwrap().1.to_owned();
+    assert!(app.call::<CheckWasntMeLink>(&[("token", &token)], None).await.status.is_success());
+
+    // Sixty clicks at once: one secures the account, the rest find the link used.
+    let form = [("token", token.as_str())];
+    let replies = futures_util::future::join_all(
+        (0..60).map(|_| app.call::<SecureAccountByLink>(&form, None)),
+    )
+    .await;
+    let secured = replies.iter().filter(|r| r.status.is_success()).count();
+    assert_eq!(secured, 1);
+    for reply in replies.iter().filter(|r| !r.status.is_success()) {
+        assert_eq!(reply.app_error(), AppError::Rejected(WASNT_ME_EXPIRED.into()));
+    }
+    assert_eq!(app.outbox_with_subject("Your Kayse account was secured").len(), 1);
+
+    for token in [&here, &elsewhere] {
+        let reply = app.call::<CurrentAccount>(&[], Some(token)).await;
+        assert_eq!(reply.app_error(), AppError::Unauthorized);
+    }
+    let new_password = app.sign_in_reply(DEMO_EMAIL, "copper kettle meadow", "127.0.0.1").await;
+    assert_eq!(new_password.app_error(), AppError::Rejected(MUST_CHOOSE_NEW_PASSWORD.into()));
+    let again = app.call::<CheckWasntMeLink>(&[("token", &token)], None).await;
+    assert_eq!(again.app_error(), AppError::Rejected(WASNT_ME_EXPIRED.into()));
+    let unknown =
+        app.call::<SecureAccountByLink>(&[("token", "0".repeat(64).as_str())], None).await;
+    assert_eq!(unknown.app_error(), AppError::Rejected(WASNT_ME_EXPIRED.into()));
 }

@@ -31,3 +31,4 @@ pub mod task_due_notice;
 pub mod totp_credential;
 pub mod user;
 pub mod vapid_key;
+pub mod wasnt_me_link;

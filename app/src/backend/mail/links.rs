@@ -23,6 +23,11 @@ pub fn reset_password(config: &RuntimeConfig, token: &str) -> String {
     to_path(config, &format!("/reset-password?token={token}"))
 }
 
+/// "This wasn't me", in every credential-change email: opens "Secure my account".
+pub fn wasnt_me(config: &RuntimeConfig, token: &str) -> String {
+    to_path(config, &format!("/secure-account?token={token}"))
+}
+
 /// A case's page.
 pub fn case(config: &RuntimeConfig, case_id: i32) -> String {
     to_path(config, &format!("/cases/{case_id}"))

@@ -224,29 +224,35 @@ pub fn sign_in_paused(
     }
 }
 
-/// A change to how the account signs in (password, two-factor authentication): `what`
-/// says what happened, `when` is in the person's timezone.
+/// A change to how the account signs in (password, two-factor authentication, backup
+/// codes): `what` says what happened, `when` is in the person's timezone, and `wasnt_me`
+/// is the account's single-use "This wasn't me" link (`credentials::wasnt_me_link`).
 pub fn security_change(
     config: &RuntimeConfig,
     person: &user::Model,
     subject: &str,
     what: &str,
     when: &str,
+    wasnt_me: &str,
 ) -> Email {
-    let link = links::settings(config, "security");
+    let settings = links::settings(config, "security");
     let paragraphs = [
         greeting(person),
         format!("{what} on {when}."),
-        "If this was you, there is nothing to do. If not, change your password at once and review \
-         your sessions, or contact your firm's Kayse administrator."
+        "If this was you, there is nothing to do. If it wasn't, open \"This wasn't me\" below \
+         (it works once, for 7 days): it signs your account out everywhere and asks for a new \
+         password, and your firm's Kayse administrators are told."
             .to_owned(),
     ];
     Email {
         to: person.email.clone(),
         subject: subject.to_owned(),
-        text: format!("{}\n\nYour security settings: {link}\n", paragraphs.join("\n\n")),
-        html: simple_html(&paragraphs, Some(("Review your security settings", &link))),
-        links: vec![link],
+        text: format!(
+            "{}\n\nThis wasn't me: {wasnt_me}\n\nYour security settings: {settings}\n",
+            paragraphs.join("\n\n")
+        ),
+        html: simple_html(&paragraphs, Some(("This wasn't me", wasnt_me))),
+        links: vec![wasnt_me.to_owned(), settings],
     }
 }
 
