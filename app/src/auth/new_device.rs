@@ -55,8 +55,17 @@ async fn try_notice_new_device(
     }
     let when = format_in_timezone(Utc::now(), &user.timezone);
     let described = format!("{} on {} ({})", device.browser, device.os, device.kind);
+    let wasnt_me =
+        crate::backend::credentials::wasnt_me_link(&state.db, &state.config, user.id).await?;
     state
         .mailer
-        .send(messages::new_device_sign_in(&state.config, user, &described, address, &when))
+        .send(messages::new_device_sign_in(
+            &state.config,
+            user,
+            &described,
+            address,
+            &when,
+            &wasnt_me,
+        ))
         .await
 }

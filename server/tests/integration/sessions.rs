@@ -307,6 +307,8 @@ async fn a_sign_in_from_a_new_device_is_reported_to_the_account_email() {
     let text = notices[0]["text"].as_str().unwrap();
     assert!(text.contains("Chrome 131") && text.contains("203.0.113.10"), "{text}");
     assert_eq!(notices[0]["links"][0], "http://kayse.test:3000/settings/sessions");
+    let wasnt_me = notices[0]["links"][1].as_str().unwrap();
+    assert!(wasnt_me.starts_with("http://kayse.test:3000/secure-account?token="), "{wasnt_me}");
 
     // The same browser, system and address again: nothing new.
     app.sign_in_with(DEMO_EMAIL, DEMO_PASSWORD, CHROME_WINDOWS, "203.0.113.10").await;

@@ -178,21 +178,28 @@ pub fn new_device_sign_in(
     device: &str,
     address: &str,
     when: &str,
+    wasnt_me: &str,
 ) -> Email {
     let link = links::settings(config, "sessions");
     let paragraphs = [
         greeting(person),
-        format!("Your Kayse account was just signed in to from a new device: {device}, from {address}, on {when}."),
-        "If this was you, there is nothing to do. If not, sign that session out from your Sessions \
-         settings and change your password."
+        format!(
+            "Your Kayse account was just signed in to from a new device: {device}, from {address}, on {when}."
+        ),
+        "If this was you, there is nothing to do. If it wasn't, open \"This wasn't me\" below \
+         (it works once, for 7 days): it signs your account out everywhere and asks for a new \
+         password, and your firm's Kayse administrators are told."
             .to_owned(),
     ];
     Email {
         to: person.email.clone(),
         subject: "New sign-in to your Kayse account".into(),
-        text: format!("{}\n\nYour sessions: {link}\n", paragraphs.join("\n\n")),
-        html: simple_html(&paragraphs, Some(("Review your sessions", &link))),
-        links: vec![link],
+        text: format!(
+            "{}\n\nThis wasn't me: {wasnt_me}\n\nYour sessions: {link}\n",
+            paragraphs.join("\n\n")
+        ),
+        html: simple_html(&paragraphs, Some(("This wasn't me", wasnt_me))),
+        links: vec![link, wasnt_me.to_owned()],
     }
 }
 
