@@ -13,13 +13,14 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, Tran
 
 use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::credentials::{
-    cancel_what_the_old_password_started, new_password_chosen, wasnt_me_link,
+    cancel_what_the_old_password_started, new_password_chosen, send_security_notice,
 };
-use crate::backend::display::{describe_user_agent, format_in_timezone};
-use crate::backend::entities::{password_reset, session, user};
+use crate::backend::display::describe_user_agent;
+use crate::backend::entities::{password_reset, user};
 use crate::backend::guesses::MAX_EMAIL_BYTES;
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::messages;
+use crate::backend::session_store::delete_all_sessions;
 use crate::backend::throttle::{Key, RateLimit};
 use crate::backend::tokens::{hash_token, new_token};
 use crate::backend::users::load_user;
@@ -163,14 +164,7 @@ pub async fn reset_password(
         .await?;
     cancel_what_the_old_password_started(&txn, person.id).await?;
     new_password_chosen(&txn, person.id).await?;
-    let ended: Vec<i32> = session::Entity::find()
-        .filter(session::Column::UserId.eq(person.id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    session::Entity::delete_many().filter(session::Column::UserId.eq(person.id)).exec(&txn).await?;
+    let ended = delete_all_sessions(&txn, person.id).await?;
     txn.commit().await?;
     state.live.publish(LiveEvent::AccountChanged { user_id: person.id });
     if !ended.is_empty() {
@@ -180,30 +174,11 @@ pub async fn reset_password(
     tracing::info!(user_id = person.id, sessions_ended = ended.len(), "password reset with a link");
 
     let device = describe_user_agent(&client.user_agent);
-    let when = format_in_timezone(now, &person.timezone);
-    // The reset is done; a notice that could not be made or sent is logged, not shown as a
-    // failure.
-    let notice = wasnt_me_link(&state.db, &state.config, person.id).await.map(|wasnt_me| {
-        messages::security_change(
-            &state.config,
-            &person,
-            "Your Kayse password was reset",
-            &format!(
-                "The password of your Kayse account was reset with a link sent to this address, \
-                 from {} on {} ({}), and every session was signed out",
-                device.browser, device.os, client.address
-            ),
-            &when,
-            &wasnt_me,
-        )
-    });
-    match notice {
-        Ok(notice) => {
-            if let Err(err) = state.mailer.send(notice).await {
-                tracing::warn!(?err, "could not send the password reset notice");
-            }
-        }
-        Err(err) => tracing::warn!(?err, "could not make the password reset notice"),
-    }
+    let what = format!(
+        "The password of your Kayse account was reset with a link sent to this address, from \
+         {} on {} ({}), and every session was signed out",
+        device.browser, device.os, client.address
+    );
+    send_security_notice(state, &person, "Your Kayse password was reset", &what).await;
     Ok(person)
 }

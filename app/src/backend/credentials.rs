@@ -150,3 +150,33 @@ pub async fn use_wasnt_me_link(db: &DatabaseConnection, token: &str) -> Result<i
         .map(|link| link.user_id)
         .ok_or_else(|| AppError::Rejected(WASNT_ME_EXPIRED.into()))
 }
+
+/// Emails the account of a change to how it signs in (`what`, said as happening now, in the
+/// person's timezone), with a fresh "This wasn't me" link. The change is already done: a
+/// notice that could not be made or sent is logged, not reported as a failure.
+pub async fn send_security_notice(
+    state: &super::AppState,
+    person: &super::entities::user::Model,
+    subject: &str,
+    what: &str,
+) {
+    let when = super::display::format_in_timezone(Utc::now(), &person.timezone);
+    let wasnt_me = match wasnt_me_link(&state.db, &state.config, person.id).await {
+        Ok(link) => link,
+        Err(err) => {
+            tracing::warn!(?err, "could not make a \"This wasn't me\" link");
+            return;
+        }
+    };
+    let email = super::mail::messages::security_change(
+        &state.config,
+        person,
+        subject,
+        what,
+        &when,
+        &wasnt_me,
+    );
+    if let Err(err) = state.mailer.send(email).await {
+        tracing::warn!(?err, "could not send a security notice");
+    }
+}

@@ -255,6 +255,23 @@ pub async fn delete_expired(
 /// Ends every session of the user but `me`'s, tells their open pages, and drops a pending
 /// login-email change: signing everyone else out is what a person does who fears someone
 /// is in, and the change may be that someone's. Returns how many sessions ended.
+/// Deletes every session of the person (inside the caller's transaction) and returns their
+/// ids, for `LiveEvent::SessionsEnded` once the transaction is committed.
+pub async fn delete_all_sessions(
+    txn: &impl sea_orm::ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<i32>, AppError> {
+    let ids: Vec<i32> = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    session::Entity::delete_many().filter(session::Column::Id.is_in(ids.clone())).exec(txn).await?;
+    Ok(ids)
+}
+
 pub async fn end_other_sessions(
     state: &super::state::AppState,
     me: &SignedIn,

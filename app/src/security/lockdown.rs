@@ -12,9 +12,10 @@ use crate::backend::AppState;
 use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::credentials::{cancel_what_the_old_password_started, require_new_password};
 use crate::backend::display::{describe_user_agent, format_in_timezone};
-use crate::backend::entities::{membership, push_subscription, session, user};
+use crate::backend::entities::{membership, push_subscription, user};
 use crate::backend::live::LiveEvent;
 use crate::backend::mail::messages;
+use crate::backend::session_store::delete_all_sessions;
 use crate::backend::users::load_user;
 use crate::error::AppError;
 
@@ -26,14 +27,7 @@ pub async fn secure_account(
 ) -> Result<usize, AppError> {
     let person = load_user(&state.db, user_id).await?;
     let txn = state.db.begin().await?;
-    let ended: Vec<i32> = session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&txn).await?;
+    let ended = delete_all_sessions(&txn, user_id).await?;
     push_subscription::Entity::delete_many()
         .filter(push_subscription::Column::UserId.eq(user_id))
         .exec(&txn)

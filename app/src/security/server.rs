@@ -11,12 +11,11 @@ use super::api::{SecurityActivity, SecurityOverview, TwoFactorSetup};
 use super::second_factor::{confirmed_credential, has_two_factor, verify_second_factor};
 use super::{backup_codes, password_policy, rules, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
-use crate::backend::credentials::{cancel_what_the_old_password_started, wasnt_me_link};
+use crate::backend::credentials::{cancel_what_the_old_password_started, send_security_notice};
 use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::{backup_code, security_event, session, totp_credential, user};
 use crate::backend::guesses::{account_keys, answer_wrong_guess};
 use crate::backend::live::LiveEvent;
-use crate::backend::mail::messages;
 use crate::backend::reauth::{check_password_for, password_entered, require_recent_password};
 use crate::backend::session_store::{self, SignedIn};
 use crate::backend::users::load_user;
@@ -70,20 +69,7 @@ pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOvervie
 
 /// Tells the account's email of a change to how it signs in.
 pub(super) async fn notify(state: &AppState, user: &user::Model, subject: &str, what: String) {
-    let when = format_in_timezone(Utc::now(), &user.timezone);
-    // The change is done; a notice that could not be made or sent is logged, not shown as
-    // a failure.
-    let wasnt_me = match wasnt_me_link(&state.db, &state.config, user.id).await {
-        Ok(link) => link,
-        Err(err) => {
-            tracing::warn!(?err, "could not make a \"This wasn't me\" link");
-            return;
-        }
-    };
-    let email = messages::security_change(&state.config, user, subject, &what, &when, &wasnt_me);
-    if let Err(err) = state.mailer.send(email).await {
-        tracing::warn!(?err, "could not send a security notice");
-    }
+    send_security_notice(state, user, subject, &what).await;
 }
 
 // --- Changing the password -------------------------------------------------------------
