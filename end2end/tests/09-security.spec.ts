@@ -89,7 +89,7 @@ test("change the password: rules are explained, the old one stops working and ot
   await other.context().close();
 });
 
-test("turn on 2FA, sign in with a code and with a backup code, never the same backup code twice", async ({ page }) => {
+test("turn on 2FA, sign in with a code and with a backup code, never the same backup code twice, and remember a device", async ({ page }) => {
   await signIn(page);
   await openSecurity(page);
   await expect(page.getByTestId("two-factor-state")).toContainText("Off");
@@ -183,16 +183,42 @@ test("turn on 2FA, sign in with a code and with a backup code, never the same ba
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page.getByRole("alert")).toContainText("That code is not correct");
   await page.getByLabel("Backup code").fill(codes[1]);
+  // This time the browser is remembered.
+  await page.getByLabel("Remember this device for 30 days").check();
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page.getByText("You have 8 backup codes left.")).toBeVisible();
+  await page.getByRole("link", { name: "Continue" }).click();
+  await expect(page.getByRole("button", { name: /Account menu for/ })).toBeVisible();
+
+  // So the next sign-in here takes the password alone, and the Security tab lists it.
+  await signOut(page);
+  await signIn(page);
+  await openSecurity(page);
+  const remembered = page.getByTestId("remembered-device");
+  await expect(remembered).toHaveCount(1);
+  await expect(remembered).toContainText("This device");
+  await expect(page.getByTestId("security-activity")).toContainText("Device remembered for 30 days");
+  await expectNoViolations(page);
+  // "Forget all" asks first; then the code is asked again.
+  await page.getByRole("button", { name: "Forget all" }).click();
+  await expect(page.getByTestId("forget-all-confirm")).toBeVisible();
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: "Yes, forget all" }).click();
+  await expect(page.getByText("No remembered devices.")).toBeVisible();
+  await signOut(page);
+  await passwordStep(page);
+  await page.getByRole("button", { name: "Use a backup code instead" }).click();
+  await page.getByLabel("Backup code").fill(codes[2]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText("You have 7 backup codes left.")).toBeVisible();
   await page.getByRole("link", { name: "Continue" }).click();
 
   // Turn 2FA off again (password and a backup code), leaving the account as it was.
   await openSecurity(page);
-  await expect(page.getByTestId("backup-codes-left")).toContainText("8 of 10");
+  await expect(page.getByTestId("backup-codes-left")).toContainText("7 of 10");
   await page.getByRole("button", { name: "Disable 2FA" }).click();
   await page.getByLabel("Your password").fill(DEMO_PASSWORD);
-  await page.getByLabel("Code from your app, or a backup code").fill(codes[2]);
+  await page.getByLabel("Code from your app, or a backup code").fill(codes[3]);
   await page.getByRole("button", { name: "Disable 2FA" }).click();
   await expect(page.getByTestId("two-factor-state")).toContainText("Off");
   await expect(page.getByTestId("sign-out-offer")).toContainText("Two-factor authentication is off.");

@@ -73,6 +73,11 @@ pub fn spawn_all(state: &AppState) {
                 Ok(n) => tracing::info!(deleted = n, "old password reset links deleted"),
                 Err(err) => tracing::warn!(?err, "deleting old password reset links failed"),
             }
+            match app::backend::remembered_devices::delete_expired(&state.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "expired remembered devices deleted"),
+                Err(err) => tracing::warn!(?err, "deleting expired remembered devices failed"),
+            }
             match app::backend::throttle::delete_idle(&state.db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "idle limiter counts deleted"),

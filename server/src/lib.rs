@@ -86,6 +86,7 @@ pub async fn build_state(
             default_phone_region: settings.default_phone_region.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
             forwarded_header: settings.forwarded_header,
+            allow_remembered_devices: settings.allow_remembered_devices,
         }),
         mailer,
         password_throttle: Throttle::named("password"),

@@ -51,6 +51,7 @@ struct SecuritySection {
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
     max_upload_bytes: Option<usize>,
+    allow_remembered_devices: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,6 +104,9 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub max_upload_bytes: usize,
+    /// "Remember this device for 30 days" at the second step (until companies set it in
+    /// their security policy).
+    pub allow_remembered_devices: bool,
     pub mail_from: String,
     pub mail: MailSettings,
     pub default_phone_region: String,
@@ -244,6 +248,9 @@ impl Settings {
             session_idle_minutes,
             session_absolute_hours,
             max_upload_bytes,
+            allow_remembered_devices: parse_env::<bool>("KAYSE_ALLOW_REMEMBERED_DEVICES")?
+                .or(file.security.allow_remembered_devices)
+                .unwrap_or(true),
             mail_from,
             mail,
             default_phone_region: env("KAYSE_DEFAULT_PHONE_REGION")

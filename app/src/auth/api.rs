@@ -67,9 +67,13 @@ pub struct SignInVerified {
 }
 
 /// The second step of signing in, for an account with 2FA: the code from the app or a
-/// backup code, for the half-finished sign-in named by its own cookie.
+/// backup code, for the half-finished sign-in named by its own cookie. `remember` is the
+/// "Remember this device for 30 days" checkbox (sent only when ticked).
 #[server]
-pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
+pub async fn verify_sign_in(
+    code: String,
+    remember: Option<String>,
+) -> Result<SignInVerified, AppError> {
     use crate::backend::{request, session_store};
     let state = request::state()?;
     let pending_token = request::cookie(super::second_step::pending_cookie_name(&state.config))
@@ -78,6 +82,7 @@ pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
         &state,
         &pending_token,
         &code,
+        remember.is_some(),
         &crate::backend::audit::Client::of_request(),
     )
     .await?;
@@ -90,11 +95,28 @@ pub async fn verify_sign_in(code: String) -> Result<SignInVerified, AppError> {
         http::header::SET_COOKIE,
         &super::second_step::clear_pending_cookie(&state.config),
     )?;
+    if let Some(cookie) = &done.remembered_device_cookie {
+        request::set_response_header(http::header::SET_COOKIE, cookie)?;
+    }
     // With an app code, straight on; a backup-code sign-in first says how many are left.
     if done.backup_codes_left.is_none() {
         leptos_axum::redirect(&done.next);
     }
     Ok(SignInVerified { next: done.next, backup_codes_left: done.backup_codes_left })
+}
+
+/// What the second step offers on this server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondStepOptions {
+    /// "Remember this device for 30 days" (the setting `security.allow_remembered_devices`).
+    pub remember_device_allowed: bool,
+}
+
+/// What the second step offers: the same for everyone, so it needs no sign-in.
+#[server]
+pub async fn get_second_step_options() -> Result<SecondStepOptions, AppError> {
+    let state = crate::backend::request::state()?;
+    Ok(SecondStepOptions { remember_device_allowed: state.config.allow_remembered_devices })
 }
 
 /// "Send reset link": mails a "Forgot password?" link if the address has an account. The

@@ -6,12 +6,14 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::backend::audit::{Client, SecurityEventKind, record};
+use crate::backend::credentials::send_security_notice;
+use crate::backend::display::describe_user_agent;
 use crate::backend::entities::{pending_sign_in, user};
 use crate::backend::guesses::account_keys;
 use crate::backend::state::RuntimeConfig;
 use crate::backend::tokens::{hash_token, new_token};
 use crate::backend::users::load_user;
-use crate::backend::{AppState, device_cookies, session_store};
+use crate::backend::{AppState, device_cookies, remembered_devices, session_store};
 use crate::error::AppError;
 use crate::security::second_factor::{SecondFactor, verify_second_factor};
 
@@ -84,14 +86,18 @@ pub struct CompletedSignIn {
     pub session_token: String,
     pub next: String,
     pub backup_codes_left: Option<usize>,
+    /// The remembered-device cookie, when "Remember this device for 30 days" was ticked
+    /// (and the server allows it).
+    pub remembered_device_cookie: Option<String>,
 }
 
 /// Finishes a two-step sign-in with a code from the app or a backup code, and starts the
-/// session.
+/// session; with `remember_device`, this browser skips the second step for 30 days.
 pub async fn complete_sign_in(
     state: &AppState,
     pending_token: &str,
     code: &str,
+    remember_device: bool,
     client: &Client,
 ) -> Result<CompletedSignIn, AppError> {
     let pending = pending_sign_in::Entity::find()
@@ -122,14 +128,49 @@ pub async fn complete_sign_in(
     tracing::info!(user_id = user.id, address = %client.address, "signed in with a second factor");
     device_cookies::remember(state, user.id, client.device.as_deref()).await;
     super::new_device::notice_new_device(state, &user, &client.user_agent, &client.address).await;
+    let remembered_device_cookie = if remember_device && state.config.allow_remembered_devices {
+        remember_this_device(state, &user, client).await
+    } else {
+        None
+    };
     Ok(CompletedSignIn {
         session_token,
+        remembered_device_cookie,
         next: pending.next_path,
         backup_codes_left: match factor {
             SecondFactor::App => None,
             SecondFactor::BackupCode { left } => Some(left),
         },
     })
+}
+
+/// Remembers the browser, records it and tells the account email (a device that skips the
+/// second factor is a credential). The sign-in has succeeded already: a failure here is
+/// logged, and the person is simply asked for a code next time.
+async fn remember_this_device(
+    state: &AppState,
+    user: &user::Model,
+    client: &Client,
+) -> Option<String> {
+    let cookie = match remembered_devices::remember(&state.db, &state.config, user.id, client).await
+    {
+        Ok(cookie) => cookie,
+        Err(err) => {
+            tracing::warn!(?err, "could not remember the device");
+            return None;
+        }
+    };
+    record(&state.db, user.id, SecurityEventKind::DeviceRemembered, client).await;
+    tracing::info!(user_id = user.id, "device remembered for the second step");
+    let device = describe_user_agent(&client.user_agent);
+    let what = format!(
+        "{} on {} ({}) was remembered for 30 days, so signing in to your Kayse account there \
+         skips the two-factor code",
+        device.browser, device.os, client.address
+    );
+    send_security_notice(state, user, "A device was remembered for your Kayse account", &what)
+        .await;
+    Some(cookie)
 }
 
 #[cfg(test)]
@@ -146,6 +187,7 @@ mod tests {
             default_phone_region: "US".into(),
             trusted_proxies: Default::default(),
             forwarded_header: Default::default(),
+            allow_remembered_devices: true,
         };
         let cookie = pending_cookie_value(&config, "abc");
         assert!(cookie.starts_with("__Host-kayse_pending_sign_in=abc;"));

@@ -6,7 +6,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::backend::audit::{self, Client, SecurityEventKind};
 use crate::backend::entities::user;
 use crate::backend::guesses::{MAX_EMAIL_BYTES, account_keys, answer_wrong_guess};
-use crate::backend::{AppState, credentials, device_cookies, passwords, session_store};
+use crate::backend::{
+    AppState, credentials, device_cookies, passwords, remembered_devices, session_store,
+};
 use crate::error::AppError;
 use crate::security::second_factor::has_two_factor;
 
@@ -97,7 +99,10 @@ pub async fn sign_in(
         attempt.release().await;
         return Err(AppError::Rejected(MUST_CHOOSE_NEW_PASSWORD.into()));
     }
-    if has_two_factor(&state.db, user.id).await? {
+    // A browser remembered at an earlier second step skips it (and is marked used).
+    let second_factor_needed = has_two_factor(&state.db, user.id).await?
+        && !remembered_devices::recognised(state, user.id, client.remembered.as_deref()).await?;
+    if second_factor_needed {
         // The password's counts are cleared only when the whole sign-in succeeds.
         attempt.release().await;
         let pending = begin_pending_sign_in(state, &user, client, next).await?;

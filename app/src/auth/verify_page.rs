@@ -5,13 +5,14 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::VerifySignIn;
+use super::api::{VerifySignIn, get_second_step_options};
 use crate::error::AppError;
 use crate::security::rules::LOW_BACKUP_CODES;
 
 #[component]
 pub fn SignInVerifyPage() -> impl IntoView {
     let verify = ServerAction::<VerifySignIn>::new();
+    let options = Resource::new(|| (), |_| get_second_step_options());
     let use_backup = RwSignal::new(false);
     let pending = verify.pending();
     let code_error = move || {
@@ -70,6 +71,20 @@ pub fn SignInVerifyPage() -> impl IntoView {
                                     aria-invalid=move || code_error().is_some().to_string()/>
                             </div>
                             <p id="second-factor-error" class="form-error" role="alert">{code_error}</p>
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    let allowed = options.await.is_ok_and(|o| o.remember_device_allowed);
+                                    allowed.then(|| view! {
+                                        <div class="stack tight">
+                                            <label class="checkbox">
+                                                <input name="remember" type="checkbox" value="yes" aria-describedby="remember-device-hint"/>
+                                                "Remember this device for 30 days"
+                                            </label>
+                                            <p id="remember-device-hint" class="hint">"This browser will not ask for a code until then. Leave it unticked on a shared computer."</p>
+                                        </div>
+                                    })
+                                })}
+                            </Suspense>
                             <Show when=expired>
                                 <a class="button secondary wide" href="/sign-in">"Sign in again"</a>
                             </Show>

@@ -16,6 +16,8 @@ pub struct Client {
     pub address: String,
     /// The device cookie's token, if the browser holds one (see `device_cookies`).
     pub device: Option<String>,
+    /// The remembered-device token, if the browser holds one (see `remembered_devices`).
+    pub remembered: Option<String>,
 }
 
 impl Client {
@@ -24,6 +26,7 @@ impl Client {
             user_agent: super::request::user_agent(),
             address: super::request::client_address(),
             device: super::device_cookies::presented(),
+            remembered: super::remembered_devices::presented(),
         }
     }
 }
@@ -43,10 +46,11 @@ pub enum SecurityEventKind {
     SignInLockedOut,
     PasswordReset,
     AccountSecured,
+    DeviceRemembered,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 13] = [
+    pub const ALL: [SecurityEventKind; 14] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::PasswordChanged,
@@ -60,6 +64,7 @@ impl SecurityEventKind {
         SecurityEventKind::SignInLockedOut,
         SecurityEventKind::PasswordReset,
         SecurityEventKind::AccountSecured,
+        SecurityEventKind::DeviceRemembered,
     ];
 
     /// The name stored in the database.
@@ -78,6 +83,7 @@ impl SecurityEventKind {
             SecurityEventKind::SignInLockedOut => "sign_in_locked_out",
             SecurityEventKind::PasswordReset => "password_reset",
             SecurityEventKind::AccountSecured => "account_secured",
+            SecurityEventKind::DeviceRemembered => "device_remembered",
         }
     }
 
@@ -97,6 +103,7 @@ impl SecurityEventKind {
             SecurityEventKind::SignInLockedOut => "Sign-in paused after repeated failures",
             SecurityEventKind::PasswordReset => "Password reset with an email link",
             SecurityEventKind::AccountSecured => "Account secured: signed out everywhere",
+            SecurityEventKind::DeviceRemembered => "Device remembered for 30 days",
         }
     }
 

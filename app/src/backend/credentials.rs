@@ -16,7 +16,8 @@ use crate::error::AppError;
 
 /// In the transaction that stores a new password: a pending login-email change may be an
 /// attacker's, a sign-in half-way through its second step was started with the old
-/// password, and a reset link asked for before must not undo the change.
+/// password, a reset link asked for before must not undo the change, and a remembered
+/// device must not outlive the password it was remembered with.
 pub async fn cancel_what_the_old_password_started(
     txn: &impl ConnectionTrait,
     user_id: i32,
@@ -29,6 +30,7 @@ pub async fn cancel_what_the_old_password_started(
         .filter(pending_sign_in::Column::UserId.eq(user_id))
         .exec(txn)
         .await?;
+    super::remembered_devices::forget_all(txn, user_id).await?;
     void_reset_links(txn, user_id).await
 }
 

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod passwords;
 pub mod push;
 pub mod reauth;
+pub mod remembered_devices;
 pub mod request;
 pub mod scope;
 pub mod session_cache;

@@ -369,6 +369,7 @@ mod tests {
             default_phone_region: "US".into(),
             trusted_proxies: Default::default(),
             forwarded_header: Default::default(),
+            allow_remembered_devices: true,
         }
     }
 

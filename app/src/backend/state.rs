@@ -30,6 +30,9 @@ pub struct RuntimeConfig {
     /// Reverse proxies whose forwarding header names the client (none by default).
     pub trusted_proxies: TrustedProxies,
     pub forwarded_header: ForwardedHeader,
+    /// Offer "Remember this device for 30 days" at the second step, and honour remembered
+    /// devices at sign-in. Off: every sign-in with 2FA asks for the second factor.
+    pub allow_remembered_devices: bool,
 }
 
 impl RuntimeConfig {

@@ -24,6 +24,25 @@ pub struct SecurityOverview {
     pub backup_codes_left: usize,
     /// The most recent first.
     pub activity: Vec<SecurityActivity>,
+    /// Browsers that skip the second step, the most recently used first.
+    pub remembered_devices: Vec<RememberedDevice>,
+    /// Whether this server lets a browser be remembered at all.
+    pub remembering_allowed: bool,
+}
+
+/// A browser remembered at the second step ("Remember this device for 30 days").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedDevice {
+    pub id: i32,
+    /// "Chrome 131 on Linux".
+    pub device: String,
+    /// Where it was remembered from.
+    pub address: String,
+    /// In the user's timezone.
+    pub remembered_on: String,
+    pub last_used: String,
+    /// The browser asking.
+    pub this_browser: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,7 +63,26 @@ pub async fn get_security_overview() -> Result<SecurityOverview, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::overview(&state, &me).await
+    let presented = crate::backend::remembered_devices::presented();
+    super::server::overview(&state, &me, presented.as_deref()).await
+}
+
+/// "Forget": the remembered device asks for the second factor again.
+#[server]
+pub async fn forget_remembered_device(id: i32) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::forget_remembered_device(&state, &me, id).await
+}
+
+/// "Forget all": every remembered device asks for the second factor again; returns how many.
+#[server]
+pub async fn forget_all_remembered_devices() -> Result<u64, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::forget_all_remembered_devices(&state, &me).await
 }
 
 #[server]

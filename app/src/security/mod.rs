@@ -1,5 +1,6 @@
 //! The Security tab: the password, two-factor authentication with an authenticator app and
-//! backup codes, the recent security activity of the account, and "Secure my account".
+//! backup codes, remembered devices, the recent security activity of the account, and
+//! "Secure my account".
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -10,6 +11,7 @@ mod change_password;
 pub mod lockdown;
 #[cfg(feature = "ssr")]
 pub mod password_policy;
+mod remembered_devices;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod second_factor;
@@ -27,6 +29,7 @@ use leptos_meta::Title;
 use crate::ui::page_content;
 use api::{SecurityActivity, get_security_overview};
 use change_password::ChangePasswordSection;
+use remembered_devices::RememberedDevicesSection;
 use secure_account::SecureAccountSection;
 use two_factor::{TwoFactorControls, TwoFactorSection};
 pub use wasnt_me_page::WasntMePage;
@@ -46,8 +49,15 @@ pub fn SecurityPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 page_content(overview.await, |overview| {
                     let activity = overview.activity.clone();
+                    // Remembered devices skip the second step, so they exist only with 2FA on.
+                    let devices = (overview.two_factor_since.is_some()
+                        || !overview.remembered_devices.is_empty())
+                    .then(|| (overview.remembered_devices.clone(), overview.remembering_allowed));
                     view! {
                         <TwoFactorSection overview controls/>
+                        {devices.map(|(devices, allowed)| view! {
+                            <RememberedDevicesSection devices allowed on_changed/>
+                        })}
                         <ActivityList activity/>
                         <SecureAccountSection/>
                     }

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use super::api::{SecurityActivity, SecurityOverview, TwoFactorSetup};
+use super::api::{RememberedDevice, SecurityActivity, SecurityOverview, TwoFactorSetup};
 use super::second_factor::{confirmed_credential, has_two_factor, verify_second_factor};
 use super::{backup_codes, password_policy, rules, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
@@ -19,7 +19,7 @@ use crate::backend::live::LiveEvent;
 use crate::backend::reauth::{check_password_for, password_entered, require_recent_password};
 use crate::backend::session_store::{self, SignedIn};
 use crate::backend::users::load_user;
-use crate::backend::{AppState, passwords};
+use crate::backend::{AppState, passwords, remembered_devices};
 use crate::error::AppError;
 
 /// An unconfirmed 2FA setup (secret shown, no code entered yet) expires after this.
@@ -27,7 +27,12 @@ pub const SETUP_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
 /// How many activity entries the Security tab shows.
 const ACTIVITY_SHOWN: u64 = 20;
 
-pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOverview, AppError> {
+/// The tab's data; `presented` is the remembered-device token of the browser asking.
+pub async fn overview(
+    state: &AppState,
+    me: &SignedIn,
+    presented: Option<&str>,
+) -> Result<SecurityOverview, AppError> {
     let user = load_user(&state.db, me.user_id).await?;
     let credential = confirmed_credential(&state.db, user.id).await?;
     let backup_codes_left = if credential.is_some() {
@@ -58,7 +63,24 @@ pub async fn overview(state: &AppState, me: &SignedIn) -> Result<SecurityOvervie
             }
         })
         .collect();
+    let remembered_devices = remembered_devices::list(&state.db, user.id)
+        .await?
+        .into_iter()
+        .map(|remembered| {
+            let device = describe_user_agent(&remembered.user_agent);
+            RememberedDevice {
+                id: remembered.id,
+                device: format!("{} on {}", device.browser, device.os),
+                this_browser: remembered_devices::is_this_browser(&remembered, presented),
+                address: remembered.client_address,
+                remembered_on: format_in_timezone(remembered.created_at, &user.timezone),
+                last_used: format_in_timezone(remembered.last_used_at, &user.timezone),
+            }
+        })
+        .collect();
     Ok(SecurityOverview {
+        remembered_devices,
+        remembering_allowed: state.config.allow_remembered_devices,
         two_factor_since: credential
             .and_then(|c| c.confirmed_at)
             .map(|at| format_in_timezone(at, &user.timezone)),
@@ -394,6 +416,8 @@ pub async fn disable_two_factor(
         .filter(backup_code::Column::UserId.eq(user.id))
         .exec(&txn)
         .await?;
+    // A device remembered under the old 2FA must not skip a second factor turned on later.
+    remembered_devices::forget_all(&txn, user.id).await?;
     txn.commit().await?;
     record(&state.db, user.id, SecurityEventKind::TwoFactorDisabled, client).await;
     tracing::info!(user_id = user.id, "two-factor authentication turned off");
@@ -412,4 +436,30 @@ pub async fn disable_two_factor(
 pub async fn sign_out_other_devices(state: &AppState, me: &SignedIn) -> Result<u64, AppError> {
     require_recent_password(state, me, None).await?;
     session_store::end_other_sessions(state, me).await
+}
+
+// --- Remembered devices ----------------------------------------------------------------
+
+/// "Forget" one of the person's remembered devices. Another account's device is not found,
+/// as if it did not exist. No password is asked: forgetting only takes a shortcut away.
+pub async fn forget_remembered_device(
+    state: &AppState,
+    me: &SignedIn,
+    id: i32,
+) -> Result<(), AppError> {
+    if !remembered_devices::forget(&state.db, me.user_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(user_id = me.user_id, device = id, "remembered device forgotten");
+    Ok(())
+}
+
+/// "Forget all" of the person's remembered devices; returns how many there were.
+pub async fn forget_all_remembered_devices(
+    state: &AppState,
+    me: &SignedIn,
+) -> Result<u64, AppError> {
+    let forgotten = remembered_devices::forget_all(&state.db, me.user_id).await?;
+    tracing::info!(user_id = me.user_id, forgotten, "remembered devices forgotten");
+    Ok(forgotten)
 }

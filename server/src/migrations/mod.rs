@@ -18,6 +18,7 @@ mod m20261201_000012_password_resets;
 mod m20261201_000013_sign_in_notice;
 mod m20261201_000014_secured_accounts;
 mod m20261201_000015_wasnt_me_links;
+mod m20261202_000016_remembered_devices;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_sign_in_notice::Migration),
             Box::new(m20261201_000014_secured_accounts::Migration),
             Box::new(m20261201_000015_wasnt_me_links::Migration),
+            Box::new(m20261202_000016_remembered_devices::Migration),
         ]
     }
 }

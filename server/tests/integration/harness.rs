@@ -114,9 +114,19 @@ pub async fn spawn_at(public_url: &str) -> TestApp {
 
 /// The app with more lines in its `[server]` settings (`trusted_proxies = [...]`, say).
 pub async fn spawn_configured(public_url: &str, server_lines: &str) -> TestApp {
+    spawn_with_sections(public_url, server_lines, "").await
+}
+
+/// The app with lines in its `[security]` settings (`allow_remembered_devices = false`).
+pub async fn spawn_with_security(security_lines: &str) -> TestApp {
+    spawn_with_sections("http://kayse.test:3000", "", &format!("[security]\n{security_lines}\n"))
+        .await
+}
+
+async fn spawn_with_sections(public_url: &str, server_lines: &str, more: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
-        "[server]\n{server_lines}\ndata_dir = {:?}\npublic_url = {public_url:?}\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n[push]\ncontact = \"mailto:ops@kayse.test\"\nallow_loopback_endpoints = true\n",
+        "[server]\n{server_lines}\ndata_dir = {:?}\npublic_url = {public_url:?}\n[database]\nurl = {:?}\n[demo]\npassword = {:?}\n[push]\ncontact = \"mailto:ops@kayse.test\"\nallow_loopback_endpoints = true\n{more}",
         dir.path().display().to_string(),
         database_url(dir.path()).await,
         DEMO_PASSWORD

@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use app::auth::api::{
-    CheckResetLink, RequestPasswordReset, ResetPassword, SignIn, SignOut, VerifySignIn,
+    CheckResetLink, GetSecondStepOptions, RequestPasswordReset, ResetPassword, SignIn, SignOut,
+    VerifySignIn,
 };
 use app::backend::entities::{api_token, case, company, notification, task, user};
 use app::cases::api::{
@@ -31,8 +32,8 @@ use app::profile::api::{
 };
 use app::security::api::{
     BeginTwoFactor, ChangePassword, CheckWasntMeLink, ConfirmTwoFactor, DisableTwoFactor,
-    GetSecurityOverview, RegenerateBackupCodes, SecureAccountByLink, SecureMyAccount,
-    SignOutOtherDevices,
+    ForgetAllRememberedDevices, ForgetRememberedDevice, GetSecurityOverview, RegenerateBackupCodes,
+    SecureAccountByLink, SecureMyAccount, SignOutOtherDevices,
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use app::shell::api::CurrentAccount;
@@ -79,10 +80,15 @@ fn not_company_scoped() -> Vec<&'static str> {
         DisableTwoFactor::PATH,
         SignOutOtherDevices::PATH,
         SecureMyAccount::PATH,
+        // The person's own remembered devices (remembered_devices tests: another person's
+        // device is not found).
+        ForgetRememberedDevice::PATH,
+        ForgetAllRememberedDevices::PATH,
         // "This wasn't me": by emailed link, without a session (secure_account tests).
         CheckWasntMeLink::PATH,
         SecureAccountByLink::PATH,
         VerifySignIn::PATH,
+        GetSecondStepOptions::PATH,
         // "Forgot password?": by emailed link, before any session (password_reset tests).
         RequestPasswordReset::PATH,
         CheckResetLink::PATH,

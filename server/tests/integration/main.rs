@@ -22,6 +22,7 @@ mod profile;
 mod push;
 mod push_devices;
 mod push_service;
+mod remembered_devices;
 mod secure_account;
 mod security_tab;
 mod sessions;

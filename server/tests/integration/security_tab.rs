@@ -47,7 +47,7 @@ pub(crate) async fn enable_two_factor(app: &TestApp, token: &mut String) -> (Str
 }
 
 /// The password step of a sign-in for an account with 2FA: returns the pending token.
-async fn password_step(app: &TestApp, ip: &str) -> String {
+pub(crate) async fn password_step(app: &TestApp, ip: &str) -> String {
     let reply = app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, ip).await;
     assert!(
         reply.status.is_success() || reply.status.is_redirection(),

@@ -23,6 +23,7 @@ pub mod pending_sign_in;
 pub mod push_receipt;
 pub mod push_subscription;
 pub mod rate_window;
+pub mod remembered_device;
 pub mod secured_account;
 pub mod security_event;
 pub mod session;

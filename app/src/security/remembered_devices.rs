@@ -1,0 +1,118 @@
+//! The "Remembered devices" card: browsers that skip the second step of signing in, each
+//! with "Forget", and "Forget all". Each asks first, in place.
+
+use leptos::prelude::*;
+
+use super::api::{ForgetAllRememberedDevices, ForgetRememberedDevice, RememberedDevice};
+use crate::ui::form_errors::server_form_error;
+
+/// What the open question will forget.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Forgetting {
+    One(i32),
+    All,
+}
+
+#[component]
+pub fn RememberedDevicesSection(
+    devices: Vec<RememberedDevice>,
+    allowed: bool,
+    on_changed: Callback<()>,
+) -> impl IntoView {
+    let forget_one = ServerAction::<ForgetRememberedDevice>::new();
+    let forget_all = ServerAction::<ForgetAllRememberedDevices>::new();
+    let asking = RwSignal::new(None::<Forgetting>);
+    let pending = move || forget_one.pending().get() || forget_all.pending().get();
+    let error = move || {
+        forget_one
+            .value()
+            .with(server_form_error)
+            .or_else(|| forget_all.value().with(server_form_error))
+    };
+    // A device forgotten: the card reloads with the list as it now is.
+    Effect::new(move |_| {
+        if matches!(forget_one.value().get(), Some(Ok(())))
+            || matches!(forget_all.value().get(), Some(Ok(_)))
+        {
+            asking.set(None);
+            on_changed.run(());
+        }
+    });
+    let empty = devices.is_empty();
+    view! {
+        <section class="card stack" aria-labelledby="remembered-devices-heading">
+            <h2 id="remembered-devices-heading">"Remembered devices"</h2>
+            <p class="muted">
+                {if allowed {
+                    "Browsers where you ticked \"Remember this device for 30 days\": signing in there asks for your password only. A password change forgets them all."
+                } else {
+                    "Remembering devices is turned off on this server: every sign-in asks for a code."
+                }}
+            </p>
+            {empty.then(|| view! { <p class="muted">"No remembered devices."</p> })}
+            <ul class="session-list" data-testid="remembered-devices">
+                {devices
+                    .into_iter()
+                    .map(|device| {
+                        let id = device.id;
+                        let name = device.device.clone();
+                        view! {
+                            <li class="session-row" data-testid="remembered-device">
+                                <div class="session-details">
+                                    <p class="session-title">
+                                        <strong>{device.device}</strong>
+                                        {device.this_browser.then(|| view! { <span class="badge">"This device"</span> })}
+                                    </p>
+                                    <p class="muted">{device.address}</p>
+                                    <p class="muted">"Remembered on " {device.remembered_on} " · Last used " {device.last_used}</p>
+                                </div>
+                                <Show
+                                    when=move || asking.get() == Some(Forgetting::One(id))
+                                    fallback=move || view! {
+                                        <button type="button" class="button secondary" aria-label=format!("Forget {name}")
+                                            on:click=move |_| asking.set(Some(Forgetting::One(id)))>
+                                            "Forget"
+                                        </button>
+                                    }
+                                >
+                                    <div class="form-actions">
+                                        <button type="button" class="button danger" disabled=pending
+                                            on:click=move |_| { forget_one.dispatch(ForgetRememberedDevice { id }); }>
+                                            "Yes, forget it"
+                                        </button>
+                                        <button type="button" class="button secondary" on:click=move |_| asking.set(None)>"Cancel"</button>
+                                    </div>
+                                </Show>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            {(!empty).then(|| view! {
+                <Show
+                    when=move || asking.get() == Some(Forgetting::All)
+                    fallback=move || view! {
+                        <div class="form-actions">
+                            <button type="button" class="button secondary" on:click=move |_| asking.set(Some(Forgetting::All))>
+                                "Forget all"
+                            </button>
+                        </div>
+                    }
+                >
+                    <div class="stack tight" data-testid="forget-all-confirm">
+                        <p><strong>"Forget every remembered device? Each will ask for a code at the next sign-in."</strong></p>
+                        <div class="form-actions">
+                            <button type="button" class="button danger" disabled=pending
+                                on:click=move |_| { forget_all.dispatch(ForgetAllRememberedDevices {}); }>
+                                "Yes, forget all"
+                            </button>
+                            <button type="button" class="button secondary" on:click=move |_| asking.set(None)>"Cancel"</button>
+                        </div>
+                    </div>
+                </Show>
+            })}
+            <p class="form-error" role="alert">{error}</p>
+        </section>
+    }
+    .into_any()
+}
