@@ -2,7 +2,8 @@ import { defineConfig } from "@playwright/test";
 
 // The server under test: the binary cargo-leptos built, on its own port and its own data
 // folder (fresh each run), so a developer's `cargo leptos watch` can keep running.
-export const BASE_URL = "http://127.0.0.1:3100";
+// localhost, not 127.0.0.1: WebAuthn (passkeys) needs a domain name for the relying party.
+export const BASE_URL = "http://localhost:3100";
 export const DATA_DIR = ".data";
 export const DEMO_EMAIL = "demo@kayse.test";
 // Not derived from the email or name: the security spec changes the password and back.
@@ -47,6 +48,7 @@ export default defineConfig({
     stderr: "pipe",
     env: {
       KAYSE_ADDRESS: "127.0.0.1:3100",
+      KAYSE_PUBLIC_URL: BASE_URL,
       KAYSE_DATA_DIR: `end2end/${DATA_DIR}`,
       KAYSE_DEMO_SEED: "true",
       KAYSE_DEMO_PASSWORD: DEMO_PASSWORD,

@@ -6,7 +6,7 @@ test("wrong credentials get one message that names neither part", async ({ page 
   await waitForHydration(page);
   await page.getByLabel("Email").fill(DEMO_EMAIL);
   await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
   await expect(page).toHaveURL(/\/sign-in/);
 });
@@ -37,7 +37,7 @@ test("after sign-in the visitor lands where they were going", async ({ page }) =
   await waitForHydration(page);
   await page.getByLabel("Email").fill(DEMO_EMAIL);
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/settings\/profile$/);
 });
 
@@ -46,7 +46,7 @@ test("failed attempts since the last visit are said after signing in, until dism
   await waitForHydration(page);
   await page.getByLabel("Email").fill(DEMO_EMAIL);
   await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
 
   await signIn(page);

@@ -1,7 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import * as fs from "node:fs";
-import { Secret, TOTP } from "otpauth";
-import { DEMO_EMAIL, DEMO_PASSWORD, expectNoViolations, signIn, signOut, waitForHydration } from "./helpers";
+import { DEMO_EMAIL, DEMO_PASSWORD, appCode, expectNoViolations, passwordStep, signIn, signOut, waitForHydration } from "./helpers";
 
 // These tests change the demo account (its password, then 2FA) and put it back as it was,
 // so they run in order.
@@ -22,24 +21,6 @@ async function changePassword(page: Page, from: string, to: string) {
   await page.getByLabel("Confirm new password").fill(to);
   await page.getByRole("button", { name: "Update Password" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Your password was changed" })).toBeVisible();
-}
-
-/** The code an authenticator app shows, `stepsAhead` steps from now. */
-function appCode(secret: string, stepsAhead = 0): string {
-  const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
-  return totp.generate({ timestamp: Date.now() + stepsAhead * 30_000 });
-}
-
-/** Email and password, up to the second step. */
-async function passwordStep(page: Page) {
-  await page.goto("/sign-in");
-  await waitForHydration(page);
-  await page.getByLabel("Email").fill(DEMO_EMAIL);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/sign-in\/verify$/);
-  await waitForHydration(page);
-  await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
 }
 
 test("change the password: rules are explained, the old one stops working and other browsers are signed out", async ({ browser }) => {
@@ -75,10 +56,10 @@ test("change the password: rules are explained, the old one stops working and ot
   await waitForHydration(other);
   await other.getByLabel("Email").fill(DEMO_EMAIL);
   await other.getByLabel("Password").fill(DEMO_PASSWORD);
-  await other.getByRole("button", { name: "Sign in" }).click();
+  await other.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(other.getByRole("alert")).toHaveText("Email or password is incorrect.");
   await other.getByLabel("Password").fill(NEW_PASSWORD);
-  await other.getByRole("button", { name: "Sign in" }).click();
+  await other.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(other.getByRole("button", { name: /Account menu for/ })).toBeVisible();
 
   // This browser stayed signed in (under a fresh token); put the password back.
@@ -200,8 +181,8 @@ test("turn on 2FA, sign in with a code and with a backup code, never the same ba
   await expect(page.getByTestId("security-activity")).toContainText("Device remembered for 30 days");
   await expectNoViolations(page);
   // "Forget all" asks first; then the code is asked again.
-  await page.getByRole("button", { name: "Forget all" }).click();
-  await expect(page.getByTestId("forget-all-confirm")).toBeVisible();
+  await page.getByRole("button", { name: "Forget all remembered devices" }).click();
+  await expect(page.getByText("Forget every remembered device?")).toBeVisible();
   await expectNoViolations(page);
   await page.getByRole("button", { name: "Yes, forget all" }).click();
   await expect(page.getByText("No remembered devices.")).toBeVisible();

@@ -89,7 +89,7 @@ test("Secure my account signs out everywhere and asks for a new password before 
   await waitForHydration(page);
   await page.getByLabel("Email").fill(DEMO_EMAIL);
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toContainText("This account was secured");
 
   // A new password by link (the demo one again, for the other tests) opens it.

@@ -2,6 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Secret, TOTP } from "otpauth";
 import { DATA_DIR, DEMO_EMAIL, DEMO_PASSWORD } from "../playwright.config";
 
 export { DEMO_EMAIL, DEMO_PASSWORD };
@@ -18,7 +19,7 @@ export async function signIn(page: Page, email = DEMO_EMAIL, password = DEMO_PAS
   await waitForHydration(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("button", { name: /Account menu for/ })).toBeVisible();
 }
 
@@ -63,4 +64,22 @@ export async function expectNoViolations(page: Page) {
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
   const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
   expect(summary).toEqual([]);
+}
+
+/** The code an authenticator app shows, `stepsAhead` steps from now. */
+export function appCode(secret: string, stepsAhead = 0): string {
+  const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
+  return totp.generate({ timestamp: Date.now() + stepsAhead * 30_000 });
+}
+
+/** Email and password, up to the second step (for an account with 2FA). */
+export async function passwordStep(page: Page) {
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(DEMO_EMAIL);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/sign-in\/verify$/);
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
 }

@@ -100,6 +100,7 @@ pub async fn build_state(
         live,
         sessions,
         push,
+        webauthn: app::backend::passkeys::relying_party(&settings.public_url).map(Arc::new),
     }))
 }
 

@@ -74,10 +74,9 @@ pub async fn verify_sign_in(
     code: String,
     remember: Option<String>,
 ) -> Result<SignInVerified, AppError> {
-    use crate::backend::{request, session_store};
+    use crate::backend::request;
     let state = request::state()?;
-    let pending_token = request::cookie(super::second_step::pending_cookie_name(&state.config))
-        .ok_or_else(super::second_step::sign_in_expired)?;
+    let pending_token = pending_token(&state)?;
     let done = super::second_step::complete_sign_in(
         &state,
         &pending_token,
@@ -86,7 +85,18 @@ pub async fn verify_sign_in(
         &crate::backend::audit::Client::of_request(),
     )
     .await?;
-    end_previous_session(&state).await?;
+    signed_in_after_second_step(&state, done).await
+}
+
+/// The session cookie of a finished two-step sign-in, the pending cookie cleared, the
+/// remembered-device cookie if asked for, and where to go.
+#[cfg(feature = "ssr")]
+async fn signed_in_after_second_step(
+    state: &crate::backend::AppState,
+    done: super::second_step::CompletedSignIn,
+) -> Result<SignInVerified, AppError> {
+    use crate::backend::{request, session_store};
+    end_previous_session(state).await?;
     request::set_response_header(
         http::header::SET_COOKIE,
         &session_store::set_cookie_value(&state.config, &done.session_token),
@@ -110,13 +120,101 @@ pub async fn verify_sign_in(
 pub struct SecondStepOptions {
     /// "Remember this device for 30 days" (the setting `security.allow_remembered_devices`).
     pub remember_device_allowed: bool,
+    /// "Use a passkey": the account signing in has one (and the server can use them).
+    pub passkey: bool,
 }
 
-/// What the second step offers: the same for everyone, so it needs no sign-in.
+/// What the second step offers the half-finished sign-in of this browser (nothing of an
+/// account without its pending cookie).
 #[server]
 pub async fn get_second_step_options() -> Result<SecondStepOptions, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let pending = match request::cookie(super::second_step::pending_cookie_name(&state.config)) {
+        Some(token) => super::second_step::find_pending(&state, &token).await.ok(),
+        None => None,
+    };
+    let passkey = match pending {
+        Some(pending) if state.webauthn.is_some() => {
+            !crate::backend::passkeys::of_user(&state.db, pending.user_id).await?.is_empty()
+        }
+        _ => false,
+    };
+    Ok(SecondStepOptions {
+        remember_device_allowed: state.config.allow_remembered_devices,
+        passkey,
+    })
+}
+
+/// "Use a passkey" at the second step: the options for the browser's prompt, for the
+/// passkeys of the account signing in.
+#[server]
+pub async fn begin_passkey_second_step() -> Result<crate::ui::passkeys::PasskeyChallenge, AppError>
+{
+    use crate::backend::request;
+    let state = request::state()?;
+    let pending_token = pending_token(&state)?;
+    let pending = super::second_step::find_pending(&state, &pending_token).await?;
+    let (ceremony, options) =
+        crate::backend::passkeys::begin_assertion(&state, pending.user_id).await?;
+    Ok(crate::ui::passkeys::PasskeyChallenge { ceremony, options })
+}
+
+/// The passkey's answer at the second step (`credential`: its JSON); then as `verify_sign_in`.
+#[server]
+pub async fn finish_passkey_second_step(
+    ceremony: String,
+    credential: String,
+    remember: Option<String>,
+) -> Result<SignInVerified, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let pending_token = pending_token(&state)?;
+    let done = super::second_step::complete_with_passkey(
+        &state,
+        &pending_token,
+        &ceremony,
+        &credential,
+        remember.is_some(),
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await?;
+    signed_in_after_second_step(&state, done).await
+}
+
+/// "Sign in with a passkey": the options for the browser's prompt (no account named).
+#[server]
+pub async fn begin_passkey_sign_in() -> Result<crate::ui::passkeys::PasskeyChallenge, AppError> {
     let state = crate::backend::request::state()?;
-    Ok(SecondStepOptions { remember_device_allowed: state.config.allow_remembered_devices })
+    let client = crate::backend::audit::Client::of_request();
+    let (ceremony, options) = super::server::begin_passkey_sign_in(&state, &client).await?;
+    Ok(crate::ui::passkeys::PasskeyChallenge { ceremony, options })
+}
+
+/// The passkey's answer: a session for the account it belongs to, then on to `next`.
+#[server]
+pub async fn finish_passkey_sign_in(
+    ceremony: String,
+    credential: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::backend::{request, session_store};
+    let state = request::state()?;
+    let next = super::server::safe_next(&state.config.public_url, next.as_deref());
+    let token = super::server::sign_in_with_passkey(
+        &state,
+        &ceremony,
+        &credential,
+        &crate::backend::audit::Client::of_request(),
+    )
+    .await?;
+    end_previous_session(&state).await?;
+    request::set_response_header(
+        http::header::SET_COOKIE,
+        &session_store::set_cookie_value(&state.config, &token),
+    )?;
+    leptos_axum::redirect(&next);
+    Ok(())
 }
 
 /// "Send reset link": mails a "Forgot password?" link if the address has an account. The
@@ -178,6 +276,13 @@ pub async fn reset_password(
     )?;
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// The half-finished sign-in's token from its cookie, for the second step's functions.
+#[cfg(feature = "ssr")]
+fn pending_token(state: &crate::backend::AppState) -> Result<String, AppError> {
+    crate::backend::request::cookie(super::second_step::pending_cookie_name(&state.config))
+        .ok_or_else(super::second_step::sign_in_expired)
 }
 
 /// Signing in again in a browser that already holds a session ends that session: its

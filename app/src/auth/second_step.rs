@@ -91,6 +91,19 @@ pub struct CompletedSignIn {
     pub remembered_device_cookie: Option<String>,
 }
 
+/// The half-finished sign-in of this pending token, while it lasts.
+pub async fn find_pending(
+    state: &AppState,
+    pending_token: &str,
+) -> Result<pending_sign_in::Model, AppError> {
+    pending_sign_in::Entity::find()
+        .filter(pending_sign_in::Column::TokenHash.eq(hash_token(pending_token)))
+        .one(&state.db)
+        .await?
+        .filter(|p| p.expires_at > Utc::now())
+        .ok_or_else(sign_in_expired)
+}
+
 /// Finishes a two-step sign-in with a code from the app or a backup code, and starts the
 /// session; with `remember_device`, this browser skips the second step for 30 days.
 pub async fn complete_sign_in(
@@ -100,17 +113,44 @@ pub async fn complete_sign_in(
     remember_device: bool,
     client: &Client,
 ) -> Result<CompletedSignIn, AppError> {
-    let pending = pending_sign_in::Entity::find()
-        .filter(pending_sign_in::Column::TokenHash.eq(hash_token(pending_token)))
-        .one(&state.db)
-        .await?
-        .filter(|p| p.expires_at > Utc::now())
-        .ok_or_else(sign_in_expired)?;
+    let pending = find_pending(state, pending_token).await?;
     if code.trim().is_empty() {
         return Err(AppError::field("code", "Enter the code from your app, or a backup code."));
     }
     let user = load_user(&state.db, pending.user_id).await.map_err(|_| sign_in_expired())?;
     let factor = verify_second_factor(state, &user, code, client).await?;
+    let backup_codes_left = match factor {
+        SecondFactor::App => None,
+        SecondFactor::BackupCode { left } => Some(left),
+    };
+    finish(state, pending, &user, remember_device, client, backup_codes_left).await
+}
+
+/// "Use a passkey" at the second step: the assertion for the ceremony begun for this
+/// half-finished sign-in's account.
+pub async fn complete_with_passkey(
+    state: &AppState,
+    pending_token: &str,
+    ceremony: &str,
+    answer: &str,
+    remember_device: bool,
+    client: &Client,
+) -> Result<CompletedSignIn, AppError> {
+    let pending = find_pending(state, pending_token).await?;
+    let user = load_user(&state.db, pending.user_id).await.map_err(|_| sign_in_expired())?;
+    crate::backend::passkeys::finish_assertion(state, user.id, ceremony, answer).await?;
+    finish(state, pending, &user, remember_device, client, None).await
+}
+
+/// The second factor passed: the half-finished sign-in becomes a session.
+async fn finish(
+    state: &AppState,
+    pending: pending_sign_in::Model,
+    user: &user::Model,
+    remember_device: bool,
+    client: &Client,
+    backup_codes_left: Option<usize>,
+) -> Result<CompletedSignIn, AppError> {
     // Single use: of two simultaneous completions only the one that deletes the row goes on.
     let deleted = pending_sign_in::Entity::delete_by_id(pending.id).exec(&state.db).await?;
     if deleted.rows_affected != 1 {
@@ -122,14 +162,14 @@ pub async fn complete_sign_in(
         .forget(&state.db, &account_keys(&user.email, client, known_device.as_deref()))
         .await?;
     let session_token =
-        session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address)
+        session_store::start(&state.db, &state.config, user, &client.user_agent, &client.address)
             .await?;
     record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
     tracing::info!(user_id = user.id, address = %client.address, "signed in with a second factor");
     device_cookies::remember(state, user.id, client.device.as_deref()).await;
-    super::new_device::notice_new_device(state, &user, &client.user_agent, &client.address).await;
+    super::new_device::notice_new_device(state, user, &client.user_agent, &client.address).await;
     let remembered_device_cookie = if remember_device && state.config.allow_remembered_devices {
-        remember_this_device(state, &user, client).await
+        remember_this_device(state, user, client).await
     } else {
         None
     };
@@ -137,10 +177,7 @@ pub async fn complete_sign_in(
         session_token,
         remembered_device_cookie,
         next: pending.next_path,
-        backup_codes_left: match factor {
-            SecondFactor::App => None,
-            SecondFactor::BackupCode { left } => Some(left),
-        },
+        backup_codes_left,
     })
 }
 

@@ -110,14 +110,63 @@ pub async fn sign_in(
         return Ok((user, SignInOutcome::SecondFactorNeeded(pending)));
     }
     attempt.succeeded().await;
+    let token = start_session(state, &user, client, "password").await?;
+    Ok((user, SignInOutcome::Session(token)))
+}
+
+/// A sign-in that needs no second step: the session, the security log, the device cookie
+/// and, for a device new to the account, the notice. `with` says how, for the log.
+async fn start_session(
+    state: &AppState,
+    user: &user::Model,
+    client: &Client,
+    with: &str,
+) -> Result<String, AppError> {
     let token =
-        session_store::start(&state.db, &state.config, &user, &client.user_agent, &client.address)
+        session_store::start(&state.db, &state.config, user, &client.user_agent, &client.address)
             .await?;
     audit::record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
-    tracing::info!(user_id = user.id, address = %client.address, "signed in");
+    tracing::info!(user_id = user.id, address = %client.address, with, "signed in");
     device_cookies::remember(state, user.id, client.device.as_deref()).await;
-    notice_new_device(state, &user, &client.user_agent, &client.address).await;
-    Ok((user, SignInOutcome::Session(token)))
+    notice_new_device(state, user, &client.user_agent, &client.address).await;
+    Ok(token)
+}
+
+/// "Sign in with a passkey" requests per client address and minute: each keeps a ceremony
+/// in the database for 5 minutes, so an anonymous caller must not make them without end.
+pub const PASSKEY_SIGN_INS_PER_ADDRESS: crate::backend::throttle::RateLimit =
+    crate::backend::throttle::RateLimit::new(
+        "passkey-sign-in-client",
+        30,
+        std::time::Duration::from_secs(60),
+    );
+
+/// "Sign in with a passkey", begun: the options for the browser's prompt.
+pub async fn begin_passkey_sign_in(
+    state: &AppState,
+    client: &Client,
+) -> Result<(String, String), AppError> {
+    PASSKEY_SIGN_INS_PER_ADDRESS
+        .take(&state.db, crate::backend::throttle::Key::address(&client.address))
+        .await?;
+    crate::backend::passkeys::begin_discoverable(state).await
+}
+
+/// "Sign in with a passkey", finished: the passkey names the account, and its user
+/// verification (fingerprint, face, PIN) is the second factor, so a session starts. A
+/// secured account still waits for its new password.
+pub async fn sign_in_with_passkey(
+    state: &AppState,
+    ceremony: &str,
+    answer: &str,
+    client: &Client,
+) -> Result<String, AppError> {
+    let used = crate::backend::passkeys::finish_discoverable(state, ceremony, answer).await?;
+    let user = crate::backend::users::load_user(&state.db, used.user_id).await?;
+    if credentials::must_choose_new_password(&state.db, user.id).await? {
+        return Err(AppError::Rejected(MUST_CHOOSE_NEW_PASSWORD.into()));
+    }
+    start_session(state, &user, client, "passkey").await
 }
 
 #[cfg(test)]

@@ -5,14 +5,44 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::{VerifySignIn, get_second_step_options};
+use super::api::{
+    VerifySignIn, begin_passkey_second_step, finish_passkey_second_step, get_second_step_options,
+};
 use crate::error::AppError;
 use crate::security::rules::LOW_BACKUP_CODES;
+use crate::ui::passkeys::use_passkey;
 
 #[component]
 pub fn SignInVerifyPage() -> impl IntoView {
     let verify = ServerAction::<VerifySignIn>::new();
     let options = Resource::new(|| (), |_| get_second_step_options());
+    let remember = RwSignal::new(false);
+    let passkey_error = RwSignal::new(None::<String>);
+    let passkey_busy = RwSignal::new(false);
+    let with_passkey = move |_| {
+        passkey_error.set(None);
+        passkey_busy.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = match begin_passkey_second_step().await {
+                Err(err) => Err(err.to_string()),
+                Ok(challenge) => match use_passkey(&challenge.options).await {
+                    Err(problem) => Err(problem),
+                    Ok(credential) => finish_passkey_second_step(
+                        challenge.ceremony,
+                        credential,
+                        remember.get_untracked().then(|| "yes".to_owned()),
+                    )
+                    .await
+                    .map_err(|err| err.to_string()),
+                },
+            };
+            // On success the server's redirect has already moved the page on.
+            if let Err(problem) = outcome {
+                passkey_error.set(Some(problem));
+            }
+            passkey_busy.set(false);
+        });
+    };
     let use_backup = RwSignal::new(false);
     let pending = verify.pending();
     let code_error = move || {
@@ -77,7 +107,8 @@ pub fn SignInVerifyPage() -> impl IntoView {
                                     allowed.then(|| view! {
                                         <div class="stack tight">
                                             <label class="checkbox">
-                                                <input name="remember" type="checkbox" value="yes" aria-describedby="remember-device-hint"/>
+                                                <input name="remember" type="checkbox" value="yes" aria-describedby="remember-device-hint"
+                                                    on:change=move |ev| remember.set(event_target_checked(&ev))/>
                                                 "Remember this device for 30 days"
                                             </label>
                                             <p id="remember-device-hint" class="hint">"This browser will not ask for a code until then. Leave it unticked on a shared computer."</p>
@@ -94,6 +125,18 @@ pub fn SignInVerifyPage() -> impl IntoView {
                             <button type="button" class="button link" on:click=toggle>
                                 {move || if use_backup.get() { "Use your authenticator app instead" } else { "Use a backup code instead" }}
                             </button>
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    let offered = options.await.is_ok_and(|o| o.passkey);
+                                    offered.then(|| view! {
+                                        <button type="button" class="button secondary wide" on:click=with_passkey
+                                            disabled=move || passkey_busy.get() aria-describedby="second-step-passkey-error">
+                                            {move || if passkey_busy.get() { "Waiting for your passkey…" } else { "Use a passkey" }}
+                                        </button>
+                                        <p id="second-step-passkey-error" class="form-error" role="alert">{move || passkey_error.get()}</p>
+                                    })
+                                })}
+                            </Suspense>
                         </ActionForm>
                     }
                     .into_any(),

@@ -47,10 +47,12 @@ pub enum SecurityEventKind {
     PasswordReset,
     AccountSecured,
     DeviceRemembered,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 14] = [
+    pub const ALL: [SecurityEventKind; 16] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::PasswordChanged,
@@ -65,6 +67,8 @@ impl SecurityEventKind {
         SecurityEventKind::PasswordReset,
         SecurityEventKind::AccountSecured,
         SecurityEventKind::DeviceRemembered,
+        SecurityEventKind::PasskeyAdded,
+        SecurityEventKind::PasskeyRemoved,
     ];
 
     /// The name stored in the database.
@@ -84,6 +88,8 @@ impl SecurityEventKind {
             SecurityEventKind::PasswordReset => "password_reset",
             SecurityEventKind::AccountSecured => "account_secured",
             SecurityEventKind::DeviceRemembered => "device_remembered",
+            SecurityEventKind::PasskeyAdded => "passkey_added",
+            SecurityEventKind::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -104,6 +110,8 @@ impl SecurityEventKind {
             SecurityEventKind::PasswordReset => "Password reset with an email link",
             SecurityEventKind::AccountSecured => "Account secured: signed out everywhere",
             SecurityEventKind::DeviceRemembered => "Device remembered for 30 days",
+            SecurityEventKind::PasskeyAdded => "Passkey added",
+            SecurityEventKind::PasskeyRemoved => "Passkey removed",
         }
     }
 

@@ -15,6 +15,7 @@ pub mod forwarded;
 pub mod guesses;
 pub mod live;
 pub mod mail;
+pub mod passkeys;
 pub mod passwords;
 pub mod push;
 pub mod reauth;

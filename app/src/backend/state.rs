@@ -98,6 +98,9 @@ pub struct SharedState {
     pub sessions: SessionCache,
     /// Sends Web Push messages with the server's VAPID key.
     pub push: PushSender,
+    /// The WebAuthn relying party for passkeys, made from the public URL; none when that
+    /// names an IP address (see `passkeys::relying_party`).
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -28,6 +28,28 @@ pub struct SecurityOverview {
     pub remembered_devices: Vec<RememberedDevice>,
     /// Whether this server lets a browser be remembered at all.
     pub remembering_allowed: bool,
+    /// The oldest first.
+    pub passkeys: Vec<PasskeyView>,
+    /// False when the server is reached by an IP address, where WebAuthn cannot work.
+    pub passkeys_available: bool,
+}
+
+/// A passkey as the Security tab lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    pub id: i32,
+    pub name: String,
+    /// In the user's timezone.
+    pub added: String,
+    pub last_used: Option<String>,
+}
+
+/// "Add a passkey", after the password: the browser's prompt, and a name to offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyRegistrationStart {
+    pub challenge: crate::ui::passkeys::PasskeyChallenge,
+    /// "Chrome on macOS", from the browser asking.
+    pub suggested_name: String,
 }
 
 /// A browser remembered at the second step ("Remember this device for 30 days").
@@ -65,6 +87,50 @@ pub async fn get_security_overview() -> Result<SecurityOverview, AppError> {
     let me = request::signed_in()?;
     let presented = crate::backend::remembered_devices::presented();
     super::server::overview(&state, &me, presented.as_deref()).await
+}
+
+/// "Add a passkey": the password, then the options for the browser's prompt.
+#[server]
+pub async fn begin_passkey_registration(
+    password: String,
+) -> Result<PasskeyRegistrationStart, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    let client = crate::backend::audit::Client::of_request();
+    super::passkeys::begin_registration(&state, &me, password, &client).await
+}
+
+/// The browser's new passkey (`credential`: its JSON), stored under `name`.
+#[server]
+pub async fn finish_passkey_registration(
+    ceremony: String,
+    credential: String,
+    name: String,
+) -> Result<PasskeyView, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    let client = crate::backend::audit::Client::of_request();
+    super::passkeys::finish_registration(&state, &me, &ceremony, &credential, &name, &client).await
+}
+
+#[server]
+pub async fn rename_passkey(id: i32, name: String) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::passkeys::rename(&state, &me, id, &name).await
+}
+
+/// "Remove", with the password unless it was entered in the last 10 minutes.
+#[server]
+pub async fn remove_passkey(id: i32, password: Option<String>) -> Result<(), AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    let client = crate::backend::audit::Client::of_request();
+    super::passkeys::remove(&state, &me, id, password, &client).await
 }
 
 /// "Forget": the remembered device asks for the second factor again.

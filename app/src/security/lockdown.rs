@@ -33,6 +33,8 @@ pub async fn secure_account(
         .exec(&txn)
         .await?;
     cancel_what_the_old_password_started(&txn, user_id).await?;
+    // A passkey may be the intruder's: the person adds theirs again after the reset.
+    crate::backend::passkeys::remove_all(&txn, user_id).await?;
     require_new_password(&txn, user_id).await?;
     txn.commit().await?;
     state.live.publish(LiveEvent::AccountChanged { user_id });

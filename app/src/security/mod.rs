@@ -1,5 +1,5 @@
 //! The Security tab: the password, two-factor authentication with an authenticator app and
-//! backup codes, remembered devices, the recent security activity of the account, and
+//! backup codes, passkeys, remembered devices, the recent security activity of the account, and
 //! "Secure my account".
 
 pub mod api;
@@ -9,6 +9,9 @@ mod backup_codes_panel;
 mod change_password;
 #[cfg(feature = "ssr")]
 pub mod lockdown;
+#[cfg(feature = "ssr")]
+pub mod passkeys;
+mod passkeys_section;
 #[cfg(feature = "ssr")]
 pub mod password_policy;
 mod remembered_devices;
@@ -29,6 +32,7 @@ use leptos_meta::Title;
 use crate::ui::page_content;
 use api::{SecurityActivity, get_security_overview};
 use change_password::ChangePasswordSection;
+use passkeys_section::PasskeysSection;
 use remembered_devices::RememberedDevicesSection;
 use secure_account::SecureAccountSection;
 use two_factor::{TwoFactorControls, TwoFactorSection};
@@ -53,8 +57,12 @@ pub fn SecurityPage() -> impl IntoView {
                     let devices = (overview.two_factor_since.is_some()
                         || !overview.remembered_devices.is_empty())
                     .then(|| (overview.remembered_devices.clone(), overview.remembering_allowed));
+                    let passkeys = overview.passkeys.clone();
+                    let passkeys_available = overview.passkeys_available;
+                    let two_factor_on = overview.two_factor_since.is_some();
                     view! {
                         <TwoFactorSection overview controls/>
+                        <PasskeysSection passkeys available=passkeys_available two_factor_on on_changed/>
                         {devices.map(|(devices, allowed)| view! {
                             <RememberedDevicesSection devices allowed on_changed/>
                         })}

@@ -1,17 +1,14 @@
 //! The "Remembered devices" card: browsers that skip the second step of signing in, each
-//! with "Forget", and "Forget all". Each asks first, in place.
+//! with "Forget", and "Forget all". Each asks first, in place (`ConfirmInPlace`).
 
 use leptos::prelude::*;
 
 use super::api::{ForgetAllRememberedDevices, ForgetRememberedDevice, RememberedDevice};
+use crate::ui::confirm::ConfirmInPlace;
 use crate::ui::form_errors::server_form_error;
 
-/// What the open question will forget.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Forgetting {
-    One(i32),
-    All,
-}
+/// The `asking` value of "Forget all" (row ids start at 1).
+const ALL: i32 = 0;
 
 #[component]
 pub fn RememberedDevicesSection(
@@ -21,8 +18,8 @@ pub fn RememberedDevicesSection(
 ) -> impl IntoView {
     let forget_one = ServerAction::<ForgetRememberedDevice>::new();
     let forget_all = ServerAction::<ForgetAllRememberedDevices>::new();
-    let asking = RwSignal::new(None::<Forgetting>);
-    let pending = move || forget_one.pending().get() || forget_all.pending().get();
+    let asking = RwSignal::new(None::<i32>);
+    let pending = Signal::derive(move || forget_one.pending().get() || forget_all.pending().get());
     let error = move || {
         forget_one
             .value()
@@ -66,50 +63,22 @@ pub fn RememberedDevicesSection(
                                     <p class="muted">{device.address}</p>
                                     <p class="muted">"Remembered on " {device.remembered_on} " · Last used " {device.last_used}</p>
                                 </div>
-                                <Show
-                                    when=move || asking.get() == Some(Forgetting::One(id))
-                                    fallback=move || view! {
-                                        <button type="button" class="button secondary" aria-label=format!("Forget {name}")
-                                            on:click=move |_| asking.set(Some(Forgetting::One(id)))>
-                                            "Forget"
-                                        </button>
-                                    }
-                                >
-                                    <div class="form-actions">
-                                        <button type="button" class="button danger" disabled=pending
-                                            on:click=move |_| { forget_one.dispatch(ForgetRememberedDevice { id }); }>
-                                            "Yes, forget it"
-                                        </button>
-                                        <button type="button" class="button secondary" on:click=move |_| asking.set(None)>"Cancel"</button>
-                                    </div>
-                                </Show>
+                                <ConfirmInPlace id asking label="Forget" accessible_label=format!("Forget {name}")
+                                    question=format!("Forget {name}? It will ask for a code at the next sign-in.")
+                                    confirm_label="Yes, forget it" pending
+                                    on_confirm=Callback::new(move |_| { forget_one.dispatch(ForgetRememberedDevice { id }); })/>
                             </li>
                         }
                     })
                     .collect_view()}
             </ul>
             {(!empty).then(|| view! {
-                <Show
-                    when=move || asking.get() == Some(Forgetting::All)
-                    fallback=move || view! {
-                        <div class="form-actions">
-                            <button type="button" class="button secondary" on:click=move |_| asking.set(Some(Forgetting::All))>
-                                "Forget all"
-                            </button>
-                        </div>
-                    }
-                >
-                    <div class="stack tight" data-testid="forget-all-confirm">
-                        <p><strong>"Forget every remembered device? Each will ask for a code at the next sign-in."</strong></p>
-                        <div class="form-actions">
-                            <button type="button" class="button danger" disabled=pending
-                                on:click=move |_| { forget_all.dispatch(ForgetAllRememberedDevices {}); }>
-                                "Yes, forget all"
-                            </button>
-                            <button type="button" class="button secondary" on:click=move |_| asking.set(None)>"Cancel"</button>
-                        </div>
-                    </div>
-                </Show>
+                <div class="form-actions" data-testid="forget-all">
+                    <ConfirmInPlace id=ALL asking label="Forget all" accessible_label="Forget all remembered devices".to_owned()
+                        question="Forget every remembered device? Each will ask for a code at the next sign-in.".to_owned()
+                        confirm_label="Yes, forget all" pending
+                        on_confirm=Callback::new(move |_| { forget_all.dispatch(ForgetAllRememberedDevices {}); })/>
+                </div>
             })}
             <p class="form-error" role="alert">{error}</p>
         </section>

@@ -9,6 +9,9 @@ pub const RECOMMENDED_PASSWORD_CHARS: usize = 15;
 /// argon2 has no cap of its own; anything longer only costs server time.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
+/// A passkey's name ("MacBook Touch ID") is at most this long.
+pub const MAX_PASSKEY_NAME_CHARS: usize = 60;
+
 /// Signing in with a backup code warns when this many or fewer are left.
 pub const LOW_BACKUP_CODES: usize = 3;
 

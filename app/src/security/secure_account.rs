@@ -28,7 +28,7 @@ pub fn SecureAccountSection() -> impl IntoView {
         <section class="card stack" aria-labelledby="secure-account-heading">
             <h2 id="secure-account-heading">"Secure my account"</h2>
             <p class="muted">
-                "If you think someone else has used your account: sign out everywhere (here too), cancel pending changes, forget remembered devices, turn off push notifications on every device, and require a new password, chosen with a link sent to your email, before anyone signs in again. Your company's administrators are told."
+                "If you think someone else has used your account: sign out everywhere (here too), cancel pending changes, forget remembered devices, remove your passkeys, turn off push notifications on every device, and require a new password, chosen with a link sent to your email, before anyone signs in again. Your company's administrators are told."
             </p>
             <Show
                 when=move || asking.get()

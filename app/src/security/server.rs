@@ -79,6 +79,8 @@ pub async fn overview(
         })
         .collect();
     Ok(SecurityOverview {
+        passkeys: super::passkeys::list(state, &user).await?,
+        passkeys_available: state.webauthn.is_some(),
         remembered_devices,
         remembering_allowed: state.config.allow_remembered_devices,
         two_factor_since: credential

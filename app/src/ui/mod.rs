@@ -7,6 +7,7 @@ pub mod copy;
 pub mod focus;
 pub mod form_errors;
 pub mod page;
+pub mod passkeys;
 
 pub use avatar::Avatar;
 pub use page::{AccountRefresh, EndingOwnSession, page_content};

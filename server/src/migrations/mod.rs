@@ -19,6 +19,7 @@ mod m20261201_000013_sign_in_notice;
 mod m20261201_000014_secured_accounts;
 mod m20261201_000015_wasnt_me_links;
 mod m20261202_000016_remembered_devices;
+mod m20261202_000017_passkeys;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_secured_accounts::Migration),
             Box::new(m20261201_000015_wasnt_me_links::Migration),
             Box::new(m20261202_000016_remembered_devices::Migration),
+            Box::new(m20261202_000017_passkeys::Migration),
         ]
     }
 }

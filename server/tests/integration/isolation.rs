@@ -6,8 +6,9 @@
 use std::collections::BTreeSet;
 
 use app::auth::api::{
-    CheckResetLink, GetSecondStepOptions, RequestPasswordReset, ResetPassword, SignIn, SignOut,
-    VerifySignIn,
+    BeginPasskeySecondStep, BeginPasskeySignIn, CheckResetLink, FinishPasskeySecondStep,
+    FinishPasskeySignIn, GetSecondStepOptions, RequestPasswordReset, ResetPassword, SignIn,
+    SignOut, VerifySignIn,
 };
 use app::backend::entities::{api_token, case, company, notification, task, user};
 use app::cases::api::{
@@ -31,9 +32,10 @@ use app::profile::api::{
     RequestEmailChange, ResendEmailChange, SaveProfile,
 };
 use app::security::api::{
-    BeginTwoFactor, ChangePassword, CheckWasntMeLink, ConfirmTwoFactor, DisableTwoFactor,
-    ForgetAllRememberedDevices, ForgetRememberedDevice, GetSecurityOverview, RegenerateBackupCodes,
-    SecureAccountByLink, SecureMyAccount, SignOutOtherDevices,
+    BeginPasskeyRegistration, BeginTwoFactor, ChangePassword, CheckWasntMeLink, ConfirmTwoFactor,
+    DisableTwoFactor, FinishPasskeyRegistration, ForgetAllRememberedDevices,
+    ForgetRememberedDevice, GetSecurityOverview, RegenerateBackupCodes, RemovePasskey,
+    RenamePasskey, SecureAccountByLink, SecureMyAccount, SignOutOtherDevices,
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use app::shell::api::CurrentAccount;
@@ -84,11 +86,21 @@ fn not_company_scoped() -> Vec<&'static str> {
         // device is not found).
         ForgetRememberedDevice::PATH,
         ForgetAllRememberedDevices::PATH,
+        // The person's own passkeys (passkeys tests: another person's is not found).
+        BeginPasskeyRegistration::PATH,
+        FinishPasskeyRegistration::PATH,
+        RenamePasskey::PATH,
+        RemovePasskey::PATH,
         // "This wasn't me": by emailed link, without a session (secure_account tests).
         CheckWasntMeLink::PATH,
         SecureAccountByLink::PATH,
         VerifySignIn::PATH,
         GetSecondStepOptions::PATH,
+        // Passkeys at sign-in: the passkey names the account (passkeys tests).
+        BeginPasskeySecondStep::PATH,
+        FinishPasskeySecondStep::PATH,
+        BeginPasskeySignIn::PATH,
+        FinishPasskeySignIn::PATH,
         // "Forgot password?": by emailed link, before any session (password_reset tests).
         RequestPasswordReset::PATH,
         CheckResetLink::PATH,

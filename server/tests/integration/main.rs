@@ -17,6 +17,7 @@ mod isolation;
 mod logs;
 mod notification_center;
 mod notifications;
+mod passkeys;
 mod password_reset;
 mod profile;
 mod push;

@@ -34,7 +34,7 @@ async fn list(app: &TestApp, token: &str) -> SessionList {
 }
 
 /// A second staff member, to prove one user cannot touch another's sessions.
-async fn other_user(app: &TestApp) -> String {
+pub(crate) async fn other_user(app: &TestApp) -> String {
     let demo = user::Entity::find().one(&app.state.db).await.unwrap().unwrap();
     let mut other = demo.into_active_model();
     other.id = sea_orm::ActiveValue::NotSet;

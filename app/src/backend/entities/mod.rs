@@ -18,6 +18,8 @@ pub mod notification;
 pub mod notification_delivery;
 pub mod notification_preference;
 pub mod notification_settings;
+pub mod passkey;
+pub mod passkey_ceremony;
 pub mod password_reset;
 pub mod pending_sign_in;
 pub mod push_receipt;

@@ -74,7 +74,8 @@ pub fn account_secured(
         greeting(person),
         format!(
             "Your Kayse account was secured on {when}, from {from}: every session was signed \
-             out, pending changes were cancelled, remembered devices were forgotten and push \
+             out, pending changes were cancelled, remembered devices and passkeys were \
+             removed and push \
              notifications were turned off on every device."
         ),
         "To sign in again, choose a new password with the link below. Your company's \
