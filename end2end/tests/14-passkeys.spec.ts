@@ -89,6 +89,8 @@ test("add a passkey, sign in with it without a password, and use it as the secon
   // Put the account back: 2FA off, the passkey removed (its password asked first).
   await openSecurity(page);
   await page.getByRole("button", { name: "Disable 2FA" }).click();
+  // What becomes of the passkeys is said before 2FA goes.
+  await expect(page.getByText("Your passkeys stay: they still sign you in on their own")).toBeVisible();
   await page.getByLabel("Your password").fill(DEMO_PASSWORD);
   await page.getByLabel("Code from your app, or a backup code").fill(codes[0]);
   await page.getByRole("button", { name: "Disable 2FA" }).click();

@@ -15,7 +15,6 @@ use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::credentials::{
     cancel_what_the_old_password_started, new_password_chosen, send_security_notice,
 };
-use crate::backend::display::describe_user_agent;
 use crate::backend::entities::{password_reset, user};
 use crate::backend::guesses::MAX_EMAIL_BYTES;
 use crate::backend::live::LiveEvent;
@@ -173,12 +172,8 @@ pub async fn reset_password(
     record(&state.db, person.id, SecurityEventKind::PasswordReset, client).await;
     tracing::info!(user_id = person.id, sessions_ended = ended.len(), "password reset with a link");
 
-    let device = describe_user_agent(&client.user_agent);
-    let what = format!(
-        "The password of your Kayse account was reset with a link sent to this address, from \
-         {} on {} ({}), and every session was signed out",
-        device.browser, device.os, client.address
-    );
-    send_security_notice(state, &person, "Your Kayse password was reset", &what).await;
+    let what = "The password of your Kayse account was reset with a link sent to this address, \
+         and every session was signed out";
+    send_security_notice(state, &person, client, "Your Kayse password was reset", what).await;
     Ok(person)
 }

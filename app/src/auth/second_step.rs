@@ -7,7 +7,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::credentials::send_security_notice;
-use crate::backend::display::describe_user_agent;
 use crate::backend::entities::{pending_sign_in, user};
 use crate::backend::guesses::account_keys;
 use crate::backend::state::RuntimeConfig;
@@ -199,14 +198,16 @@ async fn remember_this_device(
     };
     record(&state.db, user.id, SecurityEventKind::DeviceRemembered, client).await;
     tracing::info!(user_id = user.id, "device remembered for the second step");
-    let device = describe_user_agent(&client.user_agent);
-    let what = format!(
-        "{} on {} ({}) was remembered for 30 days, so signing in to your Kayse account there \
-         skips the two-factor code",
-        device.browser, device.os, client.address
-    );
-    send_security_notice(state, user, "A device was remembered for your Kayse account", &what)
-        .await;
+    let what = "A browser was remembered for 30 days, so signing in to your Kayse account \
+         there skips the two-factor code";
+    send_security_notice(
+        state,
+        user,
+        client,
+        "A device was remembered for your Kayse account",
+        what,
+    )
+    .await;
     Some(cookie)
 }
 

@@ -103,6 +103,26 @@ pub async fn wasnt_me_link(
     config: &RuntimeConfig,
     user_id: i32,
 ) -> Result<String, AppError> {
+    new_wasnt_me_link(db, config, user_id, None).await
+}
+
+/// The link for the old address's notice of a completed login-email change: used, it also
+/// puts the login back on `old_email`.
+pub async fn wasnt_me_link_restoring(
+    db: &impl ConnectionTrait,
+    config: &RuntimeConfig,
+    user_id: i32,
+    old_email: &str,
+) -> Result<String, AppError> {
+    new_wasnt_me_link(db, config, user_id, Some(old_email.to_owned())).await
+}
+
+async fn new_wasnt_me_link(
+    db: &impl ConnectionTrait,
+    config: &RuntimeConfig,
+    user_id: i32,
+    restore_email: Option<String>,
+) -> Result<String, AppError> {
     let token = new_token();
     let now = Utc::now();
     wasnt_me_link::Entity::insert(wasnt_me_link::ActiveModel {
@@ -111,6 +131,7 @@ pub async fn wasnt_me_link(
         created_at: sea_orm::Set(now),
         expires_at: sea_orm::Set(now + WASNT_ME_LIFETIME),
         used_at: sea_orm::Set(None),
+        restore_email: sea_orm::Set(restore_email),
         ..Default::default()
     })
     .exec_without_returning(db)
@@ -130,9 +151,16 @@ pub async fn wasnt_me_link_works(db: &impl ConnectionTrait, token: &str) -> Resu
         .ok_or_else(|| AppError::Rejected(WASNT_ME_EXPIRED.into()))
 }
 
-/// Uses a "This wasn't me" link: of any number of requests with it, one gets the account's
-/// id; the others, and any expired or unknown link, are refused.
-pub async fn use_wasnt_me_link(db: &DatabaseConnection, token: &str) -> Result<i32, AppError> {
+/// What a used "This wasn't me" link names.
+pub struct WasntMe {
+    pub user_id: i32,
+    /// The login email to put back first (see `wasnt_me_link_restoring`).
+    pub restore_email: Option<String>,
+}
+
+/// Uses a "This wasn't me" link: of any number of requests with it, one gets the account;
+/// the others, and any expired or unknown link, are refused.
+pub async fn use_wasnt_me_link(db: &DatabaseConnection, token: &str) -> Result<WasntMe, AppError> {
     let hash = hash_token(token);
     let now = Utc::now();
     let claimed = wasnt_me_link::Entity::update_many()
@@ -149,20 +177,24 @@ pub async fn use_wasnt_me_link(db: &DatabaseConnection, token: &str) -> Result<i
         .filter(wasnt_me_link::Column::TokenHash.eq(hash))
         .one(db)
         .await?
-        .map(|link| link.user_id)
+        .map(|link| WasntMe { user_id: link.user_id, restore_email: link.restore_email })
         .ok_or_else(|| AppError::Rejected(WASNT_ME_EXPIRED.into()))
 }
 
-/// Emails the account of a change to how it signs in (`what`, said as happening now, in the
-/// person's timezone), with a fresh "This wasn't me" link. The change is already done: a
-/// notice that could not be made or sent is logged, not reported as a failure.
+/// Emails the account of a change to how it signs in: `what` happened now (said in the
+/// person's timezone), from the browser, system and address of `client`, with a fresh
+/// "This wasn't me" link. The change is already done: a notice that could not be made or
+/// sent is logged, not reported as a failure.
 pub async fn send_security_notice(
     state: &super::AppState,
     person: &super::entities::user::Model,
+    client: &super::audit::Client,
     subject: &str,
     what: &str,
 ) {
     let when = super::display::format_in_timezone(Utc::now(), &person.timezone);
+    let device = super::display::describe_user_agent(&client.user_agent);
+    let from = format!("{} on {} ({})", device.browser, device.os, client.address);
     let wasnt_me = match wasnt_me_link(&state.db, &state.config, person.id).await {
         Ok(link) => link,
         Err(err) => {
@@ -176,6 +208,7 @@ pub async fn send_security_notice(
         subject,
         what,
         &when,
+        &from,
         &wasnt_me,
     );
     if let Err(err) = state.mailer.send(email).await {

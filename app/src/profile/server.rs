@@ -437,13 +437,34 @@ pub async fn confirm_email_change(
     state.live.publish(LiveEvent::AccountChanged { user_id: user.id });
     audit::record(&state.db, user.id, SecurityEventKind::EmailChanged, client).await;
 
-    let when = format_in_timezone(Utc::now(), &user.timezone);
-    let notice = messages::login_email_changed(&user, &old_email, &pending.new_email, &when);
-    // The change is done; a failed notice is logged, not shown as a failed change.
-    if let Err(err) = state.mailer.send(notice).await {
+    // The change is done; a notice that could not be made or sent is logged, not shown as
+    // a failed change.
+    if let Err(err) = tell_old_address(state, &user, &old_email, &pending.new_email, client).await {
         tracing::warn!(?err, "could not send the email-change notice");
     }
     Ok(pending.new_email)
+}
+
+/// The old address is told, with a "This wasn't me" that would bring the login back to it.
+async fn tell_old_address(
+    state: &AppState,
+    user: &user::Model,
+    old_email: &str,
+    new_email: &str,
+    client: &Client,
+) -> Result<(), AppError> {
+    let when = format_in_timezone(Utc::now(), &user.timezone);
+    let device = crate::backend::display::describe_user_agent(&client.user_agent);
+    let from = format!("{} on {} ({})", device.browser, device.os, client.address);
+    let wasnt_me = crate::backend::credentials::wasnt_me_link_restoring(
+        &state.db,
+        &state.config,
+        user.id,
+        old_email,
+    )
+    .await?;
+    let notice = messages::login_email_changed(user, old_email, new_email, &when, &from, &wasnt_me);
+    state.mailer.send(notice).await
 }
 
 #[cfg(test)]

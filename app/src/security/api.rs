@@ -258,6 +258,7 @@ pub async fn secure_my_account() -> Result<(), AppError> {
         &state,
         me.user_id,
         &crate::backend::audit::Client::of_request(),
+        None,
     )
     .await?;
     request::set_response_header(
@@ -282,8 +283,13 @@ pub async fn check_wasnt_me_link(token: String) -> Result<(), AppError> {
 pub async fn secure_account_by_link(token: String) -> Result<(), AppError> {
     use crate::backend::{credentials, request};
     let state = request::state()?;
-    let user_id = credentials::use_wasnt_me_link(&state.db, &token).await?;
-    super::lockdown::secure_account(&state, user_id, &crate::backend::audit::Client::of_request())
-        .await?;
+    let link = credentials::use_wasnt_me_link(&state.db, &token).await?;
+    super::lockdown::secure_account(
+        &state,
+        link.user_id,
+        &crate::backend::audit::Client::of_request(),
+        link.restore_email.as_deref(),
+    )
+    .await?;
     Ok(())
 }

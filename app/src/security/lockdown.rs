@@ -19,14 +19,24 @@ use crate::backend::session_store::delete_all_sessions;
 use crate::backend::users::load_user;
 use crate::error::AppError;
 
-/// Secures the account; returns how many sessions ended.
+/// Secures the account; returns how many sessions ended. With `restore_email` (the old
+/// address of a login-email change the person disowns) the login goes back there first,
+/// unless another account has taken it since, so the new-password link reaches them.
 pub async fn secure_account(
     state: &AppState,
     user_id: i32,
     client: &Client,
+    restore_email: Option<&str>,
 ) -> Result<usize, AppError> {
-    let person = load_user(&state.db, user_id).await?;
+    let mut person = load_user(&state.db, user_id).await?;
     let txn = state.db.begin().await?;
+    let restored = match restore_email {
+        Some(old) if old != person.email => restore_login_email(&txn, &person, old).await?,
+        _ => None,
+    };
+    if let Some(restored) = restored {
+        person = restored;
+    }
     let ended = delete_all_sessions(&txn, user_id).await?;
     push_subscription::Entity::delete_many()
         .filter(push_subscription::Column::UserId.eq(user_id))
@@ -40,6 +50,9 @@ pub async fn secure_account(
     state.live.publish(LiveEvent::AccountChanged { user_id });
     if !ended.is_empty() {
         state.live.publish(LiveEvent::SessionsEnded(ended.clone()));
+    }
+    if restore_email.is_some_and(|old| old == person.email) {
+        record(&state.db, user_id, SecurityEventKind::EmailChanged, client).await;
     }
     record(&state.db, user_id, SecurityEventKind::AccountSecured, client).await;
     tracing::info!(user_id, sessions_ended = ended.len(), "account secured");
@@ -102,4 +115,28 @@ async fn company_admins_of(state: &AppState, user_id: i32) -> Result<Vec<user::M
     admin_ids.sort_unstable();
     admin_ids.dedup();
     Ok(user::Entity::find().filter(user::Column::Id.is_in(admin_ids)).all(&state.db).await?)
+}
+
+/// Puts the login back on `old_email` if no other account uses it now; the person as
+/// changed, or none when the address was taken (then the login stays, and the reset link
+/// goes to it: the Admins, who are told, can step in).
+async fn restore_login_email(
+    txn: &impl sea_orm::ConnectionTrait,
+    person: &user::Model,
+    old_email: &str,
+) -> Result<Option<user::Model>, AppError> {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let taken = user::Entity::find()
+        .filter(user::Column::Email.eq(old_email))
+        .filter(user::Column::Id.ne(person.id))
+        .one(txn)
+        .await?;
+    if taken.is_some() {
+        tracing::warn!(user_id = person.id, "the old login email is another account's now");
+        return Ok(None);
+    }
+    let mut restored = person.clone().into_active_model();
+    restored.email = Set(old_email.to_owned());
+    restored.updated_at = Set(Utc::now());
+    Ok(Some(restored.update(txn).await?))
 }

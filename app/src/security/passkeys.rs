@@ -174,12 +174,8 @@ async fn notify(
     name: &str,
     done: &str,
 ) {
-    let device = describe_user_agent(&client.user_agent);
-    let what = format!(
-        "The passkey \"{name}\" was {done} your Kayse account from {} on {} ({})",
-        device.browser, device.os, client.address
-    );
-    crate::backend::credentials::send_security_notice(state, person, subject, &what).await;
+    let what = format!("The passkey \"{name}\" was {done} your Kayse account");
+    crate::backend::credentials::send_security_notice(state, person, client, subject, &what).await;
 }
 
 /// A passkey's name: trimmed, 1 to 60 characters, nothing invisible.

@@ -99,7 +99,8 @@ pub async fn verify_second_factor(
                 let what = format!(
                     "A backup code was used to sign in to your Kayse account ({left} left)"
                 );
-                notify(state, user, "A backup code was used for your Kayse account", what).await;
+                let subject = "A backup code was used for your Kayse account";
+                notify(state, user, client, subject, what).await;
             }
             Ok(factor)
         }

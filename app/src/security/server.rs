@@ -92,8 +92,14 @@ pub async fn overview(
 }
 
 /// Tells the account's email of a change to how it signs in.
-pub(super) async fn notify(state: &AppState, user: &user::Model, subject: &str, what: String) {
-    send_security_notice(state, user, subject, &what).await;
+pub(super) async fn notify(
+    state: &AppState,
+    user: &user::Model,
+    client: &Client,
+    subject: &str,
+    what: String,
+) {
+    send_security_notice(state, user, client, subject, &what).await;
 }
 
 // --- Changing the password -------------------------------------------------------------
@@ -174,15 +180,12 @@ pub async fn change_password(
     }
     record(&state.db, user.id, SecurityEventKind::PasswordChanged, client).await;
     tracing::info!(user_id = user.id, other_sessions_ended = ended.len(), "password changed");
-    let device = describe_user_agent(&client.user_agent);
     notify(
         state,
         &user,
+        client,
         "Your Kayse password was changed",
-        format!(
-            "The password of your Kayse account was changed from {} on {} ({})",
-            device.browser, device.os, client.address
-        ),
+        "The password of your Kayse account was changed".into(),
     )
     .await;
     Ok((token, ended.len() as u64))
@@ -347,6 +350,7 @@ pub async fn confirm_two_factor(
     notify(
         state,
         &user,
+        client,
         "Two-factor authentication is on for your Kayse account",
         "Two-factor authentication was turned on for your Kayse account".into(),
     )
@@ -383,6 +387,7 @@ pub async fn regenerate_backup_codes(
     notify(
         state,
         &user,
+        client,
         "New backup codes for your Kayse account",
         "New backup codes were generated for your Kayse account; the old ones no longer work"
             .into(),
@@ -426,6 +431,7 @@ pub async fn disable_two_factor(
     notify(
         state,
         &user,
+        client,
         "Two-factor authentication is off for your Kayse account",
         "Two-factor authentication was turned off for your Kayse account".into(),
     )

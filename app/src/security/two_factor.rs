@@ -116,6 +116,7 @@ impl TwoFactorControls {
 pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls) -> impl IntoView {
     let flow = controls.flow;
     let enabled = overview.two_factor_since.is_some();
+    let has_passkeys = !overview.passkeys.is_empty();
     let status = match &overview.two_factor_since {
         Some(since) => view! {
             <p class="two-factor-state" data-testid="two-factor-state">
@@ -158,7 +159,7 @@ pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls)
                 })/> }.into_any(),
                 TwoFactorFlow::OfferSignOut(change) => view! { <SignOutOffer change controls/> }.into_any(),
                 TwoFactorFlow::ConfirmRegenerate => view! { <ConfirmRegenerate controls/> }.into_any(),
-                TwoFactorFlow::ConfirmDisable => view! { <ConfirmDisable controls/> }.into_any(),
+                TwoFactorFlow::ConfirmDisable => view! { <ConfirmDisable controls has_passkeys/> }.into_any(),
             }}
         </section>
     }
@@ -344,13 +345,19 @@ fn SignOutOffer(change: TwoFactorChange, controls: TwoFactorControls) -> impl In
 }
 
 #[component]
-fn ConfirmDisable(controls: TwoFactorControls) -> impl IntoView {
+fn ConfirmDisable(controls: TwoFactorControls, has_passkeys: bool) -> impl IntoView {
     let action = controls.disable;
+    // Passkeys are not part of 2FA here: say what becomes of them, rather than leave it open.
+    let explanation = if has_passkeys {
+        "Signing in with your password will need nothing more, and your backup codes stop working. Your passkeys stay: they still sign you in on their own, and you can remove them below."
+    } else {
+        "Signing in will need only your password again, and your backup codes stop working."
+    };
     view! {
         <PasswordAndCodeForm
             id="disable"
             heading="Turn off two-factor authentication?"
-            explanation="Signing in will need only your password again, and your backup codes stop working."
+            explanation
             submit_label="Disable 2FA"
             answer=Signal::derive(move || action.value().with(answer_error))
             pending=action.pending().into()

@@ -20,6 +20,7 @@ mod m20261201_000014_secured_accounts;
 mod m20261201_000015_wasnt_me_links;
 mod m20261202_000016_remembered_devices;
 mod m20261202_000017_passkeys;
+mod m20261202_000018_wasnt_me_restores_email;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_wasnt_me_links::Migration),
             Box::new(m20261202_000016_remembered_devices::Migration),
             Box::new(m20261202_000017_passkeys::Migration),
+            Box::new(m20261202_000018_wasnt_me_restores_email::Migration),
         ]
     }
 }

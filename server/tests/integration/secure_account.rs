@@ -156,3 +156,51 @@ async fn a_credential_change_email_carries_a_this_wasnt_me_link_that_works_once(
         app.call::<SecureAccountByLink>(&[("token", "0".repeat(64).as_str())], None).await;
     assert_eq!(unknown.app_error(), AppError::Rejected(WASNT_ME_EXPIRED.into()));
 }
+
+#[tokio::test]
+async fn this_wasnt_me_on_a_changed_login_email_puts_the_old_address_back_and_secures() {
+    use app::profile::api::{ConfirmEmailChange, RequestEmailChange};
+    let app = spawn().await;
+    let intruder = app.sign_in_demo().await;
+    let asked = app
+        .call::<RequestEmailChange>(
+            &[("new_email", "intruder@evil.example"), ("current_password", DEMO_PASSWORD)],
+            Some(&intruder),
+        )
+        .await;
+    assert!(asked.status.is_success(), "{}", asked.text());
+    let confirm = app.outbox_with_subject("Confirm your new Kayse email address")[0]["links"][0]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let changed = app.call::<ConfirmEmailChange>(&[("token", &confirm)], None).await;
+    assert!(changed.status.is_success(), "{}", changed.text());
+
+    // The old address is told when, from where, and may disown it.
+    let notice = app.outbox_with_subject("Your Kayse login email was changed");
+    assert_eq!(notice.len(), 1);
+    assert_eq!(notice[0]["to"], DEMO_EMAIL);
+    assert!(notice[0]["text"].as_str().unwrap().contains("This wasn't me"));
+    let link = notice[0]["links"][0].as_str().unwrap();
+    assert!(link.contains("/secure-account?token="), "{link}");
+    let token = link.split("token=").nth(1).unwrap();
+
+    let secured = app.call::<SecureAccountByLink>(&[("token", token)], None).await;
+    assert!(secured.status.is_success(), "{}", secured.text());
+    // The login is the old address again, the intruder is out, and the new password waits
+    // for a link sent there.
+    assert_eq!(
+        app.call::<CurrentAccount>(&[], Some(&intruder)).await.app_error(),
+        AppError::Unauthorized
+    );
+    let right = app.sign_in_reply(DEMO_EMAIL, DEMO_PASSWORD, "127.0.0.1").await;
+    assert_eq!(right.app_error(), AppError::Rejected(MUST_CHOOSE_NEW_PASSWORD.into()));
+    let by_new = app.sign_in_reply("intruder@evil.example", DEMO_PASSWORD, "127.0.0.1").await;
+    assert_eq!(by_new.app_error(), AppError::InvalidCredentials);
+    let told = app.outbox_with_subject("Your Kayse account was secured");
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0]["to"], DEMO_EMAIL);
+}

@@ -16,6 +16,9 @@ pub struct Model {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// On the notice of a completed login-email change: the old address, where the login
+    /// goes back when the link is used.
+    pub restore_email: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -148,27 +148,34 @@ pub fn email_change_requested(
     }
 }
 
-/// Tells the old address that the login email was changed.
+/// Tells the old address that the login email was changed, with a "This wasn't me" link
+/// that puts the login back on the old address before securing the account.
 pub fn login_email_changed(
     person: &user::Model,
     old_email: &str,
     new_email: &str,
     when: &str,
+    from: &str,
+    wasnt_me: &str,
 ) -> Email {
     let paragraphs = [
         greeting(person),
         format!(
-            "The login email of your Kayse account was changed from {old_email} to {new_email} on {when}."
+            "The login email of your Kayse account was changed from {old_email} to {new_email} on {when}, from {from}."
         ),
-        "If you did not make this change, contact your firm's Kayse administrator at once."
-            .to_owned(),
+        format!(
+            "If this was you, there is nothing to do. If it wasn't, open \"This wasn't me\" below \
+             (it works once, for 7 days): your login goes back to {old_email}, your account is \
+             signed out everywhere and a link to choose a new password is needed to sign in \
+             again, and your firm's Kayse administrators are told."
+        ),
     ];
     Email {
         to: old_email.to_owned(),
         subject: "Your Kayse login email was changed".into(),
-        text: paragraphs.join("\n\n"),
-        html: simple_html(&paragraphs, None),
-        links: vec![],
+        text: format!("{}\n\nThis wasn't me: {wasnt_me}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("This wasn't me", wasnt_me))),
+        links: vec![wasnt_me.to_owned()],
     }
 }
 
@@ -233,20 +240,22 @@ pub fn sign_in_paused(
 }
 
 /// A change to how the account signs in (password, two-factor authentication, backup
-/// codes): `what` says what happened, `when` is in the person's timezone, and `wasnt_me`
-/// is the account's single-use "This wasn't me" link (`credentials::wasnt_me_link`).
+/// codes, passkeys, remembered devices): `what` says what happened, `when` (in the person's
+/// timezone) and `from` (browser, system and address) where, and `wasnt_me` is the
+/// account's single-use "This wasn't me" link (`credentials::wasnt_me_link`).
 pub fn security_change(
     config: &RuntimeConfig,
     person: &user::Model,
     subject: &str,
     what: &str,
     when: &str,
+    from: &str,
     wasnt_me: &str,
 ) -> Email {
     let settings = links::settings(config, "security");
     let paragraphs = [
         greeting(person),
-        format!("{what} on {when}."),
+        format!("{what} on {when}, from {from}."),
         "If this was you, there is nothing to do. If it wasn't, open \"This wasn't me\" below \
          (it works once, for 7 days): it signs your account out everywhere and asks for a new \
          password, and your firm's Kayse administrators are told."
