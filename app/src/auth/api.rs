@@ -155,8 +155,9 @@ pub async fn begin_passkey_second_step() -> Result<crate::ui::passkeys::PasskeyC
     let state = request::state()?;
     let pending_token = pending_token(&state)?;
     let pending = super::second_step::find_pending(&state, &pending_token).await?;
+    let client = crate::backend::audit::Client::of_request();
     let (ceremony, options) =
-        crate::backend::passkeys::begin_assertion(&state, pending.user_id).await?;
+        super::server::begin_passkey_second_step(&state, pending.user_id, &client).await?;
     Ok(crate::ui::passkeys::PasskeyChallenge { ceremony, options })
 }
 

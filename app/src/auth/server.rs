@@ -132,11 +132,12 @@ async fn start_session(
     Ok(token)
 }
 
-/// "Sign in with a passkey" requests per client address and minute: each keeps a ceremony
-/// in the database for 5 minutes, so an anonymous caller must not make them without end.
-pub const PASSKEY_SIGN_INS_PER_ADDRESS: crate::backend::throttle::RateLimit =
+/// Passkey prompts begun at sign-in ("Sign in with a passkey", "Use a passkey") per client
+/// address and minute: each keeps a ceremony in the database for 5 minutes, so a caller
+/// must not make them without end.
+pub const PASSKEY_CEREMONIES_PER_ADDRESS: crate::backend::throttle::RateLimit =
     crate::backend::throttle::RateLimit::new(
-        "passkey-sign-in-client",
+        "passkey-ceremony-client",
         30,
         std::time::Duration::from_secs(60),
     );
@@ -146,10 +147,23 @@ pub async fn begin_passkey_sign_in(
     state: &AppState,
     client: &Client,
 ) -> Result<(String, String), AppError> {
-    PASSKEY_SIGN_INS_PER_ADDRESS
+    PASSKEY_CEREMONIES_PER_ADDRESS
         .take(&state.db, crate::backend::throttle::Key::address(&client.address))
         .await?;
     crate::backend::passkeys::begin_discoverable(state).await
+}
+
+/// "Use a passkey" at the second step, begun: the options for the passkeys of the account
+/// whose password was just accepted.
+pub async fn begin_passkey_second_step(
+    state: &AppState,
+    user_id: i32,
+    client: &Client,
+) -> Result<(String, String), AppError> {
+    PASSKEY_CEREMONIES_PER_ADDRESS
+        .take(&state.db, crate::backend::throttle::Key::address(&client.address))
+        .await?;
+    crate::backend::passkeys::begin_assertion(state, user_id).await
 }
 
 /// "Sign in with a passkey", finished: the passkey names the account, and its user

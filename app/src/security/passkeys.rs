@@ -132,7 +132,8 @@ pub async fn rename(state: &AppState, me: &SignedIn, id: i32, name: &str) -> Res
     Ok(())
 }
 
-/// "Remove", with the password from the last 10 minutes.
+/// "Remove": a password typed is always checked; without one, the password must have been
+/// entered in the last 10 minutes.
 pub async fn remove(
     state: &AppState,
     me: &SignedIn,
@@ -140,7 +141,14 @@ pub async fn remove(
     password: Option<String>,
     client: &Client,
 ) -> Result<(), AppError> {
-    require_recent_password(state, me, password).await?;
+    match password.filter(|p| !p.is_empty()) {
+        Some(password) => {
+            let person = load_user(&state.db, me.user_id).await?;
+            check_password_for(state, &person, password, "password").await?;
+            password_entered(state, me).await?;
+        }
+        None => require_recent_password(state, me, None).await?,
+    }
     let found = passkey::Entity::find()
         .filter(passkey::Column::Id.eq(id))
         .filter(passkey::Column::UserId.eq(me.user_id))

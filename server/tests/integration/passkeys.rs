@@ -274,9 +274,18 @@ async fn a_passkey_is_added_with_a_name_then_renamed_and_removed() {
         app.call::<RemovePasskey>(&[("id", &id), ("password", DEMO_PASSWORD)], Some(&other)).await;
     assert_eq!(theirs.app_error(), AppError::NotFound);
 
+    // A password typed is checked, even minutes after the last one.
+    let wrong =
+        app.call::<RemovePasskey>(&[("id", &id), ("password", "not it")], Some(&token)).await;
+    assert_eq!(
+        wrong.app_error().message_for("password").as_deref(),
+        Some("That password is not correct.")
+    );
     let removed =
         app.call::<RemovePasskey>(&[("id", &id), ("password", DEMO_PASSWORD)], Some(&token)).await;
     assert!(removed.status.is_success(), "{}", removed.text());
+    // Entering the password renews the session's token.
+    token = removed.session_token().expect("a fresh token");
     assert!(overview(&app, &token).await.passkeys.is_empty());
     assert_eq!(app.outbox_with_subject("A passkey was removed from your Kayse account").len(), 1);
     // And it no longer signs anyone in.
