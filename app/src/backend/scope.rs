@@ -83,11 +83,7 @@ impl CompanyScope {
     }
 
     pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::Rejected("Only an Admin of this company can do that.".into()))
-        }
+        if self.is_admin() { Ok(()) } else { Err(not_an_admin()) }
     }
 
     /// This company's cases.
@@ -143,6 +139,11 @@ impl CompanyScope {
             })
             .collect())
     }
+}
+
+/// What anyone but an Admin is told by an Admin-only function.
+pub fn not_an_admin() -> AppError {
+    AppError::Rejected("Only an Admin of this company can do that.".into())
 }
 
 pub async fn find_membership(

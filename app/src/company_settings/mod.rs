@@ -1,7 +1,11 @@
-//! Company settings: for now, the API tokens of the current company, which its
-//! communication systems use to report client messages and calls. Admins only.
+//! Company settings, for the Admins of the current company: its members (roles, how they
+//! sign in, "Sign out everywhere"), and the API tokens its communication systems use to
+//! report client messages and calls.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod members;
+mod members_section;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -13,6 +17,7 @@ use crate::ui::confirm::ConfirmInPlace;
 use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::page_content;
 use api::{ApiTokenView, CompanyTokens, CreateApiToken, RevokeApiToken, list_api_tokens};
+use members_section::MembersSection;
 
 #[component]
 pub fn CompanySettingsPage() -> impl IntoView {
@@ -28,7 +33,14 @@ pub fn CompanySettingsPage() -> impl IntoView {
             <h1>"Company settings"</h1>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    page_content(tokens.await, move |tokens| view! { <ApiTokens tokens create revoke/> }.into_any())
+                    page_content(tokens.await, move |tokens| {
+                        let members = tokens.is_admin.then(|| tokens.company_name.clone());
+                        view! {
+                            {members.map(|company| view! { <MembersSection company/> })}
+                            <ApiTokens tokens create revoke/>
+                        }
+                        .into_any()
+                    })
                 })}
             </Transition>
         </div>

@@ -16,7 +16,8 @@ use app::cases::api::{
     TaskView,
 };
 use app::company_settings::api::{
-    CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, RevokeApiToken,
+    CompanyMembers, CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, ListMembers,
+    RevokeApiToken, SetMemberRole, SignOutMember,
 };
 use app::error::AppError;
 use app::notifications::api::{
@@ -126,6 +127,9 @@ fn company_scoped() -> Vec<&'static str> {
         ListApiTokens::PATH,
         CreateApiToken::PATH,
         RevokeApiToken::PATH,
+        ListMembers::PATH,
+        SetMemberRole::PATH,
+        SignOutMember::PATH,
     ]
 }
 
@@ -336,6 +340,32 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
             p if p == RevokeApiToken::PATH => {
                 let reply = app
                     .call::<RevokeApiToken>(&[("id", &their_token.id.to_string())], Some(&token))
+                    .await;
+                assert_eq!(reply.app_error(), AppError::NotFound);
+            }
+            p if p == ListMembers::PATH => {
+                let listed: CompanyMembers =
+                    app.call::<ListMembers>(&[], Some(&token)).await.json();
+                assert!(
+                    listed.members.iter().all(|m| m.user_id != other.member_id),
+                    "another company's member listed"
+                );
+            }
+            p if p == SetMemberRole::PATH => {
+                let reply = app
+                    .call::<SetMemberRole>(
+                        &[("user_id", &other.member_id.to_string()), ("admin", "false")],
+                        Some(&token),
+                    )
+                    .await;
+                assert_eq!(reply.app_error(), AppError::NotFound);
+            }
+            p if p == SignOutMember::PATH => {
+                let reply = app
+                    .call::<SignOutMember>(
+                        &[("user_id", &other.member_id.to_string())],
+                        Some(&token),
+                    )
                     .await;
                 assert_eq!(reply.app_error(), AppError::NotFound);
             }

@@ -15,6 +15,7 @@ mod instances;
 mod integrations_api;
 mod isolation;
 mod logs;
+mod members;
 mod notification_center;
 mod notifications;
 mod passkeys;
