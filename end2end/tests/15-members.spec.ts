@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { expectNoViolations, signIn, waitForHydration } from "./helpers";
 
-test("an Admin sees the company's members and changes a role, asked first; the last Admin stays one", async ({ page }) => {
+test("an Admin sees the company's members, changes a role and signs a member out everywhere, each asked first", async ({ page }) => {
   await signIn(page);
   await page.goto("/company");
   await waitForHydration(page);
