@@ -244,7 +244,7 @@ pub async fn reset_password(
     confirm_password: String,
 ) -> Result<(), AppError> {
     use super::second_step::{begin_pending_sign_in, pending_cookie_value};
-    use crate::backend::audit::{Client, SecurityEventKind, record};
+    use crate::backend::audit::Client;
     use crate::backend::{request, session_store};
     use crate::security::second_factor::has_two_factor;
     let state = request::state()?;
@@ -262,15 +262,7 @@ pub async fn reset_password(
         leptos_axum::redirect("/sign-in/verify");
         return Ok(());
     }
-    let token = session_store::start(
-        &state.db,
-        &state.config,
-        &person,
-        &client.user_agent,
-        &client.address,
-    )
-    .await?;
-    record(&state.db, person.id, SecurityEventKind::SignedIn, &client).await;
+    let token = super::server::start_session(&state, &person, &client, "password reset").await?;
     request::set_response_header(
         http::header::SET_COOKIE,
         &session_store::set_cookie_value(&state.config, &token),

@@ -12,7 +12,7 @@ use crate::backend::guesses::account_keys;
 use crate::backend::state::RuntimeConfig;
 use crate::backend::tokens::{hash_token, new_token};
 use crate::backend::users::load_user;
-use crate::backend::{AppState, device_cookies, remembered_devices, session_store};
+use crate::backend::{AppState, device_cookies, remembered_devices};
 use crate::error::AppError;
 use crate::security::second_factor::{SecondFactor, verify_second_factor};
 
@@ -160,13 +160,7 @@ async fn finish(
         .password_throttle
         .forget(&state.db, &account_keys(&user.email, client, known_device.as_deref()))
         .await?;
-    let session_token =
-        session_store::start(&state.db, &state.config, user, &client.user_agent, &client.address)
-            .await?;
-    record(&state.db, user.id, SecurityEventKind::SignedIn, client).await;
-    tracing::info!(user_id = user.id, address = %client.address, "signed in with a second factor");
-    device_cookies::remember(state, user.id, client.device.as_deref()).await;
-    super::new_device::notice_new_device(state, user, &client.user_agent, &client.address).await;
+    let session_token = super::server::start_session(state, user, client, "second factor").await?;
     let remembered_device_cookie = if remember_device && state.config.allow_remembered_devices {
         remember_this_device(state, user, client).await
     } else {

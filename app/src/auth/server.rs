@@ -114,9 +114,10 @@ pub async fn sign_in(
     Ok((user, SignInOutcome::Session(token)))
 }
 
-/// A sign-in that needs no second step: the session, the security log, the device cookie
-/// and, for a device new to the account, the notice. `with` says how, for the log.
-async fn start_session(
+/// Every finished sign-in (password alone, passkey, second step, new password by link): the
+/// session, the security log, the device cookie and, for a device new to the account, the
+/// notice. `with` says how, for the log.
+pub(super) async fn start_session(
     state: &AppState,
     user: &user::Model,
     client: &Client,
