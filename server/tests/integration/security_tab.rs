@@ -82,9 +82,11 @@ async fn signing_in_with_two_factor_from_start_to_finish() {
     assert!(state.two_factor_since.is_some());
     assert_eq!(state.backup_codes_left, 10);
 
-    // With the app's code.
+    // With the app's code. (Kept, so the replay below sends the very same code even when a
+    // 30-second step ends in between.)
+    let code = next_code(&secret);
     let pending = password_step(&app, "203.0.113.5").await;
-    let reply = second_step(&app, &pending, &next_code(&secret), "203.0.113.5").await;
+    let reply = second_step(&app, &pending, &code, "203.0.113.5").await;
     assert!(reply.status.is_success() || reply.status.is_redirection(), "{}", reply.text());
     let session = reply.session_token().expect("a session after the second factor");
     assert!(app.call::<CurrentAccount>(&[], Some(&session)).await.status.is_success());
@@ -98,7 +100,7 @@ async fn signing_in_with_two_factor_from_start_to_finish() {
 
     // The same code again, on a fresh sign-in: refused (never twice).
     let pending = password_step(&app, "203.0.113.5").await;
-    let replay = second_step(&app, &pending, &next_code(&secret), "203.0.113.5").await;
+    let replay = second_step(&app, &pending, &code, "203.0.113.5").await;
     assert!(replay.app_error().message_for("code").unwrap().contains("already used"));
 
     // With a backup code (typed in capitals, without the dash): it says how many are left.
