@@ -40,11 +40,14 @@ pub async fn sign_in(
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
+    use crate::backend::audit::{Client, SecurityEventKind, record};
     use crate::backend::{request, session_store};
     let state = request::state()?;
     // Signing out twice, or with an already-ended session, still lands on the sign-in page.
     if let Ok(current) = request::signed_in() {
         session_store::end(&state.db, current.session_id).await?;
+        record(&state.db, current.user_id, SecurityEventKind::SignedOut, &Client::of_request())
+            .await;
         // Other open tabs of this session go to the sign-in page too.
         state
             .live

@@ -8,7 +8,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::entities::{
-    email_change, password_reset, pending_sign_in, secured_account, wasnt_me_link,
+    backup_code, email_change, password_reset, pending_sign_in, secured_account, totp_credential,
+    wasnt_me_link,
 };
 use super::state::RuntimeConfig;
 use super::tokens::{hash_token, new_token};
@@ -32,6 +33,25 @@ pub async fn cancel_what_the_old_password_started(
         .await?;
     super::remembered_devices::forget_all(txn, user_id).await?;
     void_reset_links(txn, user_id).await
+}
+
+/// Removes the authenticator app, its backup codes and the devices remembered under it
+/// (inside the caller's transaction): turning 2FA off, or an Admin resetting it.
+pub async fn remove_authenticator_app(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<(), AppError> {
+    totp_credential::Entity::delete_many()
+        .filter(totp_credential::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    backup_code::Entity::delete_many()
+        .filter(backup_code::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    // A device remembered under the old 2FA must not skip a second factor turned on later.
+    super::remembered_devices::forget_all(txn, user_id).await?;
+    Ok(())
 }
 
 /// Every unused link of the account stops working.

@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use super::api::{ApiTokenView, CompanyTokens, CreatedApiToken};
 use crate::backend::AppState;
 use crate::backend::api_tokens;
+use crate::backend::audit::{self, Client, CompanyAction, SecurityEventKind};
 use crate::backend::display::format_in_timezone;
 use crate::backend::entities::api_token;
 use crate::backend::scope::{self, CompanyScope};
@@ -83,6 +84,14 @@ pub async fn create(
         by = me.id,
         "API token created"
     );
+    let action = CompanyAction {
+        company_id: scope.company_id,
+        actor_id: me.id,
+        subject_id: None,
+        kind: SecurityEventKind::ApiTokenCreated,
+        detail: name.to_owned(),
+    };
+    audit::record_in_company(&state.db, action, &Client::of_request()).await;
     let names = HashMap::from([(me.id, me.full_name.clone())]);
     Ok(CreatedApiToken { token: minted.token, view: view(&stored, &names, &me.timezone) })
 }
@@ -90,6 +99,11 @@ pub async fn create(
 /// Revokes a token of this company; another company's token is not found.
 pub async fn revoke(state: &AppState, scope: &CompanyScope, id: i32) -> Result<(), AppError> {
     scope.require_admin()?;
+    let token = api_token::Entity::find_by_id(id)
+        .filter(api_token::Column::CompanyId.eq(scope.company_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let revoked = api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
         .filter(api_token::Column::Id.eq(id))
@@ -106,5 +120,13 @@ pub async fn revoke(state: &AppState, scope: &CompanyScope, id: i32) -> Result<(
         by = scope.user_id,
         "API token revoked"
     );
+    let action = CompanyAction {
+        company_id: scope.company_id,
+        actor_id: scope.user_id,
+        subject_id: None,
+        kind: SecurityEventKind::ApiTokenRevoked,
+        detail: token.name,
+    };
+    audit::record_in_company(&state.db, action, &Client::of_request()).await;
     Ok(())
 }

@@ -10,6 +10,8 @@ use crate::error::AppError;
 pub struct SecurityActivity {
     /// "Password changed", "Signed in", …
     pub what: String,
+    /// For what an Admin did: "By Jane Admin, Smith & Co".
+    pub detail: Option<String>,
     /// "Chrome 131 on Linux".
     pub device: String,
     pub address: String,

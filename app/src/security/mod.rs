@@ -91,6 +91,7 @@ fn ActivityList(activity: Vec<SecurityActivity>) -> impl IntoView {
                     .map(|entry| view! {
                         <li>
                             <strong>{entry.what}</strong>
+                            {entry.detail.map(|detail| view! { <span>{detail}</span> })}
                             <span class="muted">{entry.device} " · " {entry.address}</span>
                             <span class="muted">{entry.when}</span>
                         </li>

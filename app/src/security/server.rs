@@ -11,7 +11,9 @@ use super::api::{RememberedDevice, SecurityActivity, SecurityOverview, TwoFactor
 use super::second_factor::{confirmed_credential, has_two_factor, verify_second_factor};
 use super::{backup_codes, password_policy, rules, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
-use crate::backend::credentials::{cancel_what_the_old_password_started, send_security_notice};
+use crate::backend::credentials::{
+    cancel_what_the_old_password_started, remove_authenticator_app, send_security_notice,
+};
 use crate::backend::display::{describe_user_agent, format_in_timezone};
 use crate::backend::entities::{backup_code, security_event, session, totp_credential, user};
 use crate::backend::guesses::{account_keys, answer_wrong_guess};
@@ -57,6 +59,7 @@ pub async fn overview(
             SecurityActivity {
                 what: SecurityEventKind::from_name(&event.kind)
                     .map_or_else(|| event.kind.clone(), |k| k.label().to_owned()),
+                detail: event.detail,
                 device: format!("{} on {}", device.browser, device.os),
                 address: event.client_address,
                 when: format_in_timezone(event.created_at, &user.timezone),
@@ -418,13 +421,7 @@ pub async fn disable_two_factor(
     password_entered(state, me).await?;
     verify_second_factor(state, &user, code, client).await?;
     let txn = state.db.begin().await?;
-    totp_credential::Entity::delete_by_id(user.id).exec(&txn).await?;
-    backup_code::Entity::delete_many()
-        .filter(backup_code::Column::UserId.eq(user.id))
-        .exec(&txn)
-        .await?;
-    // A device remembered under the old 2FA must not skip a second factor turned on later.
-    remembered_devices::forget_all(&txn, user.id).await?;
+    remove_authenticator_app(&txn, user.id).await?;
     txn.commit().await?;
     record(&state.db, user.id, SecurityEventKind::TwoFactorDisabled, client).await;
     tracing::info!(user_id = user.id, "two-factor authentication turned off");

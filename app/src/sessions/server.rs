@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::api::{SessionList, SessionView};
 use crate::backend::AppState;
+use crate::backend::audit::{Client, SecurityEventKind, record};
 use crate::backend::display::{describe_user_agent, format_in_timezone, relative_time};
 use crate::backend::entities::session;
 use crate::backend::live::LiveEvent;
@@ -74,6 +75,7 @@ pub async fn end_one(
     require_recent_password(state, me, password).await?;
     session_store::end(&state.db, target.id).await?;
     state.live.publish(LiveEvent::SessionsEnded(vec![target.id]));
+    record(&state.db, me.user_id, SecurityEventKind::SessionEnded, &Client::of_request()).await;
     tracing::info!(user_id = me.user_id, ended = target.id, "session ended by its user");
     Ok(())
 }
@@ -85,5 +87,8 @@ pub async fn end_others(
     password: Option<String>,
 ) -> Result<u64, AppError> {
     require_recent_password(state, me, password).await?;
-    session_store::end_other_sessions(state, me).await
+    let ended = session_store::end_other_sessions(state, me).await?;
+    let client = Client::of_request();
+    record(&state.db, me.user_id, SecurityEventKind::OtherSessionsEnded, &client).await;
+    Ok(ended)
 }

@@ -21,6 +21,7 @@ mod m20261201_000015_wasnt_me_links;
 mod m20261202_000016_remembered_devices;
 mod m20261202_000017_passkeys;
 mod m20261202_000018_wasnt_me_restores_email;
+mod m20261202_000019_company_audit_log;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_remembered_devices::Migration),
             Box::new(m20261202_000017_passkeys::Migration),
             Box::new(m20261202_000018_wasnt_me_restores_email::Migration),
+            Box::new(m20261202_000019_company_audit_log::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! hash cannot be sent to the browser by accident; the wire types live in the features.
 
 pub mod api_token;
+pub mod audit_entry;
 pub mod avatar;
 pub mod backup_code;
 pub mod case;

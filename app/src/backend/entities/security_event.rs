@@ -13,6 +13,8 @@ pub struct Model {
     pub kind: String,
     pub user_agent: String,
     pub client_address: String,
+    /// Who caused it and where, for an entry an Admin caused: "by Jane Admin, Smith & Co".
+    pub detail: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
