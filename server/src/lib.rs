@@ -3,6 +3,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod audit_export;
 pub mod avatars;
 pub mod db;
 pub mod integrations;
@@ -30,6 +31,7 @@ use app::backend::session_cache::SessionCache;
 use app::backend::state::SharedState;
 use app::backend::throttle::{RateLimit, Throttle};
 use app::backend::{AppState, RuntimeConfig};
+use app::company_settings::api::AUDIT_EXPORT_PATH;
 use app::{App, shell};
 use settings::{MailSettings, Settings};
 
@@ -176,6 +178,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
     Router::new()
         .leptos_routes_with_context(&state, routes, || {}, move || shell(shell_options.clone()))
         .route("/avatars/{file}", get(avatars::serve_avatar))
+        .route(AUDIT_EXPORT_PATH, get(audit_export::export_audit_log))
         .route("/live", get(live::live_events))
         .route("/integrations/v1/messages", post(integrations::report_message))
         .route("/integrations/v1/calls", post(integrations::report_call))

@@ -77,6 +77,9 @@ pub struct MemberView {
 pub struct CompanyMembers {
     /// By name.
     pub members: Vec<MemberView>,
+    /// Whether the Admin looking has an authenticator app: only then may they reset
+    /// someone else's 2FA.
+    pub i_have_two_factor: bool,
 }
 
 /// The company's members (Admins only).
@@ -104,4 +107,109 @@ pub async fn sign_out_member(user_id: i32) -> Result<u64, AppError> {
     let state = request::state()?;
     let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
     super::members::sign_out_everywhere(&state, &scope, user_id).await
+}
+
+/// "Remove from company": the member's sessions here move to another of their companies,
+/// or end. The last Admin cannot be removed.
+#[server]
+pub async fn remove_member(user_id: i32) -> Result<(), AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::members::remove(&state, &scope, user_id).await
+}
+
+/// "Reset 2FA" for a locked-out member (only an Admin who has 2FA on).
+#[server]
+pub async fn reset_member_two_factor(user_id: i32) -> Result<(), AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::members::reset_two_factor(&state, &scope, user_id).await
+}
+
+/// "Sign out all members": the Admin's password and the company's name typed; returns
+/// how many sessions ended.
+#[server]
+pub async fn sign_out_all_members(password: String, confirmation: String) -> Result<u64, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::members::sign_out_all(&state, &scope, password, &confirmation).await
+}
+
+/// Which entries of the audit log to show: one person's (as actor or subject), one kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub person: Option<i32>,
+    /// A kind's stored name, e.g. `signed_in`.
+    pub kind: Option<String>,
+}
+
+impl AuditFilter {
+    /// The query string of the CSV export with this filter.
+    pub fn export_url(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(person) = self.person {
+            parts.push(format!("person={person}"));
+        }
+        if let Some(kind) = self.kind.as_deref().filter(|k| !k.is_empty()) {
+            parts.push(format!("kind={kind}"));
+        }
+        match parts.is_empty() {
+            true => AUDIT_EXPORT_PATH.to_owned(),
+            false => format!("{AUDIT_EXPORT_PATH}?{}", parts.join("&")),
+        }
+    }
+}
+
+/// Where "Export CSV" downloads the log (served by the server crate).
+pub const AUDIT_EXPORT_PATH: &str = "/company/audit-log.csv";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    pub id: i32,
+    /// In the viewer's timezone.
+    pub when: String,
+    pub what: String,
+    /// Who did it.
+    pub who: String,
+    /// The member it was done to, when someone else did it.
+    pub about: Option<String>,
+    pub detail: String,
+    pub device: String,
+    pub address: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPerson {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLogPage {
+    /// Newest first.
+    pub entries: Vec<AuditEntryView>,
+    /// The cursor of the next, older page, if there is one.
+    pub older: Option<i32>,
+    /// The company's members, for the person filter.
+    pub people: Vec<AuditPerson>,
+    /// Every kind (stored name, label), for the kind filter.
+    pub kinds: Vec<(String, String)>,
+}
+
+/// A page of the company's audit log (Admins only): one person's entries or everyone's,
+/// one kind or every kind, older than `before` (the newest when none).
+#[server]
+pub async fn list_audit_log(
+    person: Option<i32>,
+    kind: Option<String>,
+    before: Option<i32>,
+) -> Result<AuditLogPage, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    let filter = AuditFilter { person, kind };
+    super::audit_log::page(&state, &scope, &filter, before).await
 }

@@ -1,25 +1,31 @@
 //! The company's members, for its Admins: who they are, their role, how they sign in
 //! (2FA by app, passkeys), when they last signed in and how many sessions they have open;
-//! changing a role, never leaving the company without an Admin; and "Sign out everywhere"
-//! for a member whose device was lost.
+//! changing a role, never leaving the company without an Admin; "Sign out everywhere" for
+//! a member whose device was lost; "Reset 2FA" for one locked out of their second factor;
+//! "Remove from company"; and "Sign out all members" for a suspected breach. Each is
+//! written to the company's audit log.
 
 use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 
 use super::api::{CompanyMembers, MemberView};
 use crate::backend::AppState;
-use crate::backend::audit::SecurityEventKind;
+use crate::backend::audit::{self, Client, CompanyAction, SecurityEventKind};
+use crate::backend::credentials::{remove_authenticator_app, send_security_notice};
 use crate::backend::display::format_in_timezone;
 use crate::backend::entities::{
     company, membership, passkey, security_event, session, totp_credential,
 };
 use crate::backend::live::LiveEvent;
-use crate::backend::scope::{CompanyScope, find_membership_in, not_an_admin};
+use crate::backend::passkeys;
+use crate::backend::reauth::check_password_for;
+use crate::backend::scope::{CompanyScope, company_name, find_membership_in, not_an_admin};
 use crate::backend::session_store::delete_all_sessions;
 use crate::backend::users::load_user;
 use crate::error::AppError;
@@ -75,6 +81,7 @@ pub async fn list(state: &AppState, scope: &CompanyScope) -> Result<CompanyMembe
         .into_iter()
         .collect();
     Ok(CompanyMembers {
+        i_have_two_factor: with_app.contains(&scope.user_id),
         members: members
             .into_iter()
             .map(|(person, role)| MemberView {
@@ -144,6 +151,14 @@ pub async fn set_role(
     txn.commit().await?;
     // Open pages of the member pick up what they may now do.
     state.live.publish(LiveEvent::AccountChanged { user_id });
+    let action = CompanyAction {
+        company_id: scope.company_id,
+        actor_id: scope.user_id,
+        subject_id: Some(user_id),
+        kind: SecurityEventKind::RoleChanged,
+        detail: if admin { "Made an Admin" } else { "Made a Member" }.to_owned(),
+    };
+    audit::record_in_company(&state.db, action, &Client::of_request()).await;
     tracing::info!(
         company_id = scope.company_id,
         by = asking.user_id,
@@ -177,5 +192,238 @@ pub async fn sign_out_everywhere(
         sessions_ended = ended.len(),
         "member signed out everywhere by an Admin"
     );
+    let action = CompanyAction {
+        company_id: scope.company_id,
+        actor_id: scope.user_id,
+        subject_id: Some(user_id),
+        kind: SecurityEventKind::SignedOutByAdmin,
+        detail: sessions_ended(ended.len()),
+    };
+    audit::record_in_company(&state.db, action, &Client::of_request()).await;
+    Ok(ended.len() as u64)
+}
+
+fn sessions_ended(count: usize) -> String {
+    match count {
+        1 => "1 session ended".to_owned(),
+        n => format!("{n} sessions ended"),
+    }
+}
+
+/// "Remove from company": the membership ends. Sessions of theirs working in this company
+/// move to another company of theirs, or end when there is none. The last Admin cannot be
+/// removed (counted under the company row's lock, as for roles).
+pub async fn remove(state: &AppState, scope: &CompanyScope, user_id: i32) -> Result<(), AppError> {
+    scope.require_admin()?;
+    if user_id == scope.user_id {
+        return Err(AppError::Rejected(
+            "You cannot remove yourself: another Admin of the company can.".into(),
+        ));
+    }
+    let txn = state.db.begin().await?;
+    company::Entity::find_by_id(scope.company_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let member =
+        find_membership_in(&txn, user_id, scope.company_id).await?.ok_or(AppError::NotFound)?;
+    let asking = find_membership_in(&txn, scope.user_id, scope.company_id)
+        .await?
+        .filter(|m| m.role == membership::ROLE_ADMIN)
+        .ok_or_else(not_an_admin)?;
+    if member.role == membership::ROLE_ADMIN {
+        let admins = membership::Entity::find()
+            .filter(membership::Column::CompanyId.eq(scope.company_id))
+            .filter(membership::Column::Role.eq(membership::ROLE_ADMIN))
+            .count(&txn)
+            .await?;
+        if admins <= 1 {
+            return Err(AppError::Rejected(LAST_ADMIN.into()));
+        }
+    }
+    membership::Entity::delete_by_id(member.id).exec(&txn).await?;
+    let elsewhere: Option<i32> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::CompanyId)
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::Id)
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    let here = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::CompanyId.eq(scope.company_id));
+    let ended: Vec<i32> = match elsewhere {
+        Some(company_id) => {
+            session::Entity::update_many()
+                .col_expr(session::Column::CompanyId, Expr::value(Some(company_id)))
+                .filter(session::Column::UserId.eq(user_id))
+                .filter(session::Column::CompanyId.eq(scope.company_id))
+                .exec(&txn)
+                .await?;
+            Vec::new()
+        }
+        None => {
+            let ids: Vec<i32> = here.all(&txn).await?.into_iter().map(|s| s.id).collect();
+            session::Entity::delete_many()
+                .filter(session::Column::Id.is_in(ids.clone()))
+                .exec(&txn)
+                .await?;
+            ids
+        }
+    };
+    txn.commit().await?;
+    state.live.publish(LiveEvent::AccountChanged { user_id });
+    if !ended.is_empty() {
+        state.live.publish(LiveEvent::SessionsEnded(ended));
+    }
+    tracing::info!(company_id = scope.company_id, by = asking.user_id, user_id, "member removed");
+    let action = CompanyAction {
+        company_id: scope.company_id,
+        actor_id: scope.user_id,
+        subject_id: Some(user_id),
+        kind: SecurityEventKind::MemberRemoved,
+        detail: String::new(),
+    };
+    audit::record_in_company(&state.db, action, &Client::of_request()).await;
+    Ok(())
+}
+
+pub const RESET_NEEDS_YOUR_2FA: &str =
+    "Turn on two-factor authentication for your own account before resetting someone else's.";
+
+/// "Reset 2FA" for a member locked out of their second factor: their authenticator app,
+/// backup codes, passkeys and remembered devices are removed, and every session of theirs
+/// ends (whoever holds the lost device is out too). Only an Admin who has 2FA on may do
+/// it, never on themselves (the Security tab is theirs). The member is emailed.
+pub async fn reset_two_factor(
+    state: &AppState,
+    scope: &CompanyScope,
+    user_id: i32,
+) -> Result<(), AppError> {
+    scope.require_admin()?;
+    if user_id == scope.user_id {
+        return Err(AppError::Rejected(
+            "Change your own two-factor authentication on the Security tab.".into(),
+        ));
+    }
+    let member = scope.member(&state.db, user_id).await?;
+    let admin_has_app = totp_credential::Entity::find_by_id(scope.user_id)
+        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
+        .one(&state.db)
+        .await?
+        .is_some();
+    if !admin_has_app {
+        return Err(AppError::Rejected(RESET_NEEDS_YOUR_2FA.into()));
+    }
+    let txn = state.db.begin().await?;
+    remove_authenticator_app(&txn, user_id).await?;
+    passkeys::remove_all(&txn, user_id).await?;
+    let ended = delete_all_sessions(&txn, user_id).await?;
+    txn.commit().await?;
+    state.live.publish(LiveEvent::AccountChanged { user_id });
+    if !ended.is_empty() {
+        state.live.publish(LiveEvent::SessionsEnded(ended));
+    }
+    tracing::info!(
+        company_id = scope.company_id,
+        by = scope.user_id,
+        user_id,
+        "2FA reset by an Admin"
+    );
+    let client = Client::of_request();
+    let action = CompanyAction {
+        company_id: scope.company_id,
+        actor_id: scope.user_id,
+        subject_id: Some(user_id),
+        kind: SecurityEventKind::TwoFactorResetByAdmin,
+        detail: String::new(),
+    };
+    audit::record_in_company(&state.db, action, &client).await;
+    let admin = load_user(&state.db, scope.user_id).await?;
+    let company = company_name(&state.db, scope.company_id).await?;
+    send_security_notice(
+        state,
+        &member,
+        &client,
+        "Your two-factor authentication was reset",
+        &format!(
+            "{} (an Admin of {company}) reset the two-factor authentication of your Kayse account: your authenticator app, backup codes and passkeys were removed and every session was signed out. Sign in with your password, then set up two-factor authentication again on the Security tab",
+            admin.full_name
+        ),
+    )
+    .await;
+    Ok(())
+}
+
+/// What the Admin must type to confirm "Sign out all members".
+pub fn sign_out_all_confirmation(company: &str) -> String {
+    company.trim().to_owned()
+}
+
+/// "Sign out all members", for a suspected breach: every session of every member ends but
+/// the Admin's own current one. The Admin's password is checked (always, not only when
+/// not entered lately) and the company's name must be typed. Returns how many ended.
+pub async fn sign_out_all(
+    state: &AppState,
+    scope: &CompanyScope,
+    password: String,
+    typed_name: &str,
+) -> Result<u64, AppError> {
+    scope.require_admin()?;
+    let company = company_name(&state.db, scope.company_id).await?;
+    if !typed_name.trim().eq_ignore_ascii_case(&sign_out_all_confirmation(&company)) {
+        return Err(AppError::field(
+            "confirmation",
+            format!("Type the company's name, {company}, to confirm."),
+        ));
+    }
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password."));
+    }
+    let admin = load_user(&state.db, scope.user_id).await?;
+    check_password_for(state, &admin, password, "password").await?;
+    let members: Vec<i32> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::UserId)
+        .filter(membership::Column::CompanyId.eq(scope.company_id))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let txn = state.db.begin().await?;
+    let ended: Vec<i32> = session::Entity::find()
+        .filter(session::Column::UserId.is_in(members.clone()))
+        .filter(session::Column::Id.ne(scope.session_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    session::Entity::delete_many()
+        .filter(session::Column::Id.is_in(ended.clone()))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    if !ended.is_empty() {
+        state.live.publish(LiveEvent::SessionsEnded(ended.clone()));
+    }
+    for user_id in members {
+        state.live.publish(LiveEvent::AccountChanged { user_id });
+    }
+    tracing::warn!(
+        company_id = scope.company_id,
+        by = scope.user_id,
+        sessions_ended = ended.len(),
+        "all members signed out by an Admin"
+    );
+    let action = CompanyAction {
+        company_id: scope.company_id,
+        actor_id: scope.user_id,
+        subject_id: None,
+        kind: SecurityEventKind::AllMembersSignedOut,
+        detail: sessions_ended(ended.len()),
+    };
+    audit::record_in_company(&state.db, action, &Client::of_request()).await;
     Ok(ended.len() as u64)
 }

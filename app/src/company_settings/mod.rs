@@ -1,13 +1,18 @@
 //! Company settings, for the Admins of the current company: its members (roles, how they
-//! sign in, "Sign out everywhere"), and the API tokens its communication systems use to
-//! report client messages and calls.
+//! sign in, "Sign out everywhere", "Reset 2FA", "Remove from company"), the API tokens its
+//! communication systems use to report client messages and calls, the audit log, and
+//! "Sign out all members".
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod audit_log;
+mod audit_log_section;
 #[cfg(feature = "ssr")]
 pub mod members;
 mod members_section;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod sign_out_all_section;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,7 +22,9 @@ use crate::ui::confirm::ConfirmInPlace;
 use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::page_content;
 use api::{ApiTokenView, CompanyTokens, CreateApiToken, RevokeApiToken, list_api_tokens};
+use audit_log_section::AuditLogSection;
 use members_section::MembersSection;
+use sign_out_all_section::SignOutAllSection;
 
 #[component]
 pub fn CompanySettingsPage() -> impl IntoView {
@@ -34,10 +41,14 @@ pub fn CompanySettingsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     page_content(tokens.await, move |tokens| {
-                        let members = tokens.is_admin.then(|| tokens.company_name.clone());
+                        let admin = tokens.is_admin.then(|| tokens.company_name.clone());
                         view! {
-                            {members.map(|company| view! { <MembersSection company/> })}
+                            {admin.clone().map(|company| view! { <MembersSection company/> })}
                             <ApiTokens tokens create revoke/>
+                            {admin.map(|company| view! {
+                                <AuditLogSection/>
+                                <SignOutAllSection company/>
+                            })}
                         }
                         .into_any()
                     })

@@ -16,8 +16,9 @@ use app::cases::api::{
     TaskView,
 };
 use app::company_settings::api::{
-    CompanyMembers, CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens, ListMembers,
-    RevokeApiToken, SetMemberRole, SignOutMember,
+    AuditLogPage, CompanyMembers, CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens,
+    ListAuditLog, ListMembers, RemoveMember, ResetMemberTwoFactor, RevokeApiToken, SetMemberRole,
+    SignOutAllMembers, SignOutMember,
 };
 use app::error::AppError;
 use app::notifications::api::{
@@ -42,9 +43,9 @@ use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use app::shell::api::CurrentAccount;
 use app::shell::api::{CompanyUnreadCounts, DismissSignInNotice, SwitchCompany};
 use leptos::server_fn::ServerFn;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
-use crate::harness::{TestApp, spawn};
+use crate::harness::{DEMO_PASSWORD, TestApp, spawn};
 
 /// Functions that act on the person (or on nobody), not on a company's data.
 fn not_company_scoped() -> Vec<&'static str> {
@@ -130,6 +131,10 @@ fn company_scoped() -> Vec<&'static str> {
         ListMembers::PATH,
         SetMemberRole::PATH,
         SignOutMember::PATH,
+        RemoveMember::PATH,
+        ResetMemberTwoFactor::PATH,
+        SignOutAllMembers::PATH,
+        ListAuditLog::PATH,
     ]
 }
 
@@ -235,6 +240,34 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
         created_at: Set(chrono::Utc::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+
+    // A member of the other company, signed in, and an entry of its audit log.
+    let dana_token = {
+        let demo = user::Entity::find_by_id(1).one(&app.state.db).await.unwrap().unwrap();
+        let mut dana = user::Entity::find_by_id(other.member_id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_active_model();
+        dana.password_hash = Set(demo.password_hash);
+        let dana = dana.update(&app.state.db).await.unwrap();
+        app.sign_in_with(&dana.email, DEMO_PASSWORD, "", "198.51.100.30").await
+    };
+    app::backend::entities::audit_entry::ActiveModel {
+        company_id: Set(reyes.id),
+        actor_id: Set(Some(other.member_id)),
+        subject_id: Set(None),
+        kind: Set("api_token_created".into()),
+        detail: Set("Reyes secret entry".into()),
+        user_agent: Set(String::new()),
+        client_address: Set("127.0.0.1".into()),
+        created_at: Set(chrono::Utc::now()),
         ..Default::default()
     }
     .insert(&app.state.db)
@@ -368,6 +401,50 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                     )
                     .await;
                 assert_eq!(reply.app_error(), AppError::NotFound);
+            }
+            p if p == RemoveMember::PATH => {
+                let reply = app
+                    .call::<RemoveMember>(
+                        &[("user_id", &other.member_id.to_string())],
+                        Some(&token),
+                    )
+                    .await;
+                assert_eq!(reply.app_error(), AppError::NotFound);
+            }
+            p if p == ResetMemberTwoFactor::PATH => {
+                let reply = app
+                    .call::<ResetMemberTwoFactor>(
+                        &[("user_id", &other.member_id.to_string())],
+                        Some(&token),
+                    )
+                    .await;
+                assert_eq!(reply.app_error(), AppError::NotFound);
+            }
+            p if p == SignOutAllMembers::PATH => {
+                let ended = app
+                    .call::<SignOutAllMembers>(
+                        &[("password", DEMO_PASSWORD), ("confirmation", "Harper & Lowe LLP")],
+                        Some(&token),
+                    )
+                    .await;
+                assert!(ended.status.is_success(), "{}", ended.text());
+                assert!(
+                    app.call::<CurrentAccount>(&[], Some(&dana_token)).await.status.is_success(),
+                    "another company's member stays signed in"
+                );
+            }
+            p if p == ListAuditLog::PATH => {
+                let everyone: AuditLogPage =
+                    app.call::<ListAuditLog>(&[], Some(&token)).await.json();
+                let dana_only: AuditLogPage = app
+                    .call::<ListAuditLog>(&[("person", &other.member_id.to_string())], Some(&token))
+                    .await
+                    .json();
+                assert!(dana_only.entries.is_empty(), "another company's member's entries");
+                assert!(
+                    everyone.entries.iter().all(|e| !e.detail.contains("Reyes")),
+                    "another company's entries"
+                );
             }
             other_path => panic!("no isolation check for the company-scoped function {other_path}"),
         }

@@ -1,6 +1,7 @@
 //! Integration tests: the real router, middleware and server functions against a real
 //! SQLite database in a temporary folder. One binary, so the app is linked once.
 
+mod audit_log;
 mod auth;
 mod cases;
 mod change_password;
