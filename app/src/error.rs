@@ -37,6 +37,11 @@ pub enum AppError {
     NotFound,
     #[error("You don't belong to any company yet. Ask your firm's Kayse administrator to add you.")]
     NoCompany,
+    /// The company requires two-factor authentication and this person has none yet.
+    #[error(
+        "{company} requires two-factor authentication. Set it up on the Security tab to keep working in it."
+    )]
+    TwoFactorRequired { company: String },
     /// A sensitive action needs the password entered in the last 10 minutes.
     #[error("For your security, enter your password to continue.")]
     ReauthRequired,
@@ -57,7 +62,10 @@ impl AppError {
         match self {
             AppError::BadRequest => 400,
             AppError::Unauthorized | AppError::InvalidCredentials => 401,
-            AppError::NoCompany | AppError::ReauthRequired | AppError::Forbidden => 403,
+            AppError::NoCompany
+            | AppError::ReauthRequired
+            | AppError::Forbidden
+            | AppError::TwoFactorRequired { .. } => 403,
             AppError::NotFound => 404,
             AppError::Rejected(_) => 409,
             AppError::TooLarge => 413,

@@ -1,6 +1,7 @@
 //! Every background job of the server, started in one place: the email/push delivery
-//! worker, the task-due scheduler, and the cleanup of expired sessions, idle limiter counts
-//! and relayed live events. Each runs a pass at a
+//! worker, the task-due scheduler, the cleanup of expired sessions, idle limiter counts
+//! and relayed live events, and the reminders of a company's coming 2FA requirement. Each
+//! runs a pass at a
 //! fixed period for as long as the server runs, and logs its own outcome.
 
 use std::time::Duration;
@@ -14,6 +15,8 @@ use app::notifications::{delivery, scheduler};
 
 /// How often expired sessions are deleted (they already stop working on sight).
 const SESSION_CLEANUP_INTERVAL: Duration = Duration::from_secs(600);
+/// How often members are reminded of a company's coming 2FA requirement (each once).
+const TWO_FACTOR_REMINDER_INTERVAL: Duration = Duration::from_secs(900);
 
 pub fn spawn_all(state: &AppState) {
     let deliveries = state.clone();
@@ -82,6 +85,18 @@ pub fn spawn_all(state: &AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "idle limiter counts deleted"),
                 Err(err) => tracing::warn!(?err, "deleting idle limiter counts failed"),
+            }
+        }
+    });
+
+    let reminders = state.clone();
+    every(TWO_FACTOR_REMINDER_INTERVAL, move || {
+        let state = reminders.clone();
+        async move {
+            match app::company_settings::policy::send_due_reminders(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sent = n, "2FA requirement reminders sent"),
+                Err(err) => tracing::warn!(?err, "sending 2FA reminders failed"),
             }
         }
     });

@@ -121,7 +121,8 @@ async fn signed_in_after_second_step(
 /// What the second step offers on this server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondStepOptions {
-    /// "Remember this device for 30 days" (the setting `security.allow_remembered_devices`).
+    /// "Remember this device for 30 days": the setting `security.allow_remembered_devices`,
+    /// and none of the person's companies forbids it.
     pub remember_device_allowed: bool,
     /// "Use a passkey": the account signing in has one (and the server can use them).
     pub passkey: bool,
@@ -137,16 +138,24 @@ pub async fn get_second_step_options() -> Result<SecondStepOptions, AppError> {
         Some(token) => super::second_step::find_pending(&state, &token).await.ok(),
         None => None,
     };
+    let remember_device_allowed = match &pending {
+        Some(pending) => {
+            crate::backend::company_policy::remembered_devices_allowed(
+                &state.db,
+                &state.config,
+                pending.user_id,
+            )
+            .await?
+        }
+        None => state.config.allow_remembered_devices,
+    };
     let passkey = match pending {
         Some(pending) if state.webauthn.is_some() => {
             !crate::backend::passkeys::of_user(&state.db, pending.user_id).await?.is_empty()
         }
         _ => false,
     };
-    Ok(SecondStepOptions {
-        remember_device_allowed: state.config.allow_remembered_devices,
-        passkey,
-    })
+    Ok(SecondStepOptions { remember_device_allowed, passkey })
 }
 
 /// "Use a passkey" at the second step: the options for the browser's prompt, for the

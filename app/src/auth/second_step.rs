@@ -161,11 +161,15 @@ async fn finish(
         .forget(&state.db, &account_keys(&user.email, client, known_device.as_deref()))
         .await?;
     let session_token = super::server::start_session(state, user, client, "second factor").await?;
-    let remembered_device_cookie = if remember_device && state.config.allow_remembered_devices {
-        remember_this_device(state, user, client).await
-    } else {
-        None
-    };
+    let remembering_allowed = remember_device
+        && crate::backend::company_policy::remembered_devices_allowed(
+            &state.db,
+            &state.config,
+            user.id,
+        )
+        .await?;
+    let remembered_device_cookie =
+        if remembering_allowed { remember_this_device(state, user, client).await } else { None };
     Ok(CompletedSignIn {
         session_token,
         remembered_device_cookie,

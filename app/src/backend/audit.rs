@@ -61,10 +61,11 @@ pub enum SecurityEventKind {
     AllMembersSignedOut,
     ApiTokenCreated,
     ApiTokenRevoked,
+    SecurityPolicyChanged,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 26] = [
+    pub const ALL: [SecurityEventKind; 27] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::PasswordChanged,
@@ -91,6 +92,7 @@ impl SecurityEventKind {
         SecurityEventKind::AllMembersSignedOut,
         SecurityEventKind::ApiTokenCreated,
         SecurityEventKind::ApiTokenRevoked,
+        SecurityEventKind::SecurityPolicyChanged,
     ];
 
     /// The name stored in the database.
@@ -122,6 +124,7 @@ impl SecurityEventKind {
             SecurityEventKind::AllMembersSignedOut => "all_members_signed_out",
             SecurityEventKind::ApiTokenCreated => "api_token_created",
             SecurityEventKind::ApiTokenRevoked => "api_token_revoked",
+            SecurityEventKind::SecurityPolicyChanged => "security_policy_changed",
         }
     }
 
@@ -156,6 +159,7 @@ impl SecurityEventKind {
             SecurityEventKind::AllMembersSignedOut => "All members signed out",
             SecurityEventKind::ApiTokenCreated => "API token created",
             SecurityEventKind::ApiTokenRevoked => "API token revoked",
+            SecurityEventKind::SecurityPolicyChanged => "Security policy changed",
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod company_policy;
 pub mod cpu_pool;
 pub mod credentials;
 pub mod device_cookies;

@@ -3,7 +3,8 @@
 //! to the account). A sign-in with the right password from that browser then skips the
 //! second factor until the 30 days are over, unless the device was forgotten: by the person
 //! (Security tab), by a password change or reset, by turning 2FA off, or by securing the
-//! account. The server setting `security.allow_remembered_devices` turns it all off.
+//! account. The server setting `security.allow_remembered_devices` turns it all off, and a
+//! company's policy ("Allow remembered devices") turns it off for its people.
 //!
 //! Unlike the device cookie of `device_cookies` (which only softens guessing limits), this
 //! token stands in for a second factor, so it is short-lived, never renewed by use, and
@@ -46,10 +47,12 @@ pub async fn recognised(
     user_id: i32,
     token: Option<&str>,
 ) -> Result<bool, AppError> {
-    if !state.config.allow_remembered_devices {
+    let Some(token) = token else { return Ok(false) };
+    // The server, and every company of the person, must allow it.
+    if !super::company_policy::remembered_devices_allowed(&state.db, &state.config, user_id).await?
+    {
         return Ok(false);
     }
-    let Some(token) = token else { return Ok(false) };
     let now = Utc::now();
     let used = remembered_device::Entity::update_many()
         .col_expr(remembered_device::Column::LastUsedAt, Expr::value(now))

@@ -27,7 +27,26 @@ pub struct CompanyScope {
 impl CompanyScope {
     /// The company this session works in, with the membership checked now. When the user
     /// was removed from it, the session moves to another company they belong to.
+    ///
+    /// A company that requires 2FA is refused (`AppError::TwoFactorRequired`) to a member
+    /// without it once its grace period is over: every company-scoped function starts
+    /// here, so none of its data reaches them.
     pub async fn current(db: &DatabaseConnection, me: &SignedIn) -> Result<CompanyScope, AppError> {
+        let scope = Self::current_ungated(db, me).await?;
+        // The membership and the company in one query would need a join on every request;
+        // the company row is one primary-key read.
+        let company = company::Entity::find_by_id(scope.company_id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NoCompany)?;
+        super::company_policy::two_factor_gate(db, &company, me.user_id).await?;
+        Ok(scope)
+    }
+
+    async fn current_ungated(
+        db: &DatabaseConnection,
+        me: &SignedIn,
+    ) -> Result<CompanyScope, AppError> {
         if let Some(company_id) = me.company_id
             && let Some(m) = find_membership(db, me.user_id, company_id).await?
         {
@@ -42,8 +61,9 @@ impl CompanyScope {
     }
 
     /// The same decision from the user's memberships already read (oldest first, as
-    /// `memberships_with_names` gives them), for the app shell, which needs the whole
-    /// list anyway: no query unless the session has to move.
+    /// `memberships_with_companies` gives them), for the app shell, which needs the whole
+    /// list anyway: no query unless the session has to move. Not gated: the shell shows
+    /// no company data, and says what a company requires.
     pub async fn current_among(
         db: &DatabaseConnection,
         me: &SignedIn,
@@ -177,8 +197,12 @@ pub async fn move_session(
         return Err(AppError::Unauthorized);
     };
     let user_id = row.user_id;
+    // The session now obeys its new company's limits.
+    let (idle, max) = super::company_policy::limits_of(db, company_id).await?;
     let mut active = row.into_active_model();
     active.company_id = Set(company_id);
+    active.idle_timeout_minutes = Set(idle);
+    active.max_session_hours = Set(max);
     active.update(db).await?;
     if company_id.is_some() {
         user::Entity::update_many()
@@ -205,11 +229,12 @@ pub async fn switch_company(
     Ok(())
 }
 
-/// The user's memberships, oldest first, each with its company's name, in one query.
-pub async fn memberships_with_names(
+/// The user's memberships, oldest first, each with its company (name and policy), in one
+/// query.
+pub async fn memberships_with_companies(
     db: &impl sea_orm::ConnectionTrait,
     user_id: i32,
-) -> Result<Vec<(membership::Model, String)>, AppError> {
+) -> Result<Vec<(membership::Model, company::Model)>, AppError> {
     let to_company = membership::Entity::belongs_to(company::Entity)
         .from(membership::Column::CompanyId)
         .to(company::Column::Id)
@@ -222,7 +247,7 @@ pub async fn memberships_with_names(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|(m, company)| company.map(|c| (m, c.name)))
+        .filter_map(|(m, company)| company.map(|c| (m, c)))
         .collect())
 }
 

@@ -32,8 +32,11 @@ pub const CAPACITY: usize = 10_000;
 #[derive(Clone, Debug)]
 pub struct CachedSession {
     pub signed_in: SignedIn,
+    /// The session's end, whatever its activity: the server's limit or its company's.
     pub expires_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// How long it may sit unused: the server's limit or its company's.
+    pub idle: chrono::Duration,
 }
 
 struct Entry {
@@ -188,11 +191,14 @@ mod tests {
             expires_at: now,
             password_confirmed_at: now,
             sign_in_notice: None,
+            idle_timeout_minutes: None,
+            max_session_hours: None,
         };
         CachedSession {
             signed_in: SignedIn::new(&row, Arc::new(user)),
             expires_at: now,
             last_seen_at: now,
+            idle: chrono::Duration::days(7),
         }
     }
 

@@ -112,6 +112,8 @@ pub async fn start(
     let token = new_token();
     let now = Utc::now();
     let company_id = starting_company(db, user).await?;
+    let (idle_timeout_minutes, max_session_hours) =
+        super::company_policy::limits_of(db, company_id).await?;
     // Before this sign-in is itself recorded: the failures since the previous one.
     let sign_in_notice = super::audit::failed_sign_ins_since_last(db, user).await?;
     session::ActiveModel {
@@ -125,6 +127,8 @@ pub async fn start(
         expires_at: Set(now + config.session_absolute),
         password_confirmed_at: Set(now),
         sign_in_notice: Set(sign_in_notice),
+        idle_timeout_minutes: Set(idle_timeout_minutes),
+        max_session_hours: Set(max_session_hours),
         ..Default::default()
     }
     .insert(db)
@@ -157,10 +161,12 @@ pub async fn resolve(
             else {
                 return Ok(None);
             };
+            let (idle, expires_at) = super::company_policy::session_lifetime(config, &row);
             let found = CachedSession {
                 signed_in: SignedIn::new(&row, std::sync::Arc::new(user)),
-                expires_at: row.expires_at,
+                expires_at,
                 last_seen_at: row.last_seen_at,
+                idle,
             };
             cache.store(epoch, token_hash.clone(), found.clone());
             found
@@ -168,7 +174,7 @@ pub async fn resolve(
     };
     let now = Utc::now();
     let session_id = cached.signed_in.session_id;
-    if cached.expires_at <= now || cached.last_seen_at + config.session_idle <= now {
+    if cached.expires_at <= now || cached.last_seen_at + cached.idle <= now {
         cache.forget_token(&token_hash);
         session::Entity::delete_by_id(session_id).exec(db).await?;
         return Ok(None);
@@ -182,6 +188,25 @@ pub async fn resolve(
         cache.touch(&token_hash, now);
     }
     Ok(Some(cached.signed_in))
+}
+
+/// The person is here: the session's "last seen" becomes now (not at the once-a-minute
+/// granularity of ordinary requests), in the database and in the cache.
+pub async fn keep_alive(
+    state: &super::state::AppState,
+    me: &SignedIn,
+    token: Option<&str>,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+        .filter(session::Column::Id.eq(me.session_id))
+        .exec(&state.db)
+        .await?;
+    if let Some(token) = token {
+        state.sessions.touch(&hash_token(token), now);
+    }
+    Ok(())
 }
 
 /// The session's note about failed attempts was read: it is not shown again.
@@ -213,7 +238,7 @@ pub async fn is_live(
     Ok(session::Entity::find_by_id(session_id)
         .one(db)
         .await?
-        .is_some_and(|row| row.expires_at > now && row.last_seen_at + config.session_idle > now))
+        .is_some_and(|row| super::company_policy::is_live(config, &row, now)))
 }
 
 /// Which of `ids` are still live, in one query (the open pages' periodic re-check).
@@ -230,6 +255,7 @@ pub async fn live_among(
         .all(db)
         .await?
         .into_iter()
+        .filter(|row| super::company_policy::is_live(config, row, now))
         .map(|row| row.id)
         .collect())
 }

@@ -213,3 +213,79 @@ pub async fn list_audit_log(
     let filter = AuditFilter { person, kind };
     super::audit_log::page(&state, &scope, &filter, before).await
 }
+
+/// Why an Admin without 2FA cannot require it (they would be the first one kept out).
+pub const REQUIRE_NEEDS_YOUR_2FA: &str = "Turn on two-factor authentication for your own account (Security tab) before requiring it of everyone.";
+
+/// One option of a policy's list: its value and how it reads ("30 minutes").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyChoice {
+    pub value: i32,
+    pub label: String,
+}
+
+/// The company's security policy, as its Admins see and edit it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityPolicyView {
+    pub company: String,
+    pub require_two_factor: bool,
+    pub grace_days: i32,
+    /// The end of the grace period, in the viewer's timezone, while it runs.
+    pub required_from: Option<String>,
+    pub members_without_two_factor: u64,
+    /// Only an Admin with 2FA may require it of everyone.
+    pub i_have_two_factor: bool,
+    /// `None`: the server's limit.
+    pub idle_timeout_minutes: Option<i32>,
+    pub max_session_hours: Option<i32>,
+    pub allow_remembered_devices: bool,
+    /// The idle timeouts offered (minutes), within the server's limit.
+    pub idle_choices: Vec<PolicyChoice>,
+    /// The maximum session lengths offered (hours), within the server's limit.
+    pub max_choices: Vec<PolicyChoice>,
+    /// The server's own limits, in words: "7 days", "30 days".
+    pub server_idle: String,
+    pub server_max: String,
+}
+
+/// What "Save policy" sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityPolicyInput {
+    pub require_two_factor: bool,
+    /// 0 to 30.
+    pub grace_days: i32,
+    pub idle_timeout_minutes: Option<i32>,
+    pub max_session_hours: Option<i32>,
+    pub allow_remembered_devices: bool,
+}
+
+/// The company's security policy (Admins only).
+#[server]
+pub async fn get_security_policy() -> Result<SecurityPolicyView, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::policy::get(&state, &scope).await
+}
+
+/// "Save policy" (Admins only).
+#[server]
+pub async fn save_security_policy(
+    require_two_factor: bool,
+    grace_days: i32,
+    idle_timeout_minutes: Option<i32>,
+    max_session_hours: Option<i32>,
+    allow_remembered_devices: bool,
+) -> Result<(), AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    let input = SecurityPolicyInput {
+        require_two_factor,
+        grace_days,
+        idle_timeout_minutes,
+        max_session_hours,
+        allow_remembered_devices,
+    };
+    super::policy::save(&state, &scope, input).await
+}

@@ -17,6 +17,7 @@ use sea_orm::{
 use super::api::{CompanyMembers, MemberView};
 use crate::backend::AppState;
 use crate::backend::audit::{self, Client, CompanyAction, SecurityEventKind};
+use crate::backend::company_policy;
 use crate::backend::credentials::{remove_authenticator_app, send_security_notice};
 use crate::backend::display::format_in_timezone;
 use crate::backend::entities::{
@@ -256,8 +257,11 @@ pub async fn remove(state: &AppState, scope: &CompanyScope, user_id: i32) -> Res
         .filter(session::Column::CompanyId.eq(scope.company_id));
     let ended: Vec<i32> = match elsewhere {
         Some(company_id) => {
+            let (idle, max) = company_policy::limits_of(&txn, Some(company_id)).await?;
             session::Entity::update_many()
                 .col_expr(session::Column::CompanyId, Expr::value(Some(company_id)))
+                .col_expr(session::Column::IdleTimeoutMinutes, Expr::value(idle))
+                .col_expr(session::Column::MaxSessionHours, Expr::value(max))
                 .filter(session::Column::UserId.eq(user_id))
                 .filter(session::Column::CompanyId.eq(scope.company_id))
                 .exec(&txn)

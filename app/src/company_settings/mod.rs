@@ -11,6 +11,9 @@ mod audit_log_section;
 pub mod members;
 mod members_section;
 #[cfg(feature = "ssr")]
+pub mod policy;
+mod policy_section;
+#[cfg(feature = "ssr")]
 pub mod server;
 mod sign_out_all_section;
 
@@ -24,6 +27,7 @@ use crate::ui::page_content;
 use api::{ApiTokenView, CompanyTokens, CreateApiToken, RevokeApiToken, list_api_tokens};
 use audit_log_section::AuditLogSection;
 use members_section::MembersSection;
+use policy_section::SecurityPolicySection;
 use sign_out_all_section::SignOutAllSection;
 
 #[component]
@@ -43,7 +47,10 @@ pub fn CompanySettingsPage() -> impl IntoView {
                     page_content(tokens.await, move |tokens| {
                         let admin = tokens.is_admin.then(|| tokens.company_name.clone());
                         view! {
-                            {admin.clone().map(|company| view! { <MembersSection company/> })}
+                            {admin.clone().map(|company| view! {
+                                <MembersSection company/>
+                                <SecurityPolicySection/>
+                            })}
                             <ApiTokens tokens create revoke/>
                             {admin.map(|company| view! {
                                 <AuditLogSection/>

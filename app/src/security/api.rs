@@ -34,6 +34,20 @@ pub struct SecurityOverview {
     pub passkeys: Vec<PasskeyView>,
     /// False when the server is reached by an IP address, where WebAuthn cannot work.
     pub passkeys_available: bool,
+    /// The person's companies that require 2FA, by name: while any does, it stays on.
+    pub two_factor_required_by: Vec<String>,
+    /// What each of the person's companies with a policy asks, for "Your companies'
+    /// policies": the profile is global, these come from the companies.
+    pub company_policies: Vec<CompanyPolicyNote>,
+}
+
+/// What one company asks of the people who work in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyPolicyNote {
+    pub company: String,
+    /// "Requires two-factor authentication from 8 Dec 2026, 09:00 EST", "Signs you out
+    /// after 30 minutes without activity", …
+    pub rules: Vec<String>,
 }
 
 /// A passkey as the Security tab lists it.

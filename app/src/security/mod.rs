@@ -30,7 +30,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::ui::page_content;
-use api::{SecurityActivity, get_security_overview};
+use api::{CompanyPolicyNote, SecurityActivity, get_security_overview};
 use change_password::ChangePasswordSection;
 use passkeys_section::PasskeysSection;
 use remembered_devices::RememberedDevicesSection;
@@ -60,12 +60,14 @@ pub fn SecurityPage() -> impl IntoView {
                     let passkeys = overview.passkeys.clone();
                     let passkeys_available = overview.passkeys_available;
                     let two_factor_on = overview.two_factor_since.is_some();
+                    let policies = overview.company_policies.clone();
                     view! {
                         <TwoFactorSection overview controls/>
                         <PasskeysSection passkeys available=passkeys_available two_factor_on on_changed/>
                         {devices.map(|(devices, allowed)| view! {
                             <RememberedDevicesSection devices allowed on_changed/>
                         })}
+                        {(!policies.is_empty()).then(|| view! { <CompanyPolicies policies/> })}
                         <ActivityList activity/>
                         <SecureAccountSection/>
                     }
@@ -73,6 +75,27 @@ pub fn SecurityPage() -> impl IntoView {
                 })
             })}
         </Transition>
+    }
+    .into_any()
+}
+
+/// What the person's companies ask of them: their account is theirs everywhere, these
+/// rules come from the companies.
+#[component]
+fn CompanyPolicies(policies: Vec<CompanyPolicyNote>) -> impl IntoView {
+    view! {
+        <section class="card stack" aria-labelledby="company-policies-heading">
+            <h2 id="company-policies-heading">"Your companies' policies"</h2>
+            <p class="muted">"Your password, two-factor authentication and passkeys are yours in every company. Some of your companies add rules for the time you work in them:"</p>
+            <ul class="activity-list" data-testid="company-policies">
+                {policies.into_iter().map(|note| view! {
+                    <li>
+                        <strong>{note.company}</strong>
+                        {note.rules.into_iter().map(|rule| view! { <span>{rule}</span> }).collect_view()}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
     .into_any()
 }

@@ -7,10 +7,13 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use super::api::{RememberedDevice, SecurityActivity, SecurityOverview, TwoFactorSetup};
+use super::api::{
+    CompanyPolicyNote, RememberedDevice, SecurityActivity, SecurityOverview, TwoFactorSetup,
+};
 use super::second_factor::{confirmed_credential, has_two_factor, verify_second_factor};
 use super::{backup_codes, password_policy, rules, totp};
 use crate::backend::audit::{Client, SecurityEventKind, record};
+use crate::backend::company_policy::TwoFactorRule;
 use crate::backend::credentials::{
     cancel_what_the_old_password_started, remove_authenticator_app, send_security_notice,
 };
@@ -21,7 +24,7 @@ use crate::backend::live::LiveEvent;
 use crate::backend::reauth::{check_password_for, password_entered, require_recent_password};
 use crate::backend::session_store::{self, SignedIn};
 use crate::backend::users::load_user;
-use crate::backend::{AppState, passwords, remembered_devices};
+use crate::backend::{AppState, company_policy, passwords, remembered_devices, scope};
 use crate::error::AppError;
 
 /// An unconfirmed 2FA setup (secret shown, no code entered yet) expires after this.
@@ -81,11 +84,19 @@ pub async fn overview(
             }
         })
         .collect();
+    let (two_factor_required_by, company_policies) = company_policy_notes(state, &user).await?;
     Ok(SecurityOverview {
+        two_factor_required_by,
+        company_policies,
         passkeys: super::passkeys::list(state, &user).await?,
         passkeys_available: state.webauthn.is_some(),
         remembered_devices,
-        remembering_allowed: state.config.allow_remembered_devices,
+        remembering_allowed: company_policy::remembered_devices_allowed(
+            &state.db,
+            &state.config,
+            user.id,
+        )
+        .await?,
         two_factor_since: credential
             .and_then(|c| c.confirmed_at)
             .map(|at| format_in_timezone(at, &user.timezone)),
@@ -399,6 +410,58 @@ pub async fn regenerate_backup_codes(
     Ok(codes)
 }
 
+/// The person's companies that require 2FA, and what each company with a policy asks.
+async fn company_policy_notes(
+    state: &AppState,
+    user: &user::Model,
+) -> Result<(Vec<String>, Vec<CompanyPolicyNote>), AppError> {
+    let mut rows: Vec<_> = scope::memberships_with_companies(&state.db, user.id)
+        .await?
+        .into_iter()
+        .map(|(_, company)| company)
+        .collect();
+    rows.sort_by_cached_key(|c| c.name.to_lowercase());
+    let now = Utc::now();
+    let mut required_by = Vec::new();
+    let mut notes = Vec::new();
+    for company in rows {
+        let mut rules = Vec::new();
+        match company_policy::two_factor_rule(&company, now) {
+            TwoFactorRule::NotRequired => {}
+            TwoFactorRule::GracePeriod { until } => {
+                required_by.push(company.name.clone());
+                rules.push(format!(
+                    "Requires two-factor authentication from {}",
+                    format_in_timezone(until, &user.timezone)
+                ));
+            }
+            TwoFactorRule::Required => {
+                required_by.push(company.name.clone());
+                rules.push("Requires two-factor authentication".to_owned());
+            }
+        }
+        if let Some(minutes) = company.idle_timeout_minutes {
+            rules.push(format!(
+                "Signs you out after {} without activity",
+                company_policy::duration_words(i64::from(minutes))
+            ));
+        }
+        if let Some(hours) = company.max_session_hours {
+            rules.push(format!(
+                "Asks you to sign in again {} after signing in",
+                company_policy::duration_words(i64::from(hours) * 60)
+            ));
+        }
+        if !company.allow_remembered_devices {
+            rules.push("Does not allow remembered devices: every sign-in asks for a code".into());
+        }
+        if !rules.is_empty() {
+            notes.push(CompanyPolicyNote { company: company.name, rules });
+        }
+    }
+    Ok((required_by, notes))
+}
+
 /// Turns 2FA off: needs the password and a current code or a backup code.
 pub async fn disable_two_factor(
     state: &AppState,
@@ -410,6 +473,13 @@ pub async fn disable_two_factor(
     let user = load_user(&state.db, me.user_id).await?;
     if !has_two_factor(&state.db, user.id).await? {
         return Err(AppError::Rejected("Two-factor authentication is already off.".into()));
+    }
+    let requiring = company_policy::companies_requiring_two_factor(&state.db, user.id).await?;
+    if let Some(company) = requiring.first() {
+        return Err(AppError::Rejected(format!(
+            "{} requires two-factor authentication, so it can't be turned off.",
+            company.name
+        )));
     }
     if password.is_empty() {
         return Err(AppError::field("password", "Enter your password."));

@@ -117,6 +117,16 @@ pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls)
     let flow = controls.flow;
     let enabled = overview.two_factor_since.is_some();
     let has_passkeys = !overview.passkeys.is_empty();
+    let required_by = StoredValue::new(overview.two_factor_required_by.join(", "));
+    let required = !overview.two_factor_required_by.is_empty();
+    let requirement = required.then(|| {
+        let who = required_by.get_value();
+        if enabled {
+            view! { <p class="hint" data-testid="two-factor-required">{format!("Required by {who}: it stays on while you work there.")}</p> }.into_any()
+        } else {
+            view! { <p class="notice warning" data-testid="two-factor-required">{format!("{who} requires two-factor authentication. Turn it on to keep working there.")}</p> }.into_any()
+        }
+    });
     let status = match &overview.two_factor_since {
         Some(since) => view! {
             <p class="two-factor-state" data-testid="two-factor-state">
@@ -148,8 +158,9 @@ pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls)
         <section class="card stack" aria-labelledby="two-factor-heading">
             <h2 id="two-factor-heading">"Two-factor authentication"</h2>
             {status}
+            {requirement}
             {move || match flow.get() {
-                TwoFactorFlow::Idle => idle_actions(enabled, controls, start_enable),
+                TwoFactorFlow::Idle => idle_actions(enabled, required, controls, start_enable),
                 TwoFactorFlow::PasswordForEnable => view! { <EnablePassword controls/> }.into_any(),
                 TwoFactorFlow::Setup(setup) => view! { <SetupSteps setup controls/> }.into_any(),
                 TwoFactorFlow::Codes(codes, change) => view! { <BackupCodesPanel codes saved=controls.codes_saved on_done=Callback::new(move |_| {
@@ -168,6 +179,7 @@ pub fn TwoFactorSection(overview: SecurityOverview, controls: TwoFactorControls)
 
 fn idle_actions(
     enabled: bool,
+    required: bool,
     controls: TwoFactorControls,
     start_enable: impl Fn(leptos::ev::MouseEvent) + 'static,
 ) -> AnyView {
@@ -181,11 +193,13 @@ fn idle_actions(
                     flow.set(TwoFactorFlow::ConfirmRegenerate);
                     focus_after_render("regenerate-password");
                 }>"Regenerate backup codes"</button>
-                <button type="button" class="button danger" on:click=move |_| {
-                    controls.disable.value().set(None);
-                    flow.set(TwoFactorFlow::ConfirmDisable);
-                    focus_after_render("disable-password");
-                }>"Disable 2FA"</button>
+                {(!required).then(|| view! {
+                    <button type="button" class="button danger" on:click=move |_| {
+                        controls.disable.value().set(None);
+                        flow.set(TwoFactorFlow::ConfirmDisable);
+                        focus_after_render("disable-password");
+                    }>"Disable 2FA"</button>
+                })}
             </div>
         }
         .into_any()

@@ -24,7 +24,7 @@ pub async fn list(state: &AppState, me: &SignedIn) -> Result<SessionList, AppErr
         .all(&state.db)
         .await?
         .into_iter()
-        .filter(|row| row.expires_at > now && row.last_seen_at + state.config.session_idle > now)
+        .filter(|row| crate::backend::company_policy::is_live(&state.config, row, now))
         .collect();
     let company_ids: Vec<i32> = rows.iter().filter_map(|r| r.company_id).collect();
     let companies = scope::company_names(&state.db, company_ids).await?;

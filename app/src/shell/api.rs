@@ -23,6 +23,18 @@ pub struct AccountSummary {
     /// Failed sign-in attempts since the previous sign-in, said once after signing in
     /// until dismissed (`dismiss_sign_in_notice`).
     pub sign_in_notice: Option<String>,
+    /// The current company requires 2FA and this person has none.
+    pub two_factor_notice: Option<TwoFactorNotice>,
+    /// How long this session may sit unused (its company's idle timeout, or the server's).
+    pub idle_timeout_seconds: i64,
+}
+
+/// "Harper & Lowe LLP requires two-factor authentication": in `days_left` days (the grace
+/// period), or now (`days_left` is `None`: the company's data stays closed until set up).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorNotice {
+    pub company: String,
+    pub days_left: Option<i64>,
 }
 
 /// A company in the "Switch Company" list.
@@ -45,7 +57,12 @@ pub async fn current_account() -> Result<AccountSummary, AppError> {
     let (companies, scope) =
         super::server::company_choices(&state.db, &state.reads, &session).await?;
     let company_name = companies.iter().find(|c| c.current).map(|c| c.name.clone());
+    let company = scope.as_ref().map(|(_, company)| company);
+    let (two_factor_notice, idle_timeout_seconds) =
+        super::server::company_rules(&state, &session, company).await?;
     Ok(AccountSummary {
+        two_factor_notice,
+        idle_timeout_seconds,
         initials: initials(&user.full_name),
         avatar_colour: avatar_colour(user.id).to_owned(),
         avatar_url: user.avatar_hash.as_deref().map(avatar_url),
@@ -53,9 +70,20 @@ pub async fn current_account() -> Result<AccountSummary, AppError> {
         email: user.email.clone(),
         company_name,
         companies,
-        is_admin: scope.is_some_and(|s| s.is_admin()),
+        is_admin: scope.is_some_and(|(s, _)| s.is_admin()),
         sign_in_notice: session.sign_in_notice.clone(),
     })
+}
+
+/// "Stay signed in", and the page's report that the person is active: the session's "last
+/// seen" becomes now, so its idle timeout starts again.
+#[server]
+pub async fn keep_session_alive() -> Result<(), AppError> {
+    use crate::backend::{request, session_store};
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    let token = request::cookie(session_store::cookie_name(&state.config));
+    session_store::keep_alive(&state, &me, token.as_deref()).await
 }
 
 /// "Dismiss" on the note about failed sign-in attempts: this session does not show it again.

@@ -2,6 +2,7 @@
 //! name, the bell and the avatar menu with "Switch Company", and the live channel).
 
 pub mod api;
+mod idle;
 mod live;
 mod menu;
 #[cfg(feature = "ssr")]
@@ -13,7 +14,8 @@ use leptos_router::components::{A, Outlet, Redirect};
 use crate::error::AppError;
 use crate::notifications::{NotificationBell, NotificationsChanged};
 use crate::ui::{AccountRefresh, EndingOwnSession};
-use api::{AccountSummary, DismissSignInNotice, current_account};
+use api::{AccountSummary, DismissSignInNotice, TwoFactorNotice, current_account};
+use idle::IdleWarning;
 use live::LiveChannel;
 use menu::AvatarMenu;
 
@@ -68,6 +70,44 @@ fn TopBarAccount(account: AccountSummary) -> impl IntoView {
         <NotificationBell/>
         <AvatarMenu account=account.clone()/>
         {account.sign_in_notice.map(|notice| view! { <SignInNotice notice/> })}
+        {account.two_factor_notice.map(|notice| view! { <TwoFactorBanner notice/> })}
+        <IdleWarning idle_timeout_seconds=account.idle_timeout_seconds/>
+    }
+    .into_any()
+}
+
+/// The current company requires 2FA and this person has none: during the grace period, a
+/// banner with the days left; after it, the company's pages are closed, so any of them
+/// leads to the Security tab (the server refuses their data in any case).
+#[component]
+fn TwoFactorBanner(notice: TwoFactorNotice) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let gated = notice.days_left.is_none();
+    let text = match notice.days_left {
+        Some(1) => format!(
+            "{} requires two-factor authentication: 1 day left to set it up.",
+            notice.company
+        ),
+        Some(days) => format!(
+            "{} requires two-factor authentication: {days} days left to set it up.",
+            notice.company
+        ),
+        None => format!(
+            "{} requires two-factor authentication. Set it up to keep working in {}; your other companies are not affected.",
+            notice.company, notice.company
+        ),
+    };
+    let on_security = move || location.pathname.with(|p| p.starts_with("/settings/security"));
+    let away_from_settings =
+        move || gated && location.pathname.with(|p| !p.starts_with("/settings"));
+    view! {
+        {move || away_from_settings().then(|| view! { <Redirect path="/settings/security"/> })}
+        <div class="sign-in-notice notice warning" role="status" data-testid="two-factor-banner">
+            <p>
+                {text} " "
+                {move || (!on_security()).then(|| view! { <a href="/settings/security#two-factor-heading">"Set up two-factor authentication"</a> })}
+            </p>
+        </div>
     }
     .into_any()
 }

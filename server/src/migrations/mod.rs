@@ -22,6 +22,7 @@ mod m20261202_000016_remembered_devices;
 mod m20261202_000017_passkeys;
 mod m20261202_000018_wasnt_me_restores_email;
 mod m20261202_000019_company_audit_log;
+mod m20261202_000020_company_security_policy;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_passkeys::Migration),
             Box::new(m20261202_000018_wasnt_me_restores_email::Migration),
             Box::new(m20261202_000019_company_audit_log::Migration),
+            Box::new(m20261202_000020_company_security_policy::Migration),
         ]
     }
 }

@@ -16,8 +16,9 @@ use app::cases::api::{
     TaskView,
 };
 use app::company_settings::api::{
-    AuditLogPage, CompanyMembers, CompanyTokens, CreateApiToken, CreatedApiToken, ListApiTokens,
-    ListAuditLog, ListMembers, RemoveMember, ResetMemberTwoFactor, RevokeApiToken, SetMemberRole,
+    AuditLogPage, CompanyMembers, CompanyTokens, CreateApiToken, CreatedApiToken,
+    GetSecurityPolicy, ListApiTokens, ListAuditLog, ListMembers, RemoveMember,
+    ResetMemberTwoFactor, RevokeApiToken, SaveSecurityPolicy, SecurityPolicyView, SetMemberRole,
     SignOutAllMembers, SignOutMember,
 };
 use app::error::AppError;
@@ -41,7 +42,7 @@ use app::security::api::{
 };
 use app::sessions::api::{EndOtherSessions, EndSession, ListSessions};
 use app::shell::api::CurrentAccount;
-use app::shell::api::{CompanyUnreadCounts, DismissSignInNotice, SwitchCompany};
+use app::shell::api::{CompanyUnreadCounts, DismissSignInNotice, KeepSessionAlive, SwitchCompany};
 use leptos::server_fn::ServerFn;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
@@ -113,6 +114,8 @@ fn not_company_scoped() -> Vec<&'static str> {
         SwitchToCaseCompany::PATH,
         // The person's own unread counts across their companies (notifications tests).
         CompanyUnreadCounts::PATH,
+        // The person's own session ("Stay signed in").
+        KeepSessionAlive::PATH,
     ]
 }
 
@@ -135,6 +138,8 @@ fn company_scoped() -> Vec<&'static str> {
         ResetMemberTwoFactor::PATH,
         SignOutAllMembers::PATH,
         ListAuditLog::PATH,
+        GetSecurityPolicy::PATH,
+        SaveSecurityPolicy::PATH,
     ]
 }
 
@@ -432,6 +437,32 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                     app.call::<CurrentAccount>(&[], Some(&dana_token)).await.status.is_success(),
                     "another company's member stays signed in"
                 );
+            }
+            p if p == GetSecurityPolicy::PATH => {
+                let policy: SecurityPolicyView =
+                    app.call::<GetSecurityPolicy>(&[], Some(&token)).await.json();
+                assert_eq!(policy.company, "Harper & Lowe LLP");
+            }
+            p if p == SaveSecurityPolicy::PATH => {
+                let saved = app
+                    .call::<SaveSecurityPolicy>(
+                        &[
+                            ("require_two_factor", "false"),
+                            ("grace_days", "0"),
+                            ("idle_timeout_minutes", "30"),
+                            ("allow_remembered_devices", "false"),
+                        ],
+                        Some(&token),
+                    )
+                    .await;
+                assert!(saved.status.is_success(), "{}", saved.text());
+                let theirs = company::Entity::find_by_id(reyes.id)
+                    .one(&app.state.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(theirs.idle_timeout_minutes, None, "another company's policy");
+                assert!(theirs.allow_remembered_devices);
             }
             p if p == ListAuditLog::PATH => {
                 let everyone: AuditLogPage =

@@ -27,6 +27,7 @@ mod push_devices;
 mod push_service;
 mod remembered_devices;
 mod secure_account;
+mod security_policy;
 mod security_tab;
 mod sessions;
 mod sign_in_notice;

@@ -315,3 +315,43 @@ async fn securing_the_account_forgets_every_remembered_device() {
     assert!(secured.status.is_success(), "{}", secured.text());
     assert_eq!(remembered_count(&app).await, 0);
 }
+
+#[tokio::test]
+async fn a_company_that_forbids_remembered_devices_is_obeyed_in_every_sign_in_of_its_people() {
+    use app::backend::entities::company;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = spawn().await;
+    let mut token = app.sign_in_demo().await;
+    let (_secret, codes) = enable_two_factor(&app, &mut token).await;
+    let (_, device) = remember_a_device(&app, &codes[0]).await;
+    assert!(skipped_the_second_step(&sign_in_holding(&app, &device, DEMO_PASSWORD).await));
+
+    // Reyes, where the demo person is only a Member, forbids it: the strictest applies.
+    let reyes = company::Entity::find()
+        .filter(company::Column::Name.eq("Reyes Legal Group"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row = reyes.into_active_model();
+    row.allow_remembered_devices = Set(false);
+    row.update(&app.state.db).await.unwrap();
+    assert!(asked_for_the_second_step(&sign_in_holding(&app, &device, DEMO_PASSWORD).await));
+
+    // The second step neither offers it nor honours a ticked box.
+    let pending = password_step(&app, "203.0.113.7").await;
+    let options: SecondStepOptions = app
+        .call_with_cookie::<GetSecondStepOptions>(
+            &[],
+            &format!("{PENDING}={pending}"),
+            "203.0.113.7",
+        )
+        .await
+        .json();
+    assert!(!options.remember_device_allowed);
+    let reply = second_step_remembering(&app, &pending, &codes[1]).await;
+    assert!(reply.session_token().is_some(), "{}", reply.text());
+    assert_eq!(reply.cookie(COOKIE), None);
+    let session = reply.session_token().unwrap();
+    assert!(!overview_from(&app, &session, &device).await.remembering_allowed);
+}

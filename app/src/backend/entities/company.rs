@@ -1,4 +1,4 @@
-//! The `companies` table: the law firms.
+//! The `companies` table: the law firms, each with its security policy.
 
 use sea_orm::entity::prelude::*;
 
@@ -9,6 +9,18 @@ pub struct Model {
     pub id: i32,
     pub name: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When set, the company requires two-factor authentication from this moment (the
+    /// end of the grace period); members without it are kept out of its data after.
+    pub two_factor_required_from: Option<chrono::DateTime<chrono::Utc>>,
+    /// The grace period last chosen, 0 to 30 days.
+    pub two_factor_grace_days: i32,
+    /// Sessions working in the company end after this long without a request (the
+    /// server's own limit still applies when shorter).
+    pub idle_timeout_minutes: Option<i32>,
+    /// Sessions working in the company end this long after signing in, at most.
+    pub max_session_hours: Option<i32>,
+    /// Whether its people may skip the second step on a remembered device.
+    pub allow_remembered_devices: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

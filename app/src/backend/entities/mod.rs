@@ -33,6 +33,7 @@ pub mod session;
 pub mod task;
 pub mod task_due_notice;
 pub mod totp_credential;
+pub mod two_factor_reminder;
 pub mod user;
 pub mod vapid_key;
 pub mod wasnt_me_link;

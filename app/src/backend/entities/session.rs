@@ -25,6 +25,11 @@ pub struct Model {
     /// Failed sign-in attempts since the account's previous sign-in, said once at the top
     /// of the app until dismissed; `None` when there were none.
     pub sign_in_notice: Option<String>,
+    /// The idle timeout of the company the session works in, if it sets one (see
+    /// `company_policy::session_lifetime`).
+    pub idle_timeout_minutes: Option<i32>,
+    /// The maximum session length of that company, if it sets one.
+    pub max_session_hours: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

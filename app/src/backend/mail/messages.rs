@@ -239,6 +239,38 @@ pub fn sign_in_paused(
     }
 }
 
+/// A company now requires two-factor authentication and the person has none: sent when
+/// an Admin turns the requirement on, and once more shortly before the grace period ends.
+/// `from` is the moment it applies, in the person's timezone, or `None` when it already does.
+pub fn two_factor_required(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    company: &str,
+    from: Option<&str>,
+) -> Email {
+    let link = links::settings(config, "security");
+    let when = match from {
+        Some(from) => format!("from {from}"),
+        None => "now".to_owned(),
+    };
+    let paragraphs = [
+        greeting(person),
+        format!(
+            "{company} requires two-factor authentication for everyone who works in it, {when}. Without it, Kayse will ask you to set it up before showing any of {company}'s cases, tasks or notifications."
+        ),
+        "It takes two minutes: open the Security tab, choose \"Enable 2FA\" and scan the QR \
+         code with an authenticator app on your phone."
+            .to_owned(),
+    ];
+    Email {
+        to: person.email.clone(),
+        subject: format!("{company} requires two-factor authentication"),
+        text: format!("{}\n\nSet it up: {link}\n", paragraphs.join("\n\n")),
+        html: simple_html(&paragraphs, Some(("Set up two-factor authentication", &link))),
+        links: vec![link],
+    }
+}
+
 /// A change to how the account signs in (password, two-factor authentication, backup
 /// codes, passkeys, remembered devices): `what` says what happened, `when` (in the person's
 /// timezone) and `from` (browser, system and address) where, and `wasnt_me` is the
