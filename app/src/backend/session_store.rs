@@ -278,26 +278,34 @@ pub async fn delete_expired(
     Ok(result.rows_affected)
 }
 
-/// Ends every session of the user but `me`'s, tells their open pages, and drops a pending
-/// login-email change: signing everyone else out is what a person does who fears someone
-/// is in, and the change may be that someone's. Returns how many sessions ended.
 /// Deletes every session of the person (inside the caller's transaction) and returns their
 /// ids, for `LiveEvent::SessionsEnded` once the transaction is committed.
 pub async fn delete_all_sessions(
     txn: &impl sea_orm::ConnectionTrait,
     user_id: i32,
 ) -> Result<Vec<i32>, AppError> {
-    let ids: Vec<i32> = session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    session::Entity::delete_many().filter(session::Column::Id.is_in(ids.clone())).exec(txn).await?;
+    delete_sessions_except(txn, vec![user_id], None).await
+}
+
+/// Deletes every session of these people but `except` (inside the caller's transaction, or
+/// on its own) and returns their ids, for `LiveEvent::SessionsEnded`.
+pub async fn delete_sessions_except(
+    db: &impl sea_orm::ConnectionTrait,
+    user_ids: Vec<i32>,
+    except: Option<i32>,
+) -> Result<Vec<i32>, AppError> {
+    let mut query = session::Entity::find().filter(session::Column::UserId.is_in(user_ids));
+    if let Some(except) = except {
+        query = query.filter(session::Column::Id.ne(except));
+    }
+    let ids: Vec<i32> = query.all(db).await?.into_iter().map(|s| s.id).collect();
+    session::Entity::delete_many().filter(session::Column::Id.is_in(ids.clone())).exec(db).await?;
     Ok(ids)
 }
 
+/// Ends every session of the user but `me`'s, tells their open pages, and drops a pending
+/// login-email change: signing everyone else out is what a person does who fears someone
+/// is in, and the change may be that someone's. Returns how many sessions ended.
 pub async fn end_other_sessions(
     state: &super::state::AppState,
     me: &SignedIn,

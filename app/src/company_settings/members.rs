@@ -27,7 +27,7 @@ use crate::backend::live::LiveEvent;
 use crate::backend::passkeys;
 use crate::backend::reauth::check_password_for;
 use crate::backend::scope::{CompanyScope, company_name, find_membership_in, not_an_admin};
-use crate::backend::session_store::delete_all_sessions;
+use crate::backend::session_store::{delete_all_sessions, delete_sessions_except};
 use crate::backend::users::load_user;
 use crate::error::AppError;
 
@@ -108,6 +108,45 @@ pub async fn list(state: &AppState, scope: &CompanyScope) -> Result<CompanyMembe
     })
 }
 
+/// The start of a change to who administers the company, inside `txn`: the company's row
+/// locked (so changes to its Admins happen one at a time), the member concerned, and the
+/// membership of the Admin asking, who must still be one now, not only when the request
+/// began.
+async fn locked_for_admin_change(
+    txn: &sea_orm::DatabaseTransaction,
+    scope: &CompanyScope,
+    user_id: i32,
+) -> Result<(membership::Model, membership::Model), AppError> {
+    company::Entity::find_by_id(scope.company_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let member =
+        find_membership_in(txn, user_id, scope.company_id).await?.ok_or(AppError::NotFound)?;
+    let asking = find_membership_in(txn, scope.user_id, scope.company_id)
+        .await?
+        .filter(|m| m.role == membership::ROLE_ADMIN)
+        .ok_or_else(not_an_admin)?;
+    Ok((member, asking))
+}
+
+/// Refuses to take away an Admin when they are the last one (under the company's lock).
+async fn keep_an_admin(
+    txn: &sea_orm::DatabaseTransaction,
+    company_id: i32,
+) -> Result<(), AppError> {
+    let admins = membership::Entity::find()
+        .filter(membership::Column::CompanyId.eq(company_id))
+        .filter(membership::Column::Role.eq(membership::ROLE_ADMIN))
+        .count(txn)
+        .await?;
+    if admins <= 1 {
+        return Err(AppError::Rejected(LAST_ADMIN.into()));
+    }
+    Ok(())
+}
+
 /// Makes a member an Admin or not. The company row is locked while Admins are counted, so
 /// two Admins demoting each other at once cannot leave the company with none.
 pub async fn set_role(
@@ -118,31 +157,13 @@ pub async fn set_role(
 ) -> Result<(), AppError> {
     scope.require_admin()?;
     let txn = state.db.begin().await?;
-    company::Entity::find_by_id(scope.company_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let member =
-        find_membership_in(&txn, user_id, scope.company_id).await?.ok_or(AppError::NotFound)?;
-    // The one asking must still be an Admin now, not only when the request began.
-    let asking = find_membership_in(&txn, scope.user_id, scope.company_id)
-        .await?
-        .filter(|m| m.role == membership::ROLE_ADMIN)
-        .ok_or_else(not_an_admin)?;
+    let (member, asking) = locked_for_admin_change(&txn, scope, user_id).await?;
     let role = if admin { membership::ROLE_ADMIN } else { membership::ROLE_USER };
     if member.role == role {
         return Ok(());
     }
     if !admin {
-        let admins = membership::Entity::find()
-            .filter(membership::Column::CompanyId.eq(scope.company_id))
-            .filter(membership::Column::Role.eq(membership::ROLE_ADMIN))
-            .count(&txn)
-            .await?;
-        if admins <= 1 {
-            return Err(AppError::Rejected(LAST_ADMIN.into()));
-        }
+        keep_an_admin(&txn, scope.company_id).await?;
     }
     membership::Entity::update_many()
         .col_expr(membership::Column::Role, Expr::value(role))
@@ -222,26 +243,9 @@ pub async fn remove(state: &AppState, scope: &CompanyScope, user_id: i32) -> Res
         ));
     }
     let txn = state.db.begin().await?;
-    company::Entity::find_by_id(scope.company_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let member =
-        find_membership_in(&txn, user_id, scope.company_id).await?.ok_or(AppError::NotFound)?;
-    let asking = find_membership_in(&txn, scope.user_id, scope.company_id)
-        .await?
-        .filter(|m| m.role == membership::ROLE_ADMIN)
-        .ok_or_else(not_an_admin)?;
+    let (member, asking) = locked_for_admin_change(&txn, scope, user_id).await?;
     if member.role == membership::ROLE_ADMIN {
-        let admins = membership::Entity::find()
-            .filter(membership::Column::CompanyId.eq(scope.company_id))
-            .filter(membership::Column::Role.eq(membership::ROLE_ADMIN))
-            .count(&txn)
-            .await?;
-        if admins <= 1 {
-            return Err(AppError::Rejected(LAST_ADMIN.into()));
-        }
+        keep_an_admin(&txn, scope.company_id).await?;
     }
     membership::Entity::delete_by_id(member.id).exec(&txn).await?;
     let elsewhere: Option<i32> = membership::Entity::find()
@@ -252,9 +256,6 @@ pub async fn remove(state: &AppState, scope: &CompanyScope, user_id: i32) -> Res
         .into_tuple()
         .one(&txn)
         .await?;
-    let here = session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::CompanyId.eq(scope.company_id));
     let ended: Vec<i32> = match elsewhere {
         Some(company_id) => {
             let (idle, max) = company_policy::limits_of(&txn, Some(company_id)).await?;
@@ -268,14 +269,9 @@ pub async fn remove(state: &AppState, scope: &CompanyScope, user_id: i32) -> Res
                 .await?;
             Vec::new()
         }
-        None => {
-            let ids: Vec<i32> = here.all(&txn).await?.into_iter().map(|s| s.id).collect();
-            session::Entity::delete_many()
-                .filter(session::Column::Id.is_in(ids.clone()))
-                .exec(&txn)
-                .await?;
-            ids
-        }
+        // Sessions working elsewhere would have moved on their own at their next request;
+        // with no other company, all of the person's sessions are here.
+        None => delete_all_sessions(&txn, user_id).await?,
     };
     txn.commit().await?;
     state.live.publish(LiveEvent::AccountChanged { user_id });
@@ -395,20 +391,7 @@ pub async fn sign_out_all(
         .into_tuple()
         .all(&state.db)
         .await?;
-    let txn = state.db.begin().await?;
-    let ended: Vec<i32> = session::Entity::find()
-        .filter(session::Column::UserId.is_in(members.clone()))
-        .filter(session::Column::Id.ne(scope.session_id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    session::Entity::delete_many()
-        .filter(session::Column::Id.is_in(ended.clone()))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
+    let ended = delete_sessions_except(&state.db, members.clone(), Some(scope.session_id)).await?;
     if !ended.is_empty() {
         state.live.publish(LiveEvent::SessionsEnded(ended.clone()));
     }

@@ -18,7 +18,7 @@ use crate::backend::credentials::{
     cancel_what_the_old_password_started, remove_authenticator_app, send_security_notice,
 };
 use crate::backend::display::{describe_user_agent, format_in_timezone};
-use crate::backend::entities::{backup_code, security_event, session, totp_credential, user};
+use crate::backend::entities::{backup_code, security_event, totp_credential, user};
 use crate::backend::guesses::{account_keys, answer_wrong_guess};
 use crate::backend::live::LiveEvent;
 use crate::backend::reauth::{check_password_for, password_entered, require_recent_password};
@@ -171,18 +171,8 @@ pub async fn change_password(
     cancel_what_the_old_password_started(&txn, user.id).await?;
     let mut ended = Vec::new();
     if change.sign_out_others {
-        ended = session::Entity::find()
-            .filter(session::Column::UserId.eq(user.id))
-            .filter(session::Column::Id.ne(me.session_id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
-        session::Entity::delete_many()
-            .filter(session::Column::Id.is_in(ended.clone()))
-            .exec(&txn)
-            .await?;
+        ended =
+            session_store::delete_sessions_except(&txn, vec![user.id], Some(me.session_id)).await?;
     }
     let token = session_store::rotate_token(&txn, me.session_id).await?;
     txn.commit().await?;
