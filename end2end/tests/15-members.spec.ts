@@ -1,11 +1,11 @@
 import { expect, test } from "@playwright/test";
 import { expectNoViolations, signIn, waitForHydration } from "./helpers";
 
-test("an Admin sees the company's members, changes a role and signs a member out everywhere, each asked first", async ({ page }) => {
+test("an Admin sees the company's members, changes a role, signs a member out everywhere and removes one, each asked first", async ({ page }) => {
   await signIn(page);
   await page.goto("/company");
   await waitForHydration(page);
-  const members = page.getByRole("region", { name: "Members" });
+  const members = page.getByRole("region", { name: "Members", exact: true });
   const me = members.getByTestId("member").filter({ hasText: "You" });
   await expect(me).toContainText("Admin");
   await expect(me).toContainText(/\d+ open sessions?/);
@@ -30,4 +30,16 @@ test("an Admin sees the company's members, changes a role and signs a member out
   await priya.getByRole("button", { name: "Sign out everywhere: Priya Shah" }).click();
   await priya.getByRole("button", { name: "Sign out everywhere", exact: true }).click();
   await expect(members.getByRole("status")).toHaveText("Signed out of 0 sessions.");
+
+  // Resetting someone's 2FA needs the Admin's own first.
+  await expect(members).toContainText("To reset a member's 2FA, first turn on two-factor authentication");
+
+  // "Remove from company", asked first.
+  const marcus = members.getByTestId("member").filter({ hasText: "Marcus Lee" });
+  await marcus.getByRole("button", { name: "Remove from company: Marcus Lee" }).click();
+  await expect(marcus).toContainText("Remove Marcus Lee from the company?");
+  await expectNoViolations(page);
+  await marcus.getByRole("button", { name: "Remove from company", exact: true }).click();
+  await expect(members.getByRole("status")).toHaveText("The member was removed from the company.");
+  await expect(members.getByTestId("member").filter({ hasText: "Marcus Lee" })).toHaveCount(0);
 });

@@ -12,7 +12,20 @@ use crate::ui::page_content;
 #[component]
 pub fn SecurityPolicySection() -> impl IntoView {
     let save = ServerAction::<SaveSecurityPolicy>::new();
-    let policy = Resource::new(move || save.version().get(), |_| get_security_policy());
+    // Reloaded after a successful save only: a refused one keeps what was typed.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            saved.update(|n| *n += 1);
+        }
+    });
+    let policy = Resource::new(move || saved.get(), |_| get_security_policy());
+    // Outside the form, which is drawn again from the saved policy.
+    let status = move || match (save.pending().get(), save.value().get()) {
+        (true, _) => Some("Saving…"),
+        (false, Some(Ok(()))) => Some("The security policy was saved."),
+        _ => None,
+    };
     view! {
         <section class="card stack" aria-labelledby="security-policy-heading">
             <h2 id="security-policy-heading">"Security policy"</h2>
@@ -21,6 +34,7 @@ pub fn SecurityPolicySection() -> impl IntoView {
                     page_content(policy.await, move |policy| view! { <PolicyForm policy save/> }.into_any())
                 })}
             </Transition>
+            <p class="form-status" role="status">{status}</p>
         </section>
     }
     .into_any()
@@ -38,7 +52,6 @@ fn PolicyForm(policy: SecurityPolicyView, save: ServerAction<SaveSecurityPolicy>
     let idle = RwSignal::new(optional(policy.idle_timeout_minutes));
     let max = RwSignal::new(optional(policy.max_session_hours));
     let remembered = RwSignal::new(policy.allow_remembered_devices);
-    let saved = RwSignal::new(false);
     let grace_error = move || {
         save.value().with(|v| server_field_error(v, "grace_days")).or_else(|| {
             (require.get()
@@ -59,7 +72,8 @@ fn PolicyForm(policy: SecurityPolicyView, save: ServerAction<SaveSecurityPolicy>
         if grace_error().is_some() {
             return;
         }
-        saved.set(true);
+        // The last answer goes, so "saved" is said of this save.
+        save.value().set(None);
         save.dispatch(SaveSecurityPolicy {
             require_two_factor: require.get_untracked(),
             grace_days: grace.get_untracked().trim().parse().unwrap_or(0),
@@ -67,10 +81,6 @@ fn PolicyForm(policy: SecurityPolicyView, save: ServerAction<SaveSecurityPolicy>
             max_session_hours: max.get_untracked().parse().ok(),
             allow_remembered_devices: remembered.get_untracked(),
         });
-    };
-    let status = move || {
-        (saved.get() && matches!(save.value().get(), Some(Ok(()))))
-            .then_some("The security policy was saved.")
     };
     let company = policy.company.clone();
     let can_require = policy.i_have_two_factor || policy.require_two_factor;
@@ -136,7 +146,6 @@ fn PolicyForm(policy: SecurityPolicyView, save: ServerAction<SaveSecurityPolicy>
                     {move || if save.pending().get() { "Saving…" } else { "Save policy" }}
                 </button>
             </div>
-            <p class="form-status" role="status">{status}</p>
             <p class="form-error" role="alert">{form_error}</p>
         </form>
     }

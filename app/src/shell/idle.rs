@@ -70,15 +70,18 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+// Stored as whole milliseconds: formatting and parsing an `f64` would add the float
+// printing and parsing code to the wasm every page downloads.
 #[cfg(feature = "hydrate")]
 fn shared_last_active() -> Option<f64> {
-    window().local_storage().ok().flatten()?.get_item(STORAGE_KEY).ok().flatten()?.parse().ok()
+    let stored = window().local_storage().ok().flatten()?.get_item(STORAGE_KEY).ok().flatten()?;
+    stored.parse::<i64>().ok().map(|ms| ms as f64)
 }
 
 #[cfg(feature = "hydrate")]
 fn share_last_active(at: f64) {
     if let Ok(Some(storage)) = window().local_storage() {
-        let _ = storage.set_item(STORAGE_KEY, &at.to_string());
+        let _ = storage.set_item(STORAGE_KEY, &(at as i64).to_string());
     }
 }
 

@@ -100,8 +100,14 @@ fn TwoFactorBanner(notice: TwoFactorNotice) -> impl IntoView {
     let on_security = move || location.pathname.with(|p| p.starts_with("/settings/security"));
     let away_from_settings =
         move || gated && location.pathname.with(|p| !p.starts_with("/settings"));
+    // A full load of the Security tab, not a router navigation: one started while the
+    // page hydrates can leave the old page on screen under the new address.
+    Effect::new(move |_| {
+        if away_from_settings() {
+            let _ = window().location().replace("/settings/security");
+        }
+    });
     view! {
-        {move || away_from_settings().then(|| view! { <Redirect path="/settings/security"/> })}
         <div class="sign-in-notice notice warning" role="status" data-testid="two-factor-banner">
             <p>
                 {text} " "
