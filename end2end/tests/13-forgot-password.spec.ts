@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO_EMAIL, DEMO_PASSWORD, expectNoViolations, nextMessageTo, outbox, signIn, waitForHydration } from "./helpers";
+import { DEMO_EMAIL, DEMO_PASSWORD, expectNoViolations, nextMessageTo, outbox, signIn, signedInElsewhere, waitForHydration } from "./helpers";
 
 const NEW_PASSWORD = "copper kettle meadow";
 
@@ -30,11 +30,7 @@ async function chooseNewPassword(page: Page, password: string) {
 
 test("forgot password: the emailed link sets a new password once and signs out other browsers", async ({ page, browser }) => {
   // Another browser, signed in before the reset, is signed out by it (live).
-  const other = await browser.newContext();
-  const otherPage = await other.newPage();
-  await signIn(otherPage);
-  await otherPage.goto("/settings/profile");
-  await waitForHydration(otherPage);
+  const { context: other, page: otherPage } = await signedInElsewhere(browser);
 
   const link = await openResetLink(page);
   await expectNoViolations(page);
@@ -67,11 +63,7 @@ test("the forgot-password page has no accessibility violations", async ({ page }
 });
 
 test("Secure my account signs out everywhere and asks for a new password before the next sign-in", async ({ page, browser }) => {
-  const other = await browser.newContext();
-  const otherPage = await other.newPage();
-  await signIn(otherPage);
-  await otherPage.goto("/settings/profile");
-  await waitForHydration(otherPage);
+  const { context: other, page: otherPage } = await signedInElsewhere(browser);
 
   await signIn(page);
   await page.goto("/settings/security");
@@ -98,11 +90,7 @@ test("Secure my account signs out everywhere and asks for a new password before 
 });
 
 test("This wasn't me, from a password-change email, secures the account and signs out a second browser live", async ({ page, browser }) => {
-  const other = await browser.newContext();
-  const otherPage = await other.newPage();
-  await signIn(otherPage);
-  await otherPage.goto("/settings/profile");
-  await waitForHydration(otherPage);
+  const { context: other, page: otherPage } = await signedInElsewhere(browser);
 
   await signIn(page);
   await page.goto("/settings/security");

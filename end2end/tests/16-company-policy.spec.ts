@@ -8,6 +8,7 @@ import {
   openAvatarMenu,
   outbox,
   signIn,
+  signedInElsewhere,
   waitForHydration,
 } from "./helpers";
 
@@ -125,11 +126,7 @@ test("two minutes before the idle timeout the page warns, and Stay signed in kee
 });
 
 test("Sign out all members asks for the name and the password, then ends another browser's session live", async ({ page, browser }) => {
-  const other = await browser.newContext();
-  const otherPage = await other.newPage();
-  await signIn(otherPage);
-  await otherPage.goto("/settings/profile");
-  await waitForHydration(otherPage);
+  const { context: other, page: otherPage } = await signedInElsewhere(browser);
 
   await signIn(page);
   await switchTo(page, HARPER);

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Secret, TOTP } from "otpauth";
@@ -21,6 +21,17 @@ export async function signIn(page: Page, email = DEMO_EMAIL, password = DEMO_PAS
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("button", { name: /Account menu for/ })).toBeVisible();
+}
+
+/** Another browser of the demo person, signed in and on an open page: what a sign-out
+ * elsewhere must reach live. */
+export async function signedInElsewhere(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page);
+  await page.goto("/settings/profile");
+  await waitForHydration(page);
+  return { context, page };
 }
 
 export async function openAvatarMenu(page: Page) {

@@ -123,6 +123,21 @@ pub async fn has_authenticator_app(
         .is_some())
 }
 
+/// Which of these people have an authenticator app, in one query.
+pub async fn with_authenticator_app(
+    db: &impl ConnectionTrait,
+    user_ids: Vec<i32>,
+) -> Result<Vec<i32>, AppError> {
+    Ok(totp_credential::Entity::find()
+        .select_only()
+        .column(totp_credential::Column::UserId)
+        .filter(totp_credential::Column::UserId.is_in(user_ids))
+        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Refuses a company's data to a member without 2FA once the company requires it.
 pub async fn two_factor_gate(
     db: &impl ConnectionTrait,

@@ -20,9 +20,7 @@ use crate::backend::audit::{self, Client, CompanyAction, SecurityEventKind};
 use crate::backend::company_policy;
 use crate::backend::credentials::{remove_authenticator_app, send_security_notice};
 use crate::backend::display::format_in_timezone;
-use crate::backend::entities::{
-    company, membership, passkey, security_event, session, totp_credential,
-};
+use crate::backend::entities::{company, membership, passkey, security_event, session};
 use crate::backend::live::LiveEvent;
 use crate::backend::passkeys;
 use crate::backend::reauth::check_password_for;
@@ -39,14 +37,7 @@ pub async fn list(state: &AppState, scope: &CompanyScope) -> Result<CompanyMembe
     let me = load_user(&state.db, scope.user_id).await?;
     let members = scope.members(&state.db).await?;
     let ids: Vec<i32> = members.iter().map(|(u, _)| u.id).collect();
-    let with_app: Vec<i32> = totp_credential::Entity::find()
-        .select_only()
-        .column(totp_credential::Column::UserId)
-        .filter(totp_credential::Column::UserId.is_in(ids.clone()))
-        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+    let with_app = company_policy::with_authenticator_app(&state.db, ids.clone()).await?;
     let with_passkey: Vec<i32> = passkey::Entity::find()
         .select_only()
         .column(passkey::Column::UserId)
@@ -309,12 +300,7 @@ pub async fn reset_two_factor(
         ));
     }
     let member = scope.member(&state.db, user_id).await?;
-    let admin_has_app = totp_credential::Entity::find_by_id(scope.user_id)
-        .filter(totp_credential::Column::ConfirmedAt.is_not_null())
-        .one(&state.db)
-        .await?
-        .is_some();
-    if !admin_has_app {
+    if !company_policy::has_authenticator_app(&state.db, scope.user_id).await? {
         return Err(AppError::Rejected(RESET_NEEDS_YOUR_2FA.into()));
     }
     let txn = state.db.begin().await?;

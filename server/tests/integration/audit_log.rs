@@ -190,3 +190,50 @@ async fn the_csv_export_is_the_filtered_log_with_formulas_defused() {
     let signed_out = app.get("/company/audit-log.csv", None).await;
     assert!(signed_out.status.is_redirection());
 }
+
+#[tokio::test]
+async fn every_admin_action_on_members_is_logged_in_that_company_only() {
+    use app::company_settings::api::{
+        RemoveMember, ResetMemberTwoFactor, SignOutAllMembers, SignOutMember,
+    };
+    let app = spawn().await;
+    let mut alex = app.sign_in_demo().await;
+    let dana = sign_in_colleague(&app, "Dana Reyes", "198.51.100.9").await;
+    let mut priya_token = sign_in_colleague(&app, "Priya Shah", "198.51.100.7").await;
+    crate::security_tab::enable_two_factor(&app, &mut priya_token).await;
+    crate::security_tab::enable_two_factor(&app, &mut alex).await;
+    let priya = person(&app, "Priya Shah").await.id.to_string();
+    let marcus = person(&app, "Marcus Lee").await.id.to_string();
+    for reply in [
+        app.call::<SignOutMember>(&[("user_id", &priya)], Some(&alex)).await,
+        app.call::<ResetMemberTwoFactor>(&[("user_id", &priya)], Some(&alex)).await,
+        app.call::<RemoveMember>(&[("user_id", &marcus)], Some(&alex)).await,
+        app.call::<SignOutAllMembers>(
+            &[("password", crate::harness::DEMO_PASSWORD), ("confirmation", "Harper & Lowe LLP")],
+            Some(&alex),
+        )
+        .await,
+    ] {
+        assert!(reply.status.is_success(), "{}", reply.text());
+    }
+    let harper = log(&app, &alex, &[]).await;
+    for (what, about) in [
+        ("Signed out everywhere by an Admin", Some("Priya Shah")),
+        ("Two-factor authentication reset by an Admin", Some("Priya Shah")),
+        ("Removed from the company", Some("Marcus Lee")),
+        ("All members signed out", None),
+        ("Two-factor authentication turned on", None),
+    ] {
+        assert!(
+            harper.entries.iter().any(|e| e.what == what && e.about.as_deref() == about),
+            "{what} missing: {:?}",
+            harper.entries
+        );
+    }
+    let reyes = log(&app, &dana, &[]).await;
+    assert!(
+        reyes.entries.iter().all(|e| e.about.is_none() && e.what != "All members signed out"),
+        "Harper's actions stay in Harper: {:?}",
+        reyes.entries
+    );
+}
