@@ -166,10 +166,12 @@ test("a company requiring 2FA warns during the grace period, then keeps a member
   await expect(page.getByRole("heading", { name: "Cases" })).toBeVisible();
   await expectNoViolations(page);
 
-  // No grace: Reyes's pages lead to the Security tab, which says why.
+  // No grace: the open Reyes page is told live and goes to the Security tab, which says why.
   await policy.getByLabel("Grace period (days)").fill("0");
   await savePolicy(dana.page);
-  await page.goto("/");
+  await expect(page).toHaveURL(/\/settings\/security$/, { timeout: 15_000 });
+  await waitForHydration(page);
+  await page.goto("/tasks");
   await expect(page).toHaveURL(/\/settings\/security$/);
   await expect(banner).toContainText(`${REYES} requires two-factor authentication. Set it up to keep working in ${REYES}`);
   await expect(page.getByTestId("two-factor-required")).toContainText(`${REYES} requires two-factor authentication.`);

@@ -1,6 +1,8 @@
 //! `/live`: the server-sent events channel of open pages. It carries `signed-out`, sent
-//! the moment the page's session ends, and `notifications`, sent when the person's
-//! notifications changed (the page then reloads its bell).
+//! the moment the page's session ends, `notifications`, sent when the person's
+//! notifications changed (the page then reloads its bell), and `companies`, sent when a
+//! company of theirs changed what it asks of them (a role, a security policy, a removal:
+//! the page then reloads its top bar, with the 2FA banner and the idle timeout).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -61,7 +63,11 @@ fn notifications_changed() -> Event {
     Event::default().event("notifications").data("changed")
 }
 
-/// Yields `notifications` events for this person while the session lives, then one
+fn companies_changed() -> Event {
+    Event::default().event("companies").data("changed")
+}
+
+/// Yields `notifications` and `companies` events for this person while the session lives, then one
 /// `signed-out` event when it ends, and finishes.
 fn watch_session(
     state: AppState,
@@ -79,9 +85,14 @@ fn watch_session(
                 Ok(LiveEvent::NotificationsChanged { user_id: changed }) if changed == user_id => {
                     return Some((Ok(notifications_changed()), Some((state, receiver, watch))));
                 }
-                Ok(LiveEvent::NotificationsChanged { .. } | LiveEvent::AccountChanged { .. }) => {
-                    false
+                Ok(LiveEvent::CompaniesChanged { user_id: changed }) if changed == user_id => {
+                    return Some((Ok(companies_changed()), Some((state, receiver, watch))));
                 }
+                Ok(
+                    LiveEvent::NotificationsChanged { .. }
+                    | LiveEvent::AccountChanged { .. }
+                    | LiveEvent::CompaniesChanged { .. },
+                ) => false,
                 // Missed events: ask the database about the session, and have the page
                 // reload its notifications in case one of the missed was for it.
                 Err(RecvError::Lagged(_)) => {

@@ -30,12 +30,20 @@ pub enum LiveEvent {
     /// This person's row, or one of their sessions' rows, changed (profile, email,
     /// password, a new token, another company): what was read of them is out of date.
     AccountChanged { user_id: i32 },
+    /// A company of this person changed what it asks of them or lets them do (their role,
+    /// its security policy, their membership): their cached sessions are dropped, like
+    /// `AccountChanged`, and their open pages reload the top bar (the Company settings
+    /// link, the 2FA banner, the idle timeout). Not sent for the person's own changes,
+    /// which the page asking already shows; a token rotated by one of them would race the
+    /// reload.
+    CompaniesChanged { user_id: i32 },
 }
 
 impl LiveEvent {
     const SESSIONS_ENDED: &str = "sessions-ended";
     const NOTIFICATIONS_CHANGED: &str = "notifications-changed";
     const ACCOUNT_CHANGED: &str = "account-changed";
+    const COMPANIES_CHANGED: &str = "companies-changed";
 
     /// Its `live_events` row: a kind and the ids it concerns.
     fn to_row(&self) -> (&'static str, String) {
@@ -47,6 +55,9 @@ impl LiveEvent {
                 (Self::NOTIFICATIONS_CHANGED, user_id.to_string())
             }
             LiveEvent::AccountChanged { user_id } => (Self::ACCOUNT_CHANGED, user_id.to_string()),
+            LiveEvent::CompaniesChanged { user_id } => {
+                (Self::COMPANIES_CHANGED, user_id.to_string())
+            }
         }
     }
 
@@ -64,6 +75,9 @@ impl LiveEvent {
             }
             Self::ACCOUNT_CHANGED => {
                 ids.first().map(|&user_id| LiveEvent::AccountChanged { user_id })
+            }
+            Self::COMPANIES_CHANGED => {
+                ids.first().map(|&user_id| LiveEvent::CompaniesChanged { user_id })
             }
             _ => None,
         }
@@ -118,7 +132,9 @@ impl LiveHub {
     fn update_cache(&self, event: &LiveEvent) {
         match event {
             LiveEvent::SessionsEnded(ids) => self.sessions.forget_sessions(ids),
-            LiveEvent::AccountChanged { user_id } => self.sessions.forget_user(*user_id),
+            LiveEvent::AccountChanged { user_id } | LiveEvent::CompaniesChanged { user_id } => {
+                self.sessions.forget_user(*user_id)
+            }
             LiveEvent::NotificationsChanged { .. } => {}
         }
     }
@@ -285,6 +301,7 @@ mod tests {
             LiveEvent::SessionsEnded(vec![]),
             LiveEvent::NotificationsChanged { user_id: 42 },
             LiveEvent::AccountChanged { user_id: 7 },
+            LiveEvent::CompaniesChanged { user_id: 8 },
         ] {
             let (kind, subjects) = event.to_row();
             assert_eq!(LiveEvent::from_row(kind, &subjects), Some(event));

@@ -163,7 +163,7 @@ pub async fn set_role(
         .await?;
     txn.commit().await?;
     // Open pages of the member pick up what they may now do.
-    state.live.publish(LiveEvent::AccountChanged { user_id });
+    state.live.publish(LiveEvent::CompaniesChanged { user_id });
     let action = CompanyAction {
         company_id: scope.company_id,
         actor_id: scope.user_id,
@@ -265,7 +265,7 @@ pub async fn remove(state: &AppState, scope: &CompanyScope, user_id: i32) -> Res
         None => delete_all_sessions(&txn, user_id).await?,
     };
     txn.commit().await?;
-    state.live.publish(LiveEvent::AccountChanged { user_id });
+    state.live.publish(LiveEvent::CompaniesChanged { user_id });
     if !ended.is_empty() {
         state.live.publish(LiveEvent::SessionsEnded(ended));
     }

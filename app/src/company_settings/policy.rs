@@ -199,7 +199,7 @@ pub async fn save(
     txn.commit().await?;
     // Cached sessions carry the old limits; open pages show the new banners and timers.
     for user_id in members {
-        state.live.publish(LiveEvent::AccountChanged { user_id });
+        state.live.publish(LiveEvent::CompaniesChanged { user_id });
     }
     let detail = describe(&before, &after);
     tracing::info!(company_id = after.id, by = scope.user_id, %detail, "security policy changed");

@@ -41,7 +41,14 @@ pub use wasnt_me_page::WasntMePage;
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let on_changed = Callback::new(move |_| reload.update(|n| *n += 1));
+    // The top bar too: turning 2FA on lifts a company's 2FA banner.
+    let account = use_context::<crate::ui::AccountRefresh>();
+    let on_changed = Callback::new(move |_| {
+        reload.update(|n| *n += 1);
+        if let Some(account) = account {
+            account.bump();
+        }
+    });
     let overview = Resource::new(move || reload.get(), |_| get_security_overview());
     // Created here, outside the part that re-renders when the overview reloads, so a flow
     // in progress (a QR code on screen, new backup codes) survives the reload.

@@ -1,5 +1,6 @@
 //! The live channel every signed-in page keeps open: server-sent events at `/live` that
-//! sign the page out when its session ends and ring the bell when notifications change.
+//! sign the page out when its session ends, ring the bell when notifications change, and
+//! reload the top bar when one of the person's companies changed what it asks of them.
 
 use leptos::prelude::*;
 
@@ -12,6 +13,8 @@ pub fn LiveChannel() -> impl IntoView {
     let notifications = crate::notifications::NotificationsChanged::from_context();
     #[cfg(feature = "hydrate")]
     let ending_own_session = use_context::<crate::ui::EndingOwnSession>();
+    #[cfg(feature = "hydrate")]
+    let account = use_context::<crate::ui::AccountRefresh>();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::JsCast;
@@ -32,9 +35,19 @@ pub fn LiveChannel() -> impl IntoView {
             "notifications",
             on_notifications.as_ref().unchecked_ref(),
         );
+        // A role, a company's policy or a membership changed: the top bar reloads
+        // (the Company settings link, the 2FA banner, the idle timeout).
+        let on_companies = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if let Some(account) = account {
+                account.bump();
+            }
+        });
+        let _ = source
+            .add_event_listener_with_callback("companies", on_companies.as_ref().unchecked_ref());
         // The listeners live as long as the event source, which lives as long as the page.
         on_signed_out.forget();
         on_notifications.forget();
+        on_companies.forget();
         let source = StoredValue::new_local(source);
         on_cleanup(move || source.with_value(|s| s.close()));
     });

@@ -304,3 +304,22 @@ async fn the_policy_is_checked_and_only_for_admins() {
         app::backend::scope::not_an_admin()
     );
 }
+
+#[tokio::test]
+async fn open_pages_of_the_members_are_told_when_the_policy_changes() {
+    let app = spawn().await;
+    let alex = app.sign_in_demo().await;
+    let priya = sign_in_colleague(&app, "Priya Shah", "198.51.100.7").await;
+    let stream = app.get_streaming("/live", &priya).await;
+    let reader = tokio::spawn(crate::notification_center::read_until(stream, "event: companies"));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let saved = save_policy(&app, &alex, &[("idle_timeout_minutes", "30")]).await;
+    assert!(saved.status.is_success(), "{}", saved.text());
+    let received = tokio::time::timeout(std::time::Duration::from_secs(10), reader)
+        .await
+        .expect("the live event arrives")
+        .unwrap();
+    assert!(received.contains("event: companies"), "{received}");
+    // The top bar it then reloads counts down from the company's timeout.
+    assert_eq!(account(&app, &priya).await.idle_timeout_seconds, 30 * 60);
+}
