@@ -32,24 +32,15 @@ impl CompanyScope {
     /// without it once its grace period is over: every company-scoped function starts
     /// here, so none of its data reaches them.
     pub async fn current(db: &DatabaseConnection, me: &SignedIn) -> Result<CompanyScope, AppError> {
-        let scope = Self::current_ungated(db, me).await?;
-        // The membership and the company in one query would need a join on every request;
-        // the company row is one primary-key read.
-        let company = company::Entity::find_by_id(scope.company_id)
-            .one(db)
-            .await?
-            .ok_or(AppError::NoCompany)?;
-        super::company_policy::two_factor_gate(db, &company, me.user_id).await?;
-        Ok(scope)
-    }
-
-    async fn current_ungated(
-        db: &DatabaseConnection,
-        me: &SignedIn,
-    ) -> Result<CompanyScope, AppError> {
+        // The usual case: the membership and its company (for the gate) in one query.
         if let Some(company_id) = me.company_id
-            && let Some(m) = find_membership(db, me.user_id, company_id).await?
+            && let Some((m, company)) = with_companies(me.user_id)
+                .filter(membership::Column::CompanyId.eq(company_id))
+                .one(db)
+                .await?
+                .and_then(|(m, company)| company.map(|c| (m, c)))
         {
+            super::company_policy::two_factor_gate(db, &company, me.user_id).await?;
             return Ok(Self::from_membership(me, m));
         }
         let oldest = membership::Entity::find()
@@ -57,7 +48,13 @@ impl CompanyScope {
             .order_by_asc(membership::Column::Id)
             .one(db)
             .await?;
-        Self::fall_back(db, me, oldest).await
+        let scope = Self::fall_back(db, me, oldest).await?;
+        let company = company::Entity::find_by_id(scope.company_id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NoCompany)?;
+        super::company_policy::two_factor_gate(db, &company, me.user_id).await?;
+        Ok(scope)
     }
 
     /// The same decision from the user's memberships already read (oldest first, as
@@ -235,20 +232,25 @@ pub async fn memberships_with_companies(
     db: &impl sea_orm::ConnectionTrait,
     user_id: i32,
 ) -> Result<Vec<(membership::Model, company::Model)>, AppError> {
-    let to_company = membership::Entity::belongs_to(company::Entity)
-        .from(membership::Column::CompanyId)
-        .to(company::Column::Id)
-        .into();
-    Ok(membership::Entity::find()
-        .join(sea_orm::JoinType::InnerJoin, to_company)
-        .select_also(company::Entity)
-        .filter(membership::Column::UserId.eq(user_id))
+    Ok(with_companies(user_id)
         .order_by_asc(membership::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .filter_map(|(m, company)| company.map(|c| (m, c)))
         .collect())
+}
+
+/// The user's memberships joined to their companies.
+fn with_companies(user_id: i32) -> sea_orm::SelectTwo<membership::Entity, company::Entity> {
+    let to_company = membership::Entity::belongs_to(company::Entity)
+        .from(membership::Column::CompanyId)
+        .to(company::Column::Id)
+        .into();
+    membership::Entity::find()
+        .join(sea_orm::JoinType::InnerJoin, to_company)
+        .select_also(company::Entity)
+        .filter(membership::Column::UserId.eq(user_id))
 }
 
 /// Company names by id, for lists that show the company of each row.

@@ -224,17 +224,25 @@ async fn tell_members_without_two_factor(
     state: &AppState,
     company: &company::Model,
 ) -> Result<(), AppError> {
-    let now = Utc::now();
     for person in members_without_two_factor(state, company.id).await? {
-        let from = company.two_factor_required_from.filter(|from| *from > now);
-        let from = from.map(|at| format_in_timezone(at, &person.timezone));
-        let email =
-            messages::two_factor_required(&state.config, &person, &company.name, from.as_deref());
-        if let Err(err) = state.mailer.send(email).await {
+        if let Err(err) = send_requirement(state, company, &person).await {
             tracing::warn!(?err, "could not send a 2FA requirement notice");
         }
     }
     Ok(())
+}
+
+/// "<company> requires two-factor authentication", from its deadline (or now, once past).
+async fn send_requirement(
+    state: &AppState,
+    company: &company::Model,
+    person: &user::Model,
+) -> Result<(), AppError> {
+    let from = company.two_factor_required_from.filter(|from| *from > Utc::now());
+    let from = from.map(|at| format_in_timezone(at, &person.timezone));
+    let email =
+        messages::two_factor_required(&state.config, person, &company.name, from.as_deref());
+    state.mailer.send(email).await
 }
 
 /// The reminder job: members still without 2FA, two days or less before a company's grace
@@ -261,15 +269,7 @@ pub async fn send_due_reminders(state: &AppState) -> Result<u64, AppError> {
             if claim.is_err() {
                 continue; // Reminded already (or by another instance just now).
             }
-            let from =
-                company.two_factor_required_from.map(|at| format_in_timezone(at, &person.timezone));
-            let email = messages::two_factor_required(
-                &state.config,
-                &person,
-                &company.name,
-                from.as_deref(),
-            );
-            match state.mailer.send(email).await {
+            match send_requirement(state, &company, &person).await {
                 Ok(()) => sent += 1,
                 Err(err) => tracing::warn!(?err, "could not send a 2FA reminder"),
             }

@@ -2,7 +2,7 @@
 //! in the company, never another company's; filtered by person and kind, paged, and
 //! exported as CSV with formula-looking cells defused.
 
-use app::backend::entities::{audit_entry, company};
+use app::backend::entities::audit_entry;
 use app::company_settings::api::{
     AuditLogPage, CreateApiToken, CreatedApiToken, ListAuditLog, RevokeApiToken, SetMemberRole,
 };
@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
 
-use crate::harness::{TestApp, spawn};
+use crate::harness::{TestApp, company_named, spawn};
 use crate::members::{person, sign_in_colleague};
 use crate::security_tab::overview;
 
@@ -101,12 +101,7 @@ async fn the_log_holds_what_happens_in_the_company_and_nothing_of_another() {
 async fn the_log_pages_through_every_entry_once_newest_first() {
     let app = spawn().await;
     let alex = app.sign_in_demo().await;
-    let harper = company::Entity::find()
-        .filter(company::Column::Name.eq("Harper & Lowe LLP"))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let harper = company_named(&app, "Harper & Lowe LLP").await;
     for i in 0..120 {
         audit_entry::ActiveModel {
             company_id: Set(harper.id),

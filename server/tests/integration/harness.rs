@@ -378,3 +378,15 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
         .unwrap();
     out
 }
+
+/// A seeded company by name.
+pub async fn company_named(app: &TestApp, name: &str) -> app::backend::entities::company::Model {
+    use app::backend::entities::company;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    company::Entity::find()
+        .filter(company::Column::Name.eq(name))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}

@@ -3,8 +3,8 @@
 //! act against each other at once), "Sign out everywhere", "Reset 2FA" (only by an Admin
 //! with 2FA) and "Sign out all members".
 
-use app::backend::entities::{company, security_event, session, totp_credential};
 use app::backend::entities::{membership, user};
+use app::backend::entities::{security_event, session, totp_credential};
 use app::company_settings::api::{
     CompanyMembers, ListMembers, RemoveMember, ResetMemberTwoFactor, SetMemberRole,
     SignOutAllMembers, SignOutMember,
@@ -16,7 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
 
-use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, TestApp, spawn};
+use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, TestApp, company_named, spawn};
 use crate::security_tab::enable_two_factor;
 
 const HARPER: &str = "Harper & Lowe LLP";
@@ -53,12 +53,7 @@ async fn members(app: &TestApp, token: &str) -> CompanyMembers {
 }
 
 async fn admins_of_harper(app: &TestApp) -> u64 {
-    let harper = app::backend::entities::company::Entity::find()
-        .filter(app::backend::entities::company::Column::Name.eq(HARPER))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let harper = company_named(app, HARPER).await;
     membership::Entity::find()
         .filter(membership::Column::CompanyId.eq(harper.id))
         .filter(membership::Column::Role.eq(membership::ROLE_ADMIN))
@@ -202,15 +197,6 @@ async fn sign_out_everywhere_ends_every_session_of_the_member() {
     let outside =
         app.call::<SignOutMember>(&[("user_id", &dana.id.to_string())], Some(&admin)).await;
     assert_eq!(outside.app_error(), AppError::NotFound);
-}
-
-async fn company_named(app: &TestApp, name: &str) -> company::Model {
-    company::Entity::find()
-        .filter(company::Column::Name.eq(name))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn add_membership(app: &TestApp, user_id: i32, company_id: i32, role: &str) {
@@ -412,4 +398,29 @@ async fn sign_out_all_members_needs_the_password_and_the_typed_name() {
         app.call::<CurrentAccount>(&[], Some(&dana)).await.status.is_success(),
         "another company's people are not touched"
     );
+}
+
+#[tokio::test]
+async fn a_burst_of_wrong_passwords_at_sign_out_all_members_gets_five_checks_and_ends_nothing() {
+    let app = spawn().await;
+    let admin = app.sign_in_demo().await;
+    let priya = sign_in_colleague(&app, "Priya Shah", "198.51.100.7").await;
+    let burst = (0..60).map(|i| {
+        let password = format!("wrong-password-{i}");
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.call::<SignOutAllMembers>(
+                &[("password", &password), ("confirmation", HARPER)],
+                Some(&admin),
+            )
+            .await
+        }
+    });
+    let replies = futures_util::future::join_all(burst).await;
+    let checked =
+        replies.iter().filter(|r| r.app_error().message_for("password").is_some()).count();
+    let limited = replies.iter().filter(|r| r.status == 429).count();
+    assert_eq!((checked, limited), (5, 55));
+    assert!(app.call::<CurrentAccount>(&[], Some(&priya)).await.status.is_success());
 }

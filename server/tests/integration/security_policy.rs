@@ -4,7 +4,7 @@
 //! company requires it; and the idle timeout and maximum session length a session working
 //! in the company obeys.
 
-use app::backend::entities::{company, session, user};
+use app::backend::entities::{session, user};
 use app::cases::api::ListCases;
 use app::company_settings::api::{
     GetSecurityPolicy, REQUIRE_NEEDS_YOUR_2FA, SaveSecurityPolicy, SecurityPolicyView,
@@ -14,22 +14,13 @@ use app::security::api::DisableTwoFactor;
 use app::shell::api::{AccountSummary, CurrentAccount, KeepSessionAlive, SwitchCompany};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
-use crate::harness::{TestApp, spawn};
+use crate::harness::{TestApp, company_named, spawn};
 use crate::members::{person, sign_in_colleague};
 use crate::security_tab::{enable_two_factor, overview};
 
 const HARPER: &str = "Harper & Lowe LLP";
 const REYES: &str = "Reyes Legal Group";
 const REQUIRED_SUBJECT: &str = "Harper & Lowe LLP requires two-factor authentication";
-
-async fn company_named(app: &TestApp, name: &str) -> company::Model {
-    company::Entity::find()
-        .filter(company::Column::Name.eq(name))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 async fn save_policy(app: &TestApp, token: &str, form: &[(&str, &str)]) -> crate::harness::Reply {
     let mut fields: Vec<(&str, &str)> = vec![
