@@ -16,6 +16,7 @@
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod case_priority;
 pub mod cases;
 pub mod company_settings;
 pub mod error;

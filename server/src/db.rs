@@ -9,6 +9,7 @@ use sea_orm_migration::MigratorTrait;
 
 use app::backend::entities::{case, company, membership, task, user};
 use app::backend::passwords;
+use app::case_priority::Priority;
 
 use crate::migrations::Migrator;
 
@@ -226,6 +227,7 @@ pub async fn seed_demo(
             "Smith v. Ridgeway Logistics",
             "Personal injury",
             "Open",
+            Priority::High,
             Some(demo),
             "Truck collision on I-95; liability disputed by the carrier's insurer.",
         ),
@@ -234,6 +236,7 @@ pub async fn seed_demo(
             "Estate of Eleanor Price",
             "Probate",
             "Open",
+            Priority::Normal,
             Some(priya),
             "Will contest by two nephews; inventory of the estate under way.",
         ),
@@ -242,6 +245,7 @@ pub async fn seed_demo(
             "Garcia Employment Dispute",
             "Employment",
             "Discovery",
+            Priority::Urgent,
             Some(demo),
             "Wrongful termination claim against a regional retailer.",
         ),
@@ -250,6 +254,7 @@ pub async fn seed_demo(
             "Chen Immigration Petition",
             "Immigration",
             "Intake",
+            Priority::Low,
             None,
             "H-1B transfer and green card sponsorship for a software engineer.",
         ),
@@ -260,6 +265,7 @@ pub async fn seed_demo(
             "Okafor v. City Transit",
             "Personal injury",
             "Open",
+            Priority::High,
             Some(demo),
             "Bus passenger injured in a sudden stop; claim against the city.",
         ),
@@ -268,6 +274,7 @@ pub async fn seed_demo(
             "Martinez Divorce",
             "Family",
             "Settlement",
+            Priority::Normal,
             Some(dana),
             "Shared custody agreed; property division in negotiation.",
         ),
@@ -276,13 +283,14 @@ pub async fn seed_demo(
             "Bluewater Lease Review",
             "Real estate",
             "Open",
+            Priority::Low,
             Some(tom),
             "Commercial lease renewal for a marina operator.",
         ),
     ];
     let mut case_ids = std::collections::HashMap::new();
     for (company_id, cases) in [(harper, &harper_cases[..]), (reyes, &reyes_cases[..])] {
-        for (index, (number, name, case_type, status, assignee, description)) in
+        for (index, (number, name, case_type, status, priority, assignee, description)) in
             cases.iter().enumerate()
         {
             let created = case::ActiveModel {
@@ -291,6 +299,7 @@ pub async fn seed_demo(
                 name: Set((*name).to_owned()),
                 case_type: Set((*case_type).to_owned()),
                 status: Set((*status).to_owned()),
+                priority: Set(priority.key().to_owned()),
                 assignee_id: Set(*assignee),
                 description: Set((*description).to_owned()),
                 created_at: Set(now - day * (index as i32 + 1) * 7),

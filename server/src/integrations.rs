@@ -1,5 +1,5 @@
-//! The integrations API: the firms' phone and messaging systems report client messages
-//! and calls here, authenticated by a company API token (see the README for the format and
+//! The integrations API: the firms' phone, messaging, document, forms and campaign systems
+//! report what happens on their cases here, authenticated by a company API token (see the README for the format and
 //! a curl example). Every refusal is a 4xx with a JSON `{"error": "…"}` saying why, and
 //! stores nothing.
 
@@ -17,7 +17,8 @@ use app::backend::throttle::{Key, Kind};
 use app::error::AppError;
 use app::error::http_status::json_error;
 use app::integrations::ingest::{
-    self, AssignmentReport, CallReport, IngestError, Ingested, MessageReport,
+    self, AssignmentReport, CallReport, CampaignReport, CaseChangeReport, DocumentReport,
+    FormReport, IngestError, Ingested, MessageReport,
 };
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response {
@@ -170,6 +171,59 @@ pub async fn report_call(
     handle(state, peer, headers, body, run, created).await
 }
 
+/// `{"notifications": n}`, for reports that change a case rather than store an activity.
+fn changed(notifications: usize) -> Response {
+    reply(StatusCode::OK, serde_json::json!({ "notifications": notifications }))
+}
+
+pub async fn report_document(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = |state: AppState, company_id, report: DocumentReport| async move {
+        ingest::ingest_document(&state, company_id, report).await
+    };
+    handle(state, peer, headers, body, run, created).await
+}
+
+pub async fn report_form(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = |state: AppState, company_id, report: FormReport| async move {
+        ingest::ingest_form(&state, company_id, report).await
+    };
+    handle(state, peer, headers, body, run, created).await
+}
+
+pub async fn report_campaign(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = |state: AppState, company_id, report: CampaignReport| async move {
+        ingest::ingest_campaign(&state, company_id, report).await
+    };
+    handle(state, peer, headers, body, run, created).await
+}
+
+pub async fn report_case_change(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = |state: AppState, company_id, report: CaseChangeReport| async move {
+        ingest::change_case(&state, company_id, report).await
+    };
+    handle(state, peer, headers, body, run, changed).await
+}
+
 pub async fn report_assignment(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -179,8 +233,5 @@ pub async fn report_assignment(
     let run = |state: AppState, company_id, report: AssignmentReport| async move {
         ingest::assign_case(&state, company_id, report).await
     };
-    let answer: fn(usize) -> Response = |notifications| {
-        reply(StatusCode::OK, serde_json::json!({ "notifications": notifications }))
-    };
-    handle(state, peer, headers, body, run, answer).await
+    handle(state, peer, headers, body, run, changed).await
 }

@@ -5,7 +5,13 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::case_priority::Priority;
 use crate::error::AppError;
+
+/// The statuses a case moves through, in order.
+pub const STATUSES: [&str; 5] = ["Intake", "Open", "Discovery", "Settlement", "Closed"];
+/// The longest case type name.
+pub const MAX_CASE_TYPE_CHARS: usize = 80;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSummary {
@@ -14,6 +20,7 @@ pub struct CaseSummary {
     pub name: String,
     pub case_type: String,
     pub status: String,
+    pub priority: Priority,
     pub assignee: Option<String>,
 }
 
@@ -27,6 +34,8 @@ pub struct TaskView {
     pub due: String,
     pub overdue: bool,
     pub assignee: Option<String>,
+    /// The signed-in person may mark it done (it is theirs, or they are an Admin).
+    pub can_complete: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +52,8 @@ pub struct CaseDetail {
     pub tasks: Vec<TaskView>,
     /// The company's members, for an Admin to assign the case; empty for others.
     pub assignable: Vec<MemberView>,
+    /// The firm's case types, for an Admin editing the case; empty for others.
+    pub case_types: Vec<String>,
 }
 
 #[server]
@@ -69,6 +80,31 @@ pub async fn assign_case(case_id: i32, assignee_id: i32) -> Result<CaseDetail, A
     let state = request::state()?;
     let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
     super::server::assign(&state, &scope, case_id, assignee_id).await
+}
+
+/// Admins only: a case's status, type and priority. Everyone else in the firm who follows
+/// the case hears "Case updated".
+#[server]
+pub async fn update_case_details(
+    case_id: i32,
+    status: String,
+    case_type: String,
+    priority: Priority,
+) -> Result<CaseDetail, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::server::update_details(&state, &scope, case_id, &status, &case_type, priority).await
+}
+
+/// "Mark done": the task's assignee or an Admin. Marking a done task done again changes
+/// nothing and tells nobody.
+#[server]
+pub async fn complete_task(task_id: i32) -> Result<(), AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::server::complete_task(&state, &scope, task_id).await
 }
 
 /// Tasks assigned to the user in the current company, soonest first.

@@ -4,16 +4,18 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::case_priority::Priority;
 use crate::error::AppError;
 use crate::ui::page_content;
 use api::{
-    AssignCase, CaseDetail, CompanyRef, SwitchToCaseCompany, TaskView, case_company, get_case,
-    list_cases, my_tasks,
+    AssignCase, CaseDetail, CompanyRef, CompleteTask, STATUSES, SwitchToCaseCompany, TaskView,
+    UpdateCaseDetails, case_company, get_case, list_cases, my_tasks,
 };
 
 /// A case page's data: the case, or (for a link into another of the person's companies)
@@ -78,7 +80,7 @@ pub fn CasesPage() -> impl IntoView {
                                 <table class="data-table">
                                     <thead><tr>
                                         <th scope="col">"Number"</th><th scope="col">"Name"</th><th scope="col">"Type"</th>
-                                        <th scope="col">"Status"</th><th scope="col">"Assignee"</th>
+                                        <th scope="col">"Status"</th><th scope="col">"Priority"</th><th scope="col">"Assignee"</th>
                                     </tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|c| view! {
@@ -87,6 +89,7 @@ pub fn CasesPage() -> impl IntoView {
                                                 <td><a href=format!("/cases/{}", c.id)>{c.name}</a></td>
                                                 <td>{c.case_type}</td>
                                                 <td>{c.status}</td>
+                                                <td><PriorityBadge priority=c.priority/></td>
                                                 <td>{c.assignee.unwrap_or_else(|| "Unassigned".into())}</td>
                                             </tr>
                                         }).collect_view()}
@@ -108,13 +111,18 @@ pub fn CaseDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i32>().ok()).unwrap_or(0);
     let assign = ServerAction::<AssignCase>::new();
-    let detail = Resource::new(move || (id(), assign.version().get()), |(id, _)| load_case(id));
+    let edit = ServerAction::<UpdateCaseDetails>::new();
+    let complete = ServerAction::<CompleteTask>::new();
+    let detail = Resource::new(
+        move || (id(), assign.version().get(), edit.version().get(), complete.version().get()),
+        |(id, ..)| load_case(id),
+    );
     view! {
         <Title text="Case · Kayse"/>
         <Transition fallback=|| view! { <p class="muted">"Loading the case…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    CaseLoad::Found(detail) => view! { <CaseDetailView detail assign/> }.into_any(),
+                    CaseLoad::Found(detail) => view! { <CaseDetailView detail assign edit complete/> }.into_any(),
                     CaseLoad::Elsewhere(case_id, company) => view! { <CaseInAnotherCompany case_id company/> }.into_any(),
                     CaseLoad::Failed(err) => scoped_error(err),
                 }
@@ -153,9 +161,92 @@ fn CaseInAnotherCompany(case_id: i32, company: CompanyRef) -> impl IntoView {
     .into_any()
 }
 
+/// "Urgent", with a colour for High and Urgent.
 #[component]
-fn CaseDetailView(detail: CaseDetail, assign: ServerAction<AssignCase>) -> impl IntoView {
-    let CaseDetail { case, description, assignee_id, tasks, assignable } = detail;
+fn PriorityBadge(priority: Priority) -> impl IntoView {
+    let class = match priority {
+        Priority::Urgent => "badge danger",
+        Priority::High => "badge warning",
+        Priority::Normal | Priority::Low => "badge neutral",
+    };
+    view! { <span class=class>{priority.label()}</span> }
+}
+
+/// An Admin's form for a case's status, type and priority.
+#[component]
+fn CaseDetailsForm(
+    case_id: i32,
+    status: String,
+    case_type: String,
+    priority: Priority,
+    case_types: Vec<String>,
+    edit: ServerAction<UpdateCaseDetails>,
+) -> impl IntoView {
+    let mut statuses: Vec<String> = STATUSES.iter().map(|s| (*s).to_owned()).collect();
+    if !statuses.contains(&status) {
+        statuses.insert(0, status.clone());
+    }
+    let field_error = move |field: &'static str| {
+        move || edit.value().get().and_then(Result::err).and_then(|e| e.message_for(field))
+    };
+    let general_error = move || {
+        edit.value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| e.message_for("status").is_none() && e.message_for("case_type").is_none())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action=edit attr:class="stack" attr:aria-labelledby="case-details-heading">
+            <h2 id="case-details-heading">"Case details"</h2>
+            <input type="hidden" name="case_id" value=case_id.to_string()/>
+            <div class="inline-fields">
+                <div class="field">
+                    <label for="case-status">"Status"</label>
+                    <select id="case-status" name="status">
+                        {statuses.into_iter().map(|s| {
+                            let selected = s == status;
+                            view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" role="alert">{field_error("status")}</p>
+                </div>
+                <div class="field">
+                    <label for="case-type">"Type"</label>
+                    <input id="case-type" name="case_type" list="case-type-list" value=case_type required maxlength="80"/>
+                    <datalist id="case-type-list">
+                        {case_types.into_iter().map(|t| view! { <option value=t/> }).collect_view()}
+                    </datalist>
+                    <p class="field-error" role="alert">{field_error("case_type")}</p>
+                </div>
+                <div class="field">
+                    <label for="case-priority">"Priority"</label>
+                    <select id="case-priority" name="priority">
+                        {Priority::ALL.into_iter().map(|p| view! {
+                            <option value=format!("{p:?}") selected=p == priority>{p.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="button secondary" disabled=move || edit.pending().get()>"Save changes"</button>
+                <p class="form-status" role="status">{move || matches!(edit.value().get(), Some(Ok(_))).then_some("Saved.")}</p>
+            </div>
+            <p class="form-error" role="alert">{general_error}</p>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+#[component]
+fn CaseDetailView(
+    detail: CaseDetail,
+    assign: ServerAction<AssignCase>,
+    edit: ServerAction<UpdateCaseDetails>,
+    complete: ServerAction<CompleteTask>,
+) -> impl IntoView {
+    let CaseDetail { case, description, assignee_id, tasks, assignable, case_types } = detail;
+    let is_admin = !assignable.is_empty();
     let case_id = case.id;
     let assign_error = move || assign.value().get().and_then(Result::err).map(|e| e.to_string());
     view! {
@@ -165,8 +256,9 @@ fn CaseDetailView(detail: CaseDetail, assign: ServerAction<AssignCase>) -> impl 
                 <h1>{case.name}</h1>
                 <dl class="facts">
                     <dt>"Number"</dt><dd>{case.number}</dd>
-                    <dt>"Type"</dt><dd>{case.case_type}</dd>
-                    <dt>"Status"</dt><dd>{case.status}</dd>
+                    <dt>"Type"</dt><dd>{case.case_type.clone()}</dd>
+                    <dt>"Status"</dt><dd>{case.status.clone()}</dd>
+                    <dt>"Priority"</dt><dd data-testid="case-priority"><PriorityBadge priority=case.priority/></dd>
                     <dt>"Assignee"</dt><dd data-testid="case-assignee">{case.assignee.unwrap_or_else(|| "Unassigned".into())}</dd>
                 </dl>
                 <p>{description}</p>
@@ -193,9 +285,15 @@ fn CaseDetailView(detail: CaseDetail, assign: ServerAction<AssignCase>) -> impl 
                     </form>
                 })}
             </div>
+            {is_admin.then(|| view! {
+                <div class="card">
+                    <CaseDetailsForm case_id status=case.status case_type=case.case_type
+                        priority=case.priority case_types edit/>
+                </div>
+            })}
             <div class="card stack">
                 <h2>"Tasks"</h2>
-                <TaskList tasks show_case=false/>
+                <TaskList tasks show_case=false complete/>
             </div>
         </section>
     }
@@ -203,22 +301,39 @@ fn CaseDetailView(detail: CaseDetail, assign: ServerAction<AssignCase>) -> impl 
 }
 
 #[component]
-fn TaskList(tasks: Vec<TaskView>, show_case: bool) -> impl IntoView {
+fn TaskList(
+    tasks: Vec<TaskView>,
+    show_case: bool,
+    complete: ServerAction<CompleteTask>,
+) -> impl IntoView {
     if tasks.is_empty() {
         return view! { <p class="muted">"No open tasks."</p> }.into_any();
     }
+    let failed = move || complete.value().get().and_then(Result::err).map(|e| e.to_string());
     view! {
+        <p class="form-error" role="alert">{failed}</p>
         <ul class="task-list">
             {tasks.into_iter().map(|t| view! {
                 <li class="task-row" data-testid="task-row">
                     <div class="stack tight">
-                        <strong>{t.title}</strong>
+                        <strong>{t.title.clone()}</strong>
                         {show_case.then(|| view! { <a href=format!("/cases/{}", t.case_id)>{t.case_label.clone()}</a> })}
                         {(!show_case).then(|| t.assignee.clone().map(|a| view! { <span class="muted">{a}</span> }))}
                     </div>
                     <div class="task-due">
                         <span>"Due " {t.due}</span>
                         {t.overdue.then(|| view! { <span class="badge danger">"Overdue"</span> })}
+                        {t.can_complete.then(|| {
+                            let task_id = t.id;
+                            view! {
+                                <button type="button" class="button secondary small"
+                                    aria-label=format!("Mark done: {}", t.title)
+                                    disabled=move || complete.pending().get()
+                                    on:click=move |_| { complete.dispatch(CompleteTask { task_id }); }>
+                                    "Mark done"
+                                </button>
+                            }
+                        })}
                     </div>
                 </li>
             }).collect_view()}
@@ -229,7 +344,8 @@ fn TaskList(tasks: Vec<TaskView>, show_case: bool) -> impl IntoView {
 
 #[component]
 pub fn MyTasksPage() -> impl IntoView {
-    let tasks = Resource::new(|| (), |_| my_tasks());
+    let complete = ServerAction::<CompleteTask>::new();
+    let tasks = Resource::new(move || complete.version().get(), |_| my_tasks());
     view! {
         <Title text="My tasks · Kayse"/>
         <section class="stack">
@@ -237,7 +353,7 @@ pub fn MyTasksPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading your tasks…"</p> }>
                 {move || Suspend::new(async move {
                     match tasks.await {
-                        Ok(tasks) => view! { <div class="card"><TaskList tasks show_case=true/></div> }.into_any(),
+                        Ok(tasks) => view! { <div class="card"><TaskList tasks show_case=true complete/></div> }.into_any(),
                         Err(err) => scoped_error(err),
                     }
                 })}

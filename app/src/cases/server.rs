@@ -9,15 +9,19 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 
-use super::api::{CaseDetail, CaseSummary, CompanyRef, MemberView, TaskView};
+use super::api::{
+    CaseDetail, CaseSummary, CompanyRef, MAX_CASE_TYPE_CHARS, MemberView, STATUSES, TaskView,
+};
 use crate::backend::AppState;
 use crate::backend::display::format_in_timezone;
 use crate::backend::entities::{case, company, task};
 use crate::backend::scope::{self, CompanyScope, find_membership};
 use crate::backend::session_store::SignedIn;
 use crate::backend::users::{self, load_user};
+use crate::case_priority::Priority;
 use crate::error::AppError;
-use crate::notifications::dispatcher::{self, Occurrence};
+use crate::notifications::case_events;
+use crate::notifications::dispatcher::{self, Dispatched, Occurrence};
 use crate::notifications::events::Event;
 
 fn summary(case: &case::Model, names: &HashMap<i32, String>) -> CaseSummary {
@@ -27,6 +31,7 @@ fn summary(case: &case::Model, names: &HashMap<i32, String>) -> CaseSummary {
         name: case.name.clone(),
         case_type: case.case_type.clone(),
         status: case.status.clone(),
+        priority: Priority::from_stored(&case.priority),
         assignee: case.assignee_id.and_then(|id| names.get(&id).cloned()),
     }
 }
@@ -55,6 +60,7 @@ pub async fn list(
 }
 
 fn task_views(
+    scope: &CompanyScope,
     tasks: &[task::Model],
     cases: &HashMap<i32, case::Model>,
     names: &HashMap<i32, String>,
@@ -74,6 +80,8 @@ fn task_views(
             due: format_in_timezone(t.due_at, timezone),
             overdue: t.completed_at.is_none() && t.due_at < now,
             assignee: t.assignee_id.and_then(|id| names.get(&id).cloned()),
+            can_complete: t.completed_at.is_none()
+                && (t.assignee_id == Some(scope.user_id) || scope.is_admin()),
         })
         .collect()
 }
@@ -88,6 +96,7 @@ pub async fn detail(
     let tasks = scope
         .tasks()
         .filter(task::Column::CaseId.eq(case.id))
+        .filter(task::Column::CompletedAt.is_null())
         .order_by_asc(task::Column::DueAt)
         .all(&state.db)
         .await?;
@@ -106,14 +115,32 @@ pub async fn detail(
     } else {
         Vec::new()
     };
+    let case_types =
+        if scope.is_admin() { firm_case_types(state, scope).await? } else { Vec::new() };
     let cases = HashMap::from([(case.id, case.clone())]);
     Ok(CaseDetail {
         case: summary(&case, &names),
         description: case.description.clone(),
         assignee_id: case.assignee_id,
-        tasks: task_views(&tasks, &cases, &names, &me.timezone),
+        tasks: task_views(scope, &tasks, &cases, &names, &me.timezone),
         assignable,
+        case_types,
     })
+}
+
+/// The case types the firm's cases have, in order.
+async fn firm_case_types(state: &AppState, scope: &CompanyScope) -> Result<Vec<String>, AppError> {
+    use sea_orm::QuerySelect;
+    let types: Vec<String> = scope
+        .cases()
+        .select_only()
+        .column(case::Column::CaseType)
+        .distinct()
+        .order_by_asc(case::Column::CaseType)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(types)
 }
 
 pub async fn assign(
@@ -129,26 +156,124 @@ pub async fn assign(
         return detail(state, scope, case_id).await;
     }
     let assigner = load_user(&state.db, scope.user_id).await?;
-    let occurrence = Occurrence {
-        company_id: scope.company_id,
-        event: Event::CaseAssigned,
-        case_id: case.id,
-        task_id: None,
-        recipient_id: assignee.id,
-        actor_id: Some(scope.user_id),
-        title: format!("Case assigned: {} · {}", case.number, case.name),
-        body: format!("{} assigned this case to you.", assigner.full_name),
-    };
-    // The assignment and its notification are recorded together, or neither is.
+    let occurrence = Occurrence::for_person(
+        scope.company_id,
+        Event::CaseAssigned,
+        &case,
+        assignee.id,
+        Some(scope.user_id),
+        format!("Case assigned: {} · {}", case.number, case.name),
+        format!("{} assigned this case to you.", assigner.full_name),
+    );
+    let names =
+        users::names_by_id(&state.db, case.assignee_id.into_iter().chain([assignee.id])).await?;
+    // The assignment and its notifications are recorded together, or none is.
     let txn = state.db.begin().await?;
+    let before = case.clone();
     let mut active = case.into_active_model();
     active.assignee_id = Set(Some(assignee.id));
-    active.update(&txn).await?;
-    let dispatched = dispatcher::dispatch(&txn, &occurrence).await?;
+    let after = active.update(&txn).await?;
+    let mut dispatched = dispatcher::dispatch(&txn, &occurrence).await?;
+    if let Some(updated) = case_events::case_updated(
+        &before,
+        &after,
+        &names,
+        Some((scope.user_id, &assigner.full_name)),
+    ) {
+        dispatched.extend(dispatcher::dispatch(&txn, &updated).await?);
+    }
     txn.commit().await?;
-    dispatcher::publish(&state.live, dispatched.as_slice());
+    dispatcher::publish(&state.live, &dispatched);
     tracing::info!(case_id, assignee_id, by = scope.user_id, "case assigned");
     detail(state, scope, case_id).await
+}
+
+/// A case type as typed: one clean line, not empty, not too long.
+fn valid_case_type(case_type: &str) -> Result<String, AppError> {
+    let case_type = case_type.trim();
+    if case_type.is_empty() {
+        return Err(AppError::field("case_type", "Enter the case type."));
+    }
+    if case_type.chars().count() > MAX_CASE_TYPE_CHARS || !crate::text::is_clean_line(case_type) {
+        return Err(AppError::field(
+            "case_type",
+            format!("Use at most {MAX_CASE_TYPE_CHARS} characters, on one line."),
+        ));
+    }
+    Ok(case_type.to_owned())
+}
+
+pub async fn update_details(
+    state: &AppState,
+    scope: &CompanyScope,
+    case_id: i32,
+    status: &str,
+    case_type: &str,
+    priority: Priority,
+) -> Result<CaseDetail, AppError> {
+    let case = scope.case(&state.db, case_id).await?;
+    scope.require_admin()?;
+    let status = status.trim();
+    // A status from before this list existed may stay as it is.
+    if !STATUSES.contains(&status) && status != case.status {
+        return Err(AppError::field("status", "Choose a status from the list."));
+    }
+    let case_type = valid_case_type(case_type)?;
+    let me = load_user(&state.db, scope.user_id).await?;
+    let txn = state.db.begin().await?;
+    let before = case.clone();
+    let mut active = case.into_active_model();
+    active.status = Set(status.to_owned());
+    active.case_type = Set(case_type);
+    active.priority = Set(priority.key().to_owned());
+    let after = active.update(&txn).await?;
+    let mut dispatched: Vec<Dispatched> = Vec::new();
+    if let Some(updated) =
+        case_events::case_updated(&before, &after, &HashMap::new(), Some((me.id, &me.full_name)))
+    {
+        dispatched = dispatcher::dispatch(&txn, &updated).await?;
+    }
+    txn.commit().await?;
+    dispatcher::publish(&state.live, &dispatched);
+    tracing::info!(case_id, by = scope.user_id, "case details changed");
+    detail(state, scope, case_id).await
+}
+
+/// Marks a task done once: the conditional update lets one of many simultaneous clicks
+/// through, so the firm hears "Task completed" once.
+pub async fn complete_task(
+    state: &AppState,
+    scope: &CompanyScope,
+    task_id: i32,
+) -> Result<(), AppError> {
+    let found = scope
+        .tasks()
+        .filter(task::Column::Id.eq(task_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if found.assignee_id != Some(scope.user_id) && !scope.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    let case = scope.case(&state.db, found.case_id).await?;
+    let me = load_user(&state.db, scope.user_id).await?;
+    let txn = state.db.begin().await?;
+    let marked = task::Entity::update_many()
+        .col_expr(task::Column::CompletedAt, sea_orm::sea_query::Expr::value(Some(Utc::now())))
+        .filter(task::Column::Id.eq(found.id))
+        .filter(task::Column::CompletedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(());
+    }
+    let occurrence = case_events::task_completed(&case, &found, &me.full_name, me.id);
+    let dispatched = dispatcher::dispatch(&txn, &occurrence).await?;
+    txn.commit().await?;
+    dispatcher::publish(&state.live, &dispatched);
+    tracing::info!(task_id, by = scope.user_id, "task marked done");
+    Ok(())
 }
 
 pub async fn my_tasks(state: &AppState, scope: &CompanyScope) -> Result<Vec<TaskView>, AppError> {
@@ -172,7 +297,7 @@ pub async fn my_tasks(state: &AppState, scope: &CompanyScope) -> Result<Vec<Task
         .map(|c| (c.id, c))
         .collect();
     let names = HashMap::from([(me.id, me.full_name.clone())]);
-    Ok(task_views(&tasks, &cases, &names, &me.timezone))
+    Ok(task_views(scope, &tasks, &cases, &names, &me.timezone))
 }
 
 /// The other company of the person's that holds `case_id`, if any (see the server

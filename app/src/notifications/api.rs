@@ -1,16 +1,43 @@
-//! The Notifications tab's server functions. Preferences belong to the person and apply
-//! in every company, so nothing here is company-scoped.
+//! The Notifications tab's server functions. Preferences belong to the person: their
+//! defaults apply in every company, and a company can have its own copy ("Customize for
+//! <firm>"). None of these is company-scoped: a person kept out of a company's data (by its
+//! 2FA requirement) can still choose what reaches them.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::events::{Delivery, Digest, Event, Method};
+use super::filters::Filters;
 use crate::error::AppError;
+
+/// Which set of settings a change is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SettingsScope {
+    /// The person's defaults, used in every company without settings of its own.
+    Defaults,
+    /// One company's own copy.
+    Company(i32),
+}
+
+/// The company the session works in, and whether the settings shown are its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirmSettings {
+    pub id: i32,
+    pub name: String,
+    pub own: bool,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preferences {
+    /// The set shown: the one that applies in the session's company.
+    pub scope: SettingsScope,
+    /// `None` for a person who belongs to no company yet.
+    pub firm: Option<FirmSettings>,
     /// Every event, in the product's order, with how it is delivered.
     pub matrix: Vec<(Event, Delivery)>,
+    pub filters: Filters,
+    /// The case types the filters can name.
+    pub case_types: Vec<String>,
     pub task_due_lead_minutes: i32,
     /// Start and end, in minutes after local midnight; `None` when off.
     pub quiet_hours: Option<(i32, i32)>,
@@ -22,12 +49,13 @@ pub async fn get_notification_preferences() -> Result<Preferences, AppError> {
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::load(&state.db, me.user_id).await
+    super::server::load(&state.db, &me).await
 }
 
-/// Turns one delivery method of one event on or off; saved at once.
+/// Turns one delivery method of one event on or off, in one set; saved at once.
 #[server]
 pub async fn set_notification_preference(
+    scope: SettingsScope,
     event: Event,
     method: Method,
     enabled: bool,
@@ -35,7 +63,37 @@ pub async fn set_notification_preference(
     use crate::backend::request;
     let state = request::state()?;
     let me = request::signed_in()?;
-    super::server::set(&state.db, me.user_id, event, method, enabled).await
+    super::server::set(&state.db, me.user_id, scope, event, method, enabled).await
+}
+
+/// Saves a set's filters, all of them at once.
+#[server]
+pub async fn set_notification_filters(
+    scope: SettingsScope,
+    filters: Filters,
+) -> Result<Filters, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::set_filters(&state.db, me.user_id, scope, filters).await
+}
+
+/// "Customize for <firm>": the session's company gets its own copy of the defaults.
+#[server]
+pub async fn customize_notifications() -> Result<Preferences, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::customize(&state.db, &me).await
+}
+
+/// "Use my default settings": the session's company's own copy is removed.
+#[server]
+pub async fn use_default_notification_settings() -> Result<Preferences, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::use_defaults(&state.db, &me).await
 }
 
 #[server]

@@ -5,26 +5,117 @@
 //! all its notifications or not at all.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::events::{Delivery, Event, Method};
-use crate::backend::entities::{notification, notification_delivery};
+use super::filters::{CaseFacts, Involvement, lets_through};
+use crate::backend::entities::{case, membership, notification, notification_delivery};
 use crate::backend::live::{LiveEvent, LiveHub};
-use crate::backend::scope::find_membership_in;
+use crate::case_priority::Priority;
 use crate::error::AppError;
 
-/// Something that happened on a case of a company, for one person.
+/// The case an event happened on, as the filters see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseRef {
+    pub id: i32,
+    pub case_type: String,
+    pub priority: Priority,
+    pub assignee_id: Option<i32>,
+}
+
+impl From<&case::Model> for CaseRef {
+    fn from(case: &case::Model) -> Self {
+        CaseRef {
+            id: case.id,
+            case_type: case.case_type.clone(),
+            priority: Priority::from_stored(&case.priority),
+            assignee_id: case.assignee_id,
+        }
+    }
+}
+
+/// Who may hear of an event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Audience {
+    /// One person it is addressed to: the new assignee of a case, a task's assignee.
+    Person(i32),
+    /// Every member of the case's company (everyone in a firm sees its cases), each as
+    /// their filters decide.
+    #[default]
+    Firm,
+}
+
+/// Something that happened on a case of a company.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Occurrence {
     pub company_id: i32,
     pub event: Event,
-    pub case_id: i32,
+    pub case: CaseRef,
     pub task_id: Option<i32>,
-    pub recipient_id: i32,
+    pub audience: Audience,
+    /// People the event mentions (a client message, as the integration marks it).
+    pub mentioned: Vec<i32>,
+    /// Who else counts as assigned for this event: the previous assignee of a case that
+    /// was just reassigned.
+    pub also_assigned: Option<i32>,
+    /// Who does not get this one (the new assignee of a case hears "Case assigned", not
+    /// also "Case updated").
+    pub except: Option<i32>,
     /// Who caused it, if a person did: nobody is notified of their own action.
     pub actor_id: Option<i32>,
     pub title: String,
     pub body: String,
+}
+
+impl Occurrence {
+    /// An event for every member of the firm, with no mentions, caused by `actor_id`.
+    pub fn for_firm(
+        company_id: i32,
+        event: Event,
+        case: &case::Model,
+        actor_id: Option<i32>,
+        title: String,
+        body: String,
+    ) -> Occurrence {
+        Occurrence {
+            company_id,
+            event,
+            case: CaseRef::from(case),
+            task_id: None,
+            audience: Audience::Firm,
+            mentioned: Vec::new(),
+            also_assigned: None,
+            except: None,
+            actor_id,
+            title,
+            body,
+        }
+    }
+
+    /// An event addressed to one person.
+    pub fn for_person(
+        company_id: i32,
+        event: Event,
+        case: &case::Model,
+        recipient_id: i32,
+        actor_id: Option<i32>,
+        title: String,
+        body: String,
+    ) -> Occurrence {
+        Occurrence {
+            audience: Audience::Person(recipient_id),
+            ..Occurrence::for_firm(company_id, event, case, actor_id, title, body)
+        }
+    }
+
+    fn involvement(&self, user_id: i32) -> Involvement {
+        Involvement {
+            addressed: self.audience == Audience::Person(user_id),
+            assigned_case: self.case.assignee_id == Some(user_id)
+                || self.also_assigned == Some(user_id),
+            mentioned: self.mentioned.contains(&user_id),
+        }
+    }
 }
 
 /// What the dispatcher recorded, to publish once the transaction has committed.
@@ -51,29 +142,71 @@ pub fn method_key(method: Method) -> &'static str {
     }
 }
 
-/// Records one occurrence for its recipient. `None` when nothing is to be sent: the
-/// recipient caused it, is not a member of the company, or wants none of it.
-pub async fn dispatch(
+/// The members of the company who could hear of it: the person it is addressed to (if a
+/// member) or every member; never who caused it.
+async fn candidates(
     db: &impl ConnectionTrait,
     occurrence: &Occurrence,
-) -> Result<Option<Dispatched>, AppError> {
-    if occurrence.actor_id == Some(occurrence.recipient_id) {
-        return Ok(None);
+) -> Result<Vec<i32>, AppError> {
+    let mut query =
+        membership::Entity::find().filter(membership::Column::CompanyId.eq(occurrence.company_id));
+    if let Audience::Person(user_id) = occurrence.audience {
+        query = query.filter(membership::Column::UserId.eq(user_id));
     }
-    // Recipients are members of the company the event belongs to, and no one else.
-    if find_membership_in(db, occurrence.recipient_id, occurrence.company_id).await?.is_none() {
+    let mut members: Vec<i32> = query.all(db).await?.into_iter().map(|m| m.user_id).collect();
+    if let Audience::Person(user_id) = occurrence.audience
+        && members.is_empty()
+    {
+        // Recipients are members of the company the event belongs to, and no one else.
         tracing::warn!(
-            user_id = occurrence.recipient_id,
+            user_id,
             company_id = occurrence.company_id,
             "event for a non-member dropped"
         );
-        return Ok(None);
     }
-    let delivery = super::server::deliveries(db, occurrence.recipient_id)
-        .await?
-        .into_iter()
-        .find(|(event, _)| *event == occurrence.event)
-        .map_or_else(|| occurrence.event.defaults(), |(_, d)| d);
+    members.retain(|id| Some(*id) != occurrence.actor_id && Some(*id) != occurrence.except);
+    members.sort_unstable();
+    Ok(members)
+}
+
+/// Records one occurrence for everyone it reaches, as their settings in its company (the
+/// company's own copy, else their defaults) and their filters decide: the one place that
+/// decides who gets what.
+pub async fn dispatch(
+    db: &impl ConnectionTrait,
+    occurrence: &Occurrence,
+) -> Result<Vec<Dispatched>, AppError> {
+    let members = candidates(db, occurrence).await?;
+    if members.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stored = super::server::stored_rows(db, &members, occurrence.company_id).await?;
+    let case =
+        CaseFacts { case_type: &occurrence.case.case_type, priority: occurrence.case.priority };
+    let mut done = Vec::new();
+    for user_id in members {
+        let (delivery, filters) = stored
+            .get(&user_id)
+            .map(|rows| rows.resolve(occurrence.company_id, occurrence.event))
+            .unwrap_or_else(|| (occurrence.event.defaults(), Default::default()));
+        if !lets_through(&filters, occurrence.event, case, occurrence.involvement(user_id)) {
+            continue;
+        }
+        if let Some(recorded) = record(db, occurrence, user_id, delivery).await? {
+            done.push(recorded);
+        }
+    }
+    Ok(done)
+}
+
+/// Stores the notification for one person and queues its deliveries; `None` when the
+/// person wants it through no method.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    occurrence: &Occurrence,
+    user_id: i32,
+    delivery: Delivery,
+) -> Result<Option<Dispatched>, AppError> {
     let (in_app, pending) = plan(delivery);
     if !in_app && pending.is_empty() {
         return Ok(None);
@@ -81,9 +214,9 @@ pub async fn dispatch(
     let now = Utc::now();
     let stored = notification::ActiveModel {
         company_id: Set(occurrence.company_id),
-        user_id: Set(occurrence.recipient_id),
+        user_id: Set(user_id),
         event: Set(occurrence.event.key().to_owned()),
-        case_id: Set(occurrence.case_id),
+        case_id: Set(occurrence.case.id),
         task_id: Set(occurrence.task_id),
         title: Set(occurrence.title.clone()),
         body: Set(occurrence.body.clone()),
@@ -111,12 +244,7 @@ pub async fn dispatch(
         .exec(db)
         .await?;
     }
-    Ok(Some(Dispatched {
-        notification_id: stored.id,
-        user_id: occurrence.recipient_id,
-        in_app,
-        pending,
-    }))
+    Ok(Some(Dispatched { notification_id: stored.id, user_id, in_app, pending }))
 }
 
 /// After the commit: open pages of the recipients refresh their bell.

@@ -7,18 +7,52 @@ use serde::{Deserialize, Serialize};
 pub enum Event {
     NewMessage,
     MissedCall,
+    CallCompleted,
     CaseAssigned,
+    CaseUpdated,
     TaskDue,
+    TaskCompleted,
+    DocumentUploaded,
+    FormSubmitted,
     NegativeSentiment,
+    CampaignUpdate,
+}
+
+/// The matrix's sections, in the page's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventGroup {
+    MessagesAndCalls,
+    CasesAndTasks,
+    Clients,
+}
+
+impl EventGroup {
+    pub const ALL: [EventGroup; 3] =
+        [EventGroup::MessagesAndCalls, EventGroup::CasesAndTasks, EventGroup::Clients];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EventGroup::MessagesAndCalls => "Messages and calls",
+            EventGroup::CasesAndTasks => "Cases and tasks",
+            EventGroup::Clients => "Clients",
+        }
+    }
 }
 
 impl Event {
-    pub const ALL: [Event; 5] = [
+    /// Kayse's eleven events, in the product's order (which is also the groups' order).
+    pub const ALL: [Event; 11] = [
         Event::NewMessage,
         Event::MissedCall,
+        Event::CallCompleted,
         Event::CaseAssigned,
+        Event::CaseUpdated,
         Event::TaskDue,
+        Event::TaskCompleted,
+        Event::DocumentUploaded,
+        Event::FormSubmitted,
         Event::NegativeSentiment,
+        Event::CampaignUpdate,
     ];
 
     /// The stored key.
@@ -26,9 +60,15 @@ impl Event {
         match self {
             Event::NewMessage => "new_message",
             Event::MissedCall => "missed_call",
+            Event::CallCompleted => "call_completed",
             Event::CaseAssigned => "case_assigned",
+            Event::CaseUpdated => "case_updated",
             Event::TaskDue => "task_due",
+            Event::TaskCompleted => "task_completed",
+            Event::DocumentUploaded => "document_uploaded",
+            Event::FormSubmitted => "form_submitted",
             Event::NegativeSentiment => "negative_sentiment",
+            Event::CampaignUpdate => "campaign_update",
         }
     }
 
@@ -40,24 +80,52 @@ impl Event {
         match self {
             Event::NewMessage => "New message",
             Event::MissedCall => "Missed call",
+            Event::CallCompleted => "Call completed",
             Event::CaseAssigned => "Case assigned",
+            Event::CaseUpdated => "Case updated",
             Event::TaskDue => "Task due",
+            Event::TaskCompleted => "Task completed",
+            Event::DocumentUploaded => "Document uploaded",
+            Event::FormSubmitted => "Form submitted",
             Event::NegativeSentiment => "Negative sentiment",
+            Event::CampaignUpdate => "Campaign update",
         }
     }
 
     pub fn description(self) -> &'static str {
         match self {
-            Event::NewMessage => "A client sends a message on one of your cases.",
-            Event::MissedCall => "A call on one of your cases is missed.",
+            Event::NewMessage => "A client sends a message on a case.",
+            Event::MissedCall => "A client's call on a case is missed.",
+            Event::CallCompleted => "A call with a client on a case ends.",
             Event::CaseAssigned => "A case is assigned to you.",
+            Event::CaseUpdated => "A case's status, assignee, type or priority changes.",
             Event::TaskDue => "A deadline of one of your tasks is approaching.",
-            Event::NegativeSentiment => "A client's message or call on your case sounds unhappy.",
+            Event::TaskCompleted => "A task on a case is marked done.",
+            Event::DocumentUploaded => "A document is added to a case.",
+            Event::FormSubmitted => "A client submits a form on a case.",
+            Event::NegativeSentiment => "A client's message or call sounds unhappy.",
+            Event::CampaignUpdate => "A client replies to, or leaves, a campaign.",
         }
     }
 
-    /// A new person gets every event in the app, by email the ones that need action,
-    /// and no push until they set up a device.
+    pub fn group(self) -> EventGroup {
+        match self {
+            Event::NewMessage | Event::MissedCall | Event::CallCompleted => {
+                EventGroup::MessagesAndCalls
+            }
+            Event::CaseAssigned
+            | Event::CaseUpdated
+            | Event::TaskDue
+            | Event::TaskCompleted
+            | Event::DocumentUploaded => EventGroup::CasesAndTasks,
+            Event::FormSubmitted | Event::NegativeSentiment | Event::CampaignUpdate => {
+                EventGroup::Clients
+            }
+        }
+    }
+
+    /// A new person gets every event in the app, by email the ones that need action from
+    /// them, and no push until they set up a device.
     pub fn defaults(self) -> Delivery {
         let email = matches!(self, Event::CaseAssigned | Event::TaskDue | Event::NegativeSentiment);
         Delivery { in_app: true, email, push: false }
@@ -175,6 +243,10 @@ mod tests {
         );
         assert!(!Event::NewMessage.defaults().email && !Event::MissedCall.defaults().email);
         assert_eq!(Event::from_key("nope"), None);
+        let groups: Vec<EventGroup> = Event::ALL.iter().map(|e| e.group()).collect();
+        let mut sorted = groups.clone();
+        sorted.sort_by_key(|g| EventGroup::ALL.iter().position(|x| x == g));
+        assert_eq!(groups, sorted, "the product's order keeps each group together");
         assert!(TASK_DUE_LEAD_TIMES.iter().any(|(m, _)| *m == DEFAULT_TASK_DUE_LEAD_MINUTES));
     }
 }

@@ -2,12 +2,16 @@
 //! once with a quiet confirmation; a failed save puts the switch back and says why.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod case_events;
 mod center;
 #[cfg(feature = "ssr")]
 pub mod delivery;
 #[cfg(feature = "ssr")]
 pub mod dispatcher;
 pub mod events;
+pub mod filters;
+mod filters_section;
 #[cfg(feature = "ssr")]
 pub mod inbox;
 pub mod push;
@@ -23,23 +27,92 @@ pub use center::{NotificationBell, NotificationsChanged};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::ui::confirm::ConfirmInPlace;
 use crate::ui::page_content;
 use api::{
-    Preferences, SetEmailDigest, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
+    CustomizeNotifications, FirmSettings, Preferences, SetEmailDigest, SetNotificationPreference,
+    SetQuietHours, SetTaskDueLead, SettingsScope, UseDefaultNotificationSettings,
     get_notification_preferences,
 };
-use events::{Delivery, Digest, Event, Method, TASK_DUE_LEAD_TIMES};
+use events::{Delivery, Digest, Event, EventGroup, Method, TASK_DUE_LEAD_TIMES};
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let preferences = Resource::new(|| (), |_| get_notification_preferences());
+    let customize = ServerAction::<CustomizeNotifications>::new();
+    let use_defaults = ServerAction::<UseDefaultNotificationSettings>::new();
+    // Switching between the defaults and a firm's own copy draws the tab again.
+    let preferences = Resource::new(
+        move || (customize.version().get(), use_defaults.version().get()),
+        |_| get_notification_preferences(),
+    );
     view! {
         <Title text="Notifications · Profile Settings · Kayse"/>
         <Transition fallback=|| view! { <p class="muted">"Loading your notification settings…"</p> }>
             {move || Suspend::new(async move {
-                page_content(preferences.await, |preferences| view! { <PreferencesForm preferences/> }.into_any())
+                page_content(preferences.await, move |preferences| {
+                    view! { <PreferencesForm preferences customize use_defaults/> }.into_any()
+                })
             })}
         </Transition>
+    }
+    .into_any()
+}
+
+/// Which settings the tab shows, and the way to the other kind: "Customize for <firm>" or
+/// "Use my default settings".
+#[component]
+fn WhichSettings(
+    firm: Option<FirmSettings>,
+    customize: ServerAction<CustomizeNotifications>,
+    use_defaults: ServerAction<UseDefaultNotificationSettings>,
+) -> impl IntoView {
+    let Some(FirmSettings { name, own, .. }) = firm else {
+        return view! { <p class="muted">"These settings apply in every company you work for."</p> }
+            .into_any();
+    };
+    let asking = RwSignal::new(None::<i32>);
+    let failed = move || {
+        customize
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| use_defaults.value().get().and_then(Result::err))
+            .map(|e| e.to_string())
+    };
+    let body = if own {
+        view! {
+            <p data-testid="settings-shown">
+                "Showing " <strong>{format!("{name}'s own settings")}</strong>
+                ". Your other companies use your default settings."
+            </p>
+            <ConfirmInPlace id=0 asking label="Use my default settings"
+                accessible_label=format!("Use my default settings in {name}")
+                question=format!("Use your default settings in {name}? The changes you made for {name} are removed.")
+                confirm_label="Use my default settings"
+                pending=use_defaults.pending()
+                on_confirm=Callback::new(move |()| { use_defaults.dispatch(UseDefaultNotificationSettings {}); })/>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p data-testid="settings-shown">
+                "Showing " <strong>"your default settings"</strong>
+                {format!(", used in {name} and every company without settings of its own.")}
+            </p>
+            <div class="form-actions">
+                <button type="button" class="button secondary" disabled=move || customize.pending().get()
+                    on:click=move |_| { customize.dispatch(CustomizeNotifications {}); }>
+                    {format!("Customize for {name}")}
+                </button>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="stack tight">
+            {body}
+            <p class="form-error" role="alert">{failed}</p>
+        </div>
     }
     .into_any()
 }
@@ -49,9 +122,22 @@ pub fn NotificationsPage() -> impl IntoView {
 struct SaveStatus(RwSignal<Option<Result<(), String>>>);
 
 #[component]
-fn PreferencesForm(preferences: Preferences) -> impl IntoView {
+fn PreferencesForm(
+    preferences: Preferences,
+    customize: ServerAction<CustomizeNotifications>,
+    use_defaults: ServerAction<UseDefaultNotificationSettings>,
+) -> impl IntoView {
     let status = SaveStatus(RwSignal::new(None));
-    let Preferences { matrix, task_due_lead_minutes, quiet_hours, email_digest } = preferences;
+    let Preferences {
+        scope,
+        firm,
+        matrix,
+        filters,
+        case_types,
+        task_due_lead_minutes,
+        quiet_hours,
+        email_digest,
+    } = preferences;
     let lead = RwSignal::new(task_due_lead_minutes);
     let set_lead = ServerAction::<SetTaskDueLead>::new();
     Effect::new(move |_| match set_lead.value().get() {
@@ -68,7 +154,8 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
     view! {
         <section class="card stack" aria-labelledby="notifications-heading">
             <h2 id="notifications-heading">"Notifications"</h2>
-            <p class="muted">"Choose which events reach you and how. These settings apply in every company you work for."</p>
+            <p class="muted">"Choose which events reach you and how."</p>
+            <WhichSettings firm customize use_defaults/>
             <div class="table-wrap">
                 <table class="matrix">
                     <caption class="visually-hidden">"Notification events and how each reaches you"</caption>
@@ -80,9 +167,18 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
                             }).collect_view()}
                         </tr>
                     </thead>
-                    <tbody>
-                        {matrix.into_iter().map(|(event, delivery)| view! { <EventRow event delivery status/> }).collect_view()}
-                    </tbody>
+                    {EventGroup::ALL.into_iter().map(|group| {
+                        let rows: Vec<(Event, Delivery)> =
+                            matrix.iter().copied().filter(|(event, _)| event.group() == group).collect();
+                        view! {
+                            <tbody>
+                                <tr class="group-row">
+                                    <th scope="colgroup" colspan="4">{group.label()}</th>
+                                </tr>
+                                {rows.into_iter().map(|(event, delivery)| view! { <EventRow scope event delivery status/> }).collect_view()}
+                            </tbody>
+                        }
+                    }).collect_view()}
                 </table>
             </div>
             <div class="field">
@@ -105,6 +201,7 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
             </p>
             <p class="form-error" role="alert">{move || status.0.get().and_then(Result::err)}</p>
         </section>
+        <filters_section::FiltersSection scope filters case_types/>
         <DeliveryTiming quiet_hours email_digest/>
         <push::PushDevicesSection/>
     }
@@ -210,7 +307,12 @@ fn method_id(method: Method) -> &'static str {
 }
 
 #[component]
-fn EventRow(event: Event, delivery: Delivery, status: SaveStatus) -> impl IntoView {
+fn EventRow(
+    scope: SettingsScope,
+    event: Event,
+    delivery: Delivery,
+    status: SaveStatus,
+) -> impl IntoView {
     let label_id = format!("event-{}", event.key());
     view! {
         <tr data-testid="preference-row">
@@ -222,7 +324,7 @@ fn EventRow(event: Event, delivery: Delivery, status: SaveStatus) -> impl IntoVi
             </th>
             {Method::ALL.into_iter().map(|method| {
                 let labelled_by = format!("{label_id} method-{}", method_id(method));
-                view! { <td><PreferenceSwitch event method initial=delivery.get(method) labelled_by status/></td> }
+                view! { <td><PreferenceSwitch scope event method initial=delivery.get(method) labelled_by status/></td> }
             }).collect_view()}
         </tr>
     }
@@ -232,6 +334,7 @@ fn EventRow(event: Event, delivery: Delivery, status: SaveStatus) -> impl IntoVi
 /// One switch of the matrix, named by its row and column ("New message In-app").
 #[component]
 fn PreferenceSwitch(
+    scope: SettingsScope,
     event: Event,
     method: Method,
     initial: bool,
@@ -259,7 +362,7 @@ fn PreferenceSwitch(
                 let enabled = event_target_checked(&ev);
                 on.set(enabled);
                 status.0.set(None);
-                save.dispatch(SetNotificationPreference { event, method, enabled });
+                save.dispatch(SetNotificationPreference { scope, event, method, enabled });
             }/>
     }
     .into_any()

@@ -44,8 +44,7 @@ pub async fn run_pass(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Dispat
             continue;
         }
         match announce(state, &task, assignee_id, now).await {
-            Ok(Some(done)) => dispatched.push(done),
-            Ok(None) => {}
+            Ok(done) => dispatched.extend(done),
             // One task's failure must not stop the others; the next pass retries it.
             Err(err) => {
                 tracing::warn!(?err, task_id = task.id, "could not announce a task deadline")
@@ -61,7 +60,7 @@ async fn announce(
     task: &task::Model,
     assignee_id: i32,
     now: DateTime<Utc>,
-) -> Result<Option<Dispatched>, AppError> {
+) -> Result<Vec<Dispatched>, AppError> {
     let txn = state.db.begin().await?;
     let claimed = task_due_notice::Entity::insert(task_due_notice::ActiveModel {
         task_id: Set(task.id),
@@ -79,7 +78,7 @@ async fn announce(
     if claimed == 0 {
         // Announced before (by an earlier pass, or another instance).
         txn.rollback().await?;
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let case = case::Entity::find_by_id(task.case_id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let timezone = user::Entity::find_by_id(assignee_id)
@@ -93,14 +92,16 @@ async fn announce(
         format!("“{}” was due {when}.", task.title)
     };
     let occurrence = Occurrence {
-        company_id: task.company_id,
-        event: Event::TaskDue,
-        case_id: case.id,
         task_id: Some(task.id),
-        recipient_id: assignee_id,
-        actor_id: None,
-        title: format!("Task due on {} · {}", case.number, case.name),
-        body,
+        ..Occurrence::for_person(
+            task.company_id,
+            Event::TaskDue,
+            &case,
+            assignee_id,
+            None,
+            format!("Task due on {} · {}", case.number, case.name),
+            body,
+        )
     };
     let done = dispatcher::dispatch(&txn, &occurrence).await?;
     txn.commit().await?;

@@ -23,6 +23,7 @@ mod m20261202_000017_passkeys;
 mod m20261202_000018_wasnt_me_restores_email;
 mod m20261202_000019_company_audit_log;
 mod m20261202_000020_company_security_policy;
+mod m20261203_000021_notifications_complete;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_wasnt_me_restores_email::Migration),
             Box::new(m20261202_000019_company_audit_log::Migration),
             Box::new(m20261202_000020_company_security_policy::Migration),
+            Box::new(m20261203_000021_notifications_complete::Migration),
         ]
     }
 }

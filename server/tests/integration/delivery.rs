@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use app::backend::AppState;
 use app::backend::entities::{case, company, notification_delivery as delivery, user};
 use app::backend::mail::{Mailer, SmtpSecurity, SmtpSettings};
+use app::notifications::api::SettingsScope;
 use app::notifications::delivery::{self as worker, LEASE};
 use app::notifications::dispatcher::{self, Occurrence};
 use app::notifications::events::{Digest, Event, Method};
@@ -141,18 +142,26 @@ async fn notify(
     event: Event,
     title: &str,
 ) -> i32 {
-    preferences::set(&app.state.db, recipient.id, event, Method::Email, true).await.unwrap();
-    let occurrence = Occurrence {
-        company_id: case.company_id,
+    preferences::set(
+        &app.state.db,
+        recipient.id,
+        SettingsScope::Defaults,
         event,
-        case_id: case.id,
-        task_id: None,
-        recipient_id: recipient.id,
-        actor_id: None,
-        title: title.into(),
-        body: "The details of it.".into(),
-    };
-    dispatcher::dispatch(&app.state.db, &occurrence).await.unwrap().unwrap().notification_id
+        Method::Email,
+        true,
+    )
+    .await
+    .unwrap();
+    let occurrence = Occurrence::for_person(
+        case.company_id,
+        event,
+        case,
+        recipient.id,
+        None,
+        title.into(),
+        "The details of it.".into(),
+    );
+    dispatcher::dispatch(&app.state.db, &occurrence).await.unwrap()[0].notification_id
 }
 
 async fn delivery_of(app: &TestApp, notification_id: i32) -> delivery::Model {

@@ -12,8 +12,8 @@ use app::auth::api::{
 };
 use app::backend::entities::{api_token, case, company, notification, task, user};
 use app::cases::api::{
-    AssignCase, CaseCompany, CaseSummary, GetCase, ListCases, MyTasks, SwitchToCaseCompany,
-    TaskView,
+    AssignCase, CaseCompany, CaseSummary, CompleteTask, GetCase, ListCases, MyTasks,
+    SwitchToCaseCompany, TaskView, UpdateCaseDetails,
 };
 use app::company_settings::api::{
     AuditLogPage, CompanyMembers, CompanyTokens, CreateApiToken, CreatedApiToken,
@@ -23,9 +23,10 @@ use app::company_settings::api::{
 };
 use app::error::AppError;
 use app::notifications::api::{
-    GetNotificationCenter, GetNotificationPreferences, MarkAllNotificationsRead,
-    MarkNotificationRead, NotificationCenter, SetEmailDigest, SetNotificationPreference,
-    SetQuietHours, SetTaskDueLead,
+    CustomizeNotifications, GetNotificationCenter, GetNotificationPreferences,
+    MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter, SetEmailDigest,
+    SetNotificationFilters, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
+    UseDefaultNotificationSettings,
 };
 use app::notifications::push::api::{
     GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush,
@@ -68,6 +69,9 @@ fn not_company_scoped() -> Vec<&'static str> {
         EndOtherSessions::PATH,
         GetNotificationPreferences::PATH,
         SetNotificationPreference::PATH,
+        SetNotificationFilters::PATH,
+        CustomizeNotifications::PATH,
+        UseDefaultNotificationSettings::PATH,
         SetTaskDueLead::PATH,
         SetQuietHours::PATH,
         SetEmailDigest::PATH,
@@ -124,6 +128,8 @@ fn company_scoped() -> Vec<&'static str> {
         ListCases::PATH,
         GetCase::PATH,
         AssignCase::PATH,
+        UpdateCaseDetails::PATH,
+        CompleteTask::PATH,
         MyTasks::PATH,
         GetNotificationCenter::PATH,
         MarkNotificationRead::PATH,
@@ -162,6 +168,7 @@ pub(crate) struct OtherCompany {
     pub(crate) case_ids: Vec<i32>,
     pub(crate) case_numbers: Vec<String>,
     pub(crate) task_titles: Vec<String>,
+    pub(crate) task_ids: Vec<i32>,
     pub(crate) member_id: i32,
 }
 
@@ -192,6 +199,7 @@ pub(crate) async fn other_company(app: &TestApp) -> OtherCompany {
         case_ids: cases.iter().map(|c| c.id).collect(),
         case_numbers: cases.iter().map(|c| c.number.clone()).collect(),
         task_titles: tasks.iter().map(|t| t.title.clone()).collect(),
+        task_ids: tasks.iter().map(|t| t.id).collect(),
         member_id: dana.id,
     }
 }
@@ -476,6 +484,37 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                     everyone.entries.iter().all(|e| !e.detail.contains("Reyes")),
                     "another company's entries"
                 );
+            }
+            p if p == UpdateCaseDetails::PATH => {
+                for id in &other.case_ids {
+                    let reply = app
+                        .call::<UpdateCaseDetails>(
+                            &[
+                                ("case_id", &id.to_string()),
+                                ("status", "Closed"),
+                                ("case_type", "Reyes secret type"),
+                                ("priority", "Urgent"),
+                            ],
+                            Some(&token),
+                        )
+                        .await;
+                    assert_eq!(reply.app_error(), AppError::NotFound, "update_case_details({id})");
+                }
+            }
+            p if p == CompleteTask::PATH => {
+                for id in &other.task_ids {
+                    let reply = app
+                        .call::<CompleteTask>(&[("task_id", &id.to_string())], Some(&token))
+                        .await;
+                    assert_eq!(reply.app_error(), AppError::NotFound, "complete_task({id})");
+                }
+                let open = task::Entity::find()
+                    .filter(task::Column::Id.is_in(other.task_ids.clone()))
+                    .filter(task::Column::CompletedAt.is_not_null())
+                    .all(&app.state.db)
+                    .await
+                    .unwrap();
+                assert!(open.is_empty(), "another company's task was marked done");
             }
             other_path => panic!("no isolation check for the company-scoped function {other_path}"),
         }

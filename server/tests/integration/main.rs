@@ -3,6 +3,7 @@
 
 mod audit_log;
 mod auth;
+mod case_events;
 mod cases;
 mod change_password;
 mod companies;
@@ -18,6 +19,7 @@ mod isolation;
 mod logs;
 mod members;
 mod notification_center;
+mod notification_settings;
 mod notifications;
 mod passkeys;
 mod password_reset;

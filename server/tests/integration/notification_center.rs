@@ -7,10 +7,11 @@ use std::time::Duration;
 use app::backend::entities::{case, company, notification, notification_delivery, task, user};
 use app::backend::live::LiveHub;
 use app::cases::api::AssignCase;
+use app::notifications::api::SettingsScope;
 use app::notifications::api::{
     GetNotificationCenter, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
 };
-use app::notifications::dispatcher::{self, Occurrence};
+use app::notifications::dispatcher::{self, Audience, Occurrence};
 use app::notifications::events::{Delivery, Event, Method};
 use app::notifications::{scheduler, server as preferences};
 use app::shell::api::CompanyUnreadCounts;
@@ -77,9 +78,16 @@ pub(crate) async fn deliveries_of(app: &TestApp, notification_id: i32) -> Vec<St
 
 async fn set_only(app: &TestApp, user_id: i32, event: Event, only: Option<Method>) {
     for method in Method::ALL {
-        preferences::set(&app.state.db, user_id, event, method, Some(method) == only)
-            .await
-            .unwrap();
+        preferences::set(
+            &app.state.db,
+            user_id,
+            SettingsScope::Defaults,
+            event,
+            method,
+            Some(method) == only,
+        )
+        .await
+        .unwrap();
     }
 }
 
@@ -88,15 +96,16 @@ async fn the_dispatcher_follows_every_event_method_and_switch() {
     let app = spawn().await;
     let harper = company_id(&app, "Harper & Lowe LLP").await;
     let case = case_by_number(&app, "HL-2026-014").await;
-    let occurrence = |event: Event| Occurrence {
-        company_id: harper,
-        event,
-        case_id: case.id,
-        task_id: None,
-        recipient_id: DEMO,
-        actor_id: None,
-        title: format!("{} happened", event.label()),
-        body: "details".into(),
+    let occurrence = |event: Event| {
+        Occurrence::for_person(
+            harper,
+            event,
+            &case,
+            DEMO,
+            None,
+            format!("{} happened", event.label()),
+            "details".into(),
+        )
     };
     for event in Event::ALL {
         for only in [None, Some(Method::InApp), Some(Method::Email), Some(Method::Push)] {
@@ -108,7 +117,7 @@ async fn the_dispatcher_follows_every_event_method_and_switch() {
             let stored = notifications_of(&app, DEMO).await;
             match only {
                 None => {
-                    assert!(done.is_none(), "{event:?} with every switch off");
+                    assert!(done.is_empty(), "{event:?} with every switch off");
                     assert_eq!(
                         stored.len(),
                         before,
@@ -116,7 +125,10 @@ async fn the_dispatcher_follows_every_event_method_and_switch() {
                     );
                 }
                 Some(method) => {
-                    let done = done.unwrap_or_else(|| panic!("{event:?} by {method:?}"));
+                    let done = done
+                        .into_iter()
+                        .next()
+                        .unwrap_or_else(|| panic!("{event:?} by {method:?}"));
                     let row = stored.iter().find(|n| n.id == done.notification_id).unwrap();
                     assert_eq!(row.event, event.key());
                     assert_eq!(
@@ -140,10 +152,21 @@ async fn the_dispatcher_follows_every_event_method_and_switch() {
     }
     // Everything on: one notification, shown, with both deliveries pending.
     for method in Method::ALL {
-        preferences::set(&app.state.db, DEMO, Event::NewMessage, method, true).await.unwrap();
+        preferences::set(
+            &app.state.db,
+            DEMO,
+            SettingsScope::Defaults,
+            Event::NewMessage,
+            method,
+            true,
+        )
+        .await
+        .unwrap();
     }
-    let done =
-        dispatcher::dispatch(&app.state.db, &occurrence(Event::NewMessage)).await.unwrap().unwrap();
+    let done = dispatcher::dispatch(&app.state.db, &occurrence(Event::NewMessage))
+        .await
+        .unwrap()
+        .remove(0);
     assert!(done.in_app);
     assert_eq!(
         deliveries_of(&app, done.notification_id).await,
@@ -152,11 +175,12 @@ async fn the_dispatcher_follows_every_event_method_and_switch() {
 
     // Recipients are the company's members only, and never the person who acted.
     let dana = user_named(&app, "Dana Reyes").await;
-    let outsider = Occurrence { recipient_id: dana.id, ..occurrence(Event::CaseAssigned) };
-    assert!(dispatcher::dispatch(&app.state.db, &outsider).await.unwrap().is_none());
+    let outsider =
+        Occurrence { audience: Audience::Person(dana.id), ..occurrence(Event::CaseAssigned) };
+    assert!(dispatcher::dispatch(&app.state.db, &outsider).await.unwrap().is_empty());
     assert!(notifications_of(&app, dana.id).await.is_empty());
     let own_action = Occurrence { actor_id: Some(DEMO), ..occurrence(Event::CaseAssigned) };
-    assert!(dispatcher::dispatch(&app.state.db, &own_action).await.unwrap().is_none());
+    assert!(dispatcher::dispatch(&app.state.db, &own_action).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -296,17 +320,16 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
     // A notification in the other company shows in Switch Company's counts, not in this bell.
     let reyes = company_id(&app, "Reyes Legal Group").await;
     let okafor = case_by_number(&app, "RLG-114").await;
-    let other = Occurrence {
-        company_id: reyes,
-        event: Event::NewMessage,
-        case_id: okafor.id,
-        task_id: None,
-        recipient_id: DEMO,
-        actor_id: None,
-        title: "New message on RLG-114".into(),
-        body: "Hello".into(),
-    };
-    dispatcher::dispatch(&app.state.db, &other).await.unwrap().unwrap();
+    let other = Occurrence::for_person(
+        reyes,
+        Event::NewMessage,
+        &okafor,
+        DEMO,
+        None,
+        "New message on RLG-114".into(),
+        "Hello".into(),
+    );
+    assert_eq!(dispatcher::dispatch(&app.state.db, &other).await.unwrap().len(), 1);
     let counts: Vec<(i32, usize)> =
         app.call::<CompanyUnreadCounts>(&[], Some(&session)).await.json();
     assert!(counts.contains(&(reyes, 1)), "{counts:?}");
@@ -329,7 +352,7 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
         &app.state.db,
         &Occurrence {
             company_id: company_id(&app, "Harper & Lowe LLP").await,
-            case_id: item.case_id,
+            case: dispatcher::CaseRef::from(&case_by_number(&app, "HL-2026-014").await),
             ..other.clone()
         },
     )
@@ -342,8 +365,18 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
     assert_eq!(counts, vec![(reyes, 1)]);
 
     // Preferences off for in-app: nothing in the bell, though the email is still queued.
-    preferences::set(&app.state.db, DEMO, Event::NewMessage, Method::InApp, false).await.unwrap();
-    preferences::set(&app.state.db, DEMO, Event::NewMessage, Method::Email, true).await.unwrap();
+    for (method, on) in [(Method::InApp, false), (Method::Email, true)] {
+        preferences::set(
+            &app.state.db,
+            DEMO,
+            SettingsScope::Defaults,
+            Event::NewMessage,
+            method,
+            on,
+        )
+        .await
+        .unwrap();
+    }
     post_report(
         &app,
         "/integrations/v1/messages",
@@ -356,7 +389,7 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
         app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
     assert_eq!(center.unread, 0);
     assert_eq!(
-        preferences::deliveries(&app.state.db, DEMO)
+        preferences::deliveries(&app.state.db, DEMO, 0)
             .await
             .unwrap()
             .into_iter()

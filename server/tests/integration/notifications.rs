@@ -34,19 +34,34 @@ async fn each_switch_is_stored_on_its_own_and_for_this_person_only() {
     let token = app.sign_in_demo().await;
     let saved: Delivery = app
         .call::<SetNotificationPreference>(
-            &[("event", "NewMessage"), ("method", "Email"), ("enabled", "true")],
+            &[
+                ("scope", "Defaults"),
+                ("event", "NewMessage"),
+                ("method", "Email"),
+                ("enabled", "true"),
+            ],
             Some(&token),
         )
         .await
         .json();
     assert_eq!(saved, Delivery { in_app: true, email: true, push: false });
     app.call::<SetNotificationPreference>(
-        &[("event", "NewMessage"), ("method", "InApp"), ("enabled", "false")],
+        &[
+            ("scope", "Defaults"),
+            ("event", "NewMessage"),
+            ("method", "InApp"),
+            ("enabled", "false"),
+        ],
         Some(&token),
     )
     .await;
     app.call::<SetNotificationPreference>(
-        &[("event", "CaseAssigned"), ("method", "Push"), ("enabled", "true")],
+        &[
+            ("scope", "Defaults"),
+            ("event", "CaseAssigned"),
+            ("method", "Push"),
+            ("enabled", "true"),
+        ],
         Some(&token),
     )
     .await;
@@ -95,7 +110,7 @@ async fn the_task_due_lead_time_is_one_of_the_offered_ones() {
     assert!(!app.call::<SetTaskDueLead>(&[("minutes", "15")], None).await.status.is_success());
     let unknown = app
         .call::<SetNotificationPreference>(
-            &[("event", "Nope"), ("method", "Email"), ("enabled", "true")],
+            &[("scope", "Defaults"), ("event", "Nope"), ("method", "Email"), ("enabled", "true")],
             Some(&token),
         )
         .await;

@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use app::backend::entities::{case, notification_delivery as delivery, push_subscription, user};
 use app::error::AppError;
+use app::notifications::api::SettingsScope;
 use app::notifications::delivery as worker;
 use app::notifications::dispatcher::{self, Occurrence};
 use app::notifications::events::{Event, Method};
@@ -89,20 +90,26 @@ pub(crate) async fn notify(app: &TestApp, person: &user::Model, title: &str) -> 
         .await
         .unwrap()
         .unwrap();
-    preferences::set(&app.state.db, person.id, Event::NewMessage, Method::Push, true)
-        .await
-        .unwrap();
-    let occurrence = Occurrence {
-        company_id: smith.company_id,
-        event: Event::NewMessage,
-        case_id: smith.id,
-        task_id: None,
-        recipient_id: person.id,
-        actor_id: None,
-        title: title.into(),
-        body: "Jordan Smith: Can we move Thursday's meeting?".into(),
-    };
-    dispatcher::dispatch(&app.state.db, &occurrence).await.unwrap().unwrap().notification_id
+    preferences::set(
+        &app.state.db,
+        person.id,
+        SettingsScope::Defaults,
+        Event::NewMessage,
+        Method::Push,
+        true,
+    )
+    .await
+    .unwrap();
+    let occurrence = Occurrence::for_person(
+        smith.company_id,
+        Event::NewMessage,
+        &smith,
+        person.id,
+        None,
+        title.into(),
+        "Jordan Smith: Can we move Thursday's meeting?".into(),
+    );
+    dispatcher::dispatch(&app.state.db, &occurrence).await.unwrap()[0].notification_id
 }
 
 pub(crate) async fn push_delivery(app: &TestApp, notification_id: i32) -> delivery::Model {

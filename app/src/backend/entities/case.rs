@@ -15,6 +15,8 @@ pub struct Model {
     pub case_type: String,
     pub status: String,
     pub assignee_id: Option<i32>,
+    /// A `Priority` key: `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
     pub description: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }

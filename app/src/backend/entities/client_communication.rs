@@ -1,8 +1,9 @@
-//! The `client_communications` table: client messages and calls reported on a case.
+//! The `client_communications` table: what the firm's other systems report on a case.
 
 use sea_orm::entity::prelude::*;
 
-/// A client message or call on a case, reported by a communication system through the API.
+/// A client message or call, a document, a submitted form or a campaign update on a case,
+/// reported by one of the firm's systems through the integrations API.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "client_communications")]
 pub struct Model {
@@ -10,9 +11,9 @@ pub struct Model {
     pub id: i32,
     pub company_id: i32,
     pub case_id: i32,
-    /// `message` or `call`.
+    /// `message`, `call`, `document`, `form` or `campaign`.
     pub kind: String,
-    /// Who it came from, as the reporting system names them.
+    /// Who it came from (who uploaded, submitted, or the client), as the system names them.
     pub sender: String,
     /// The message text, or the call's transcript.
     #[sea_orm(column_type = "Text", nullable)]
@@ -22,6 +23,10 @@ pub struct Model {
     pub duration_seconds: Option<i32>,
     /// The analyser's compound score of `text`, −1 (very negative) to 1.
     pub sentiment: Option<f64>,
+    /// The document's, form's or campaign's name.
+    pub subject: Option<String>,
+    /// A campaign update's outcome: `replied`, `opted_out` or `completed`.
+    pub outcome: Option<String>,
     pub received_at: chrono::DateTime<chrono::Utc>,
 }
 
