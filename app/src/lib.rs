@@ -89,6 +89,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=routes::forgot_password()/>
                 <Route path=path!("/reset-password") view=routes::reset_password()/>
                 <Route path=path!("/secure-account") view=routes::wasnt_me()/>
+                <Route path=path!("/unsubscribe") view=routes::unsubscribe()/>
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=routes::cases()/>
                     <Route path=path!("/cases/:id") view=routes::case_detail()/>

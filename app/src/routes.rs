@@ -53,3 +53,4 @@ page!(confirm_email, ConfirmEmailRoute, crate::profile::ConfirmEmailPage);
 page!(forgot_password, ForgotPasswordRoute, crate::auth::ForgotPasswordPage);
 page!(reset_password, ResetPasswordRoute, crate::auth::ResetPasswordPage);
 page!(wasnt_me, WasntMeRoute, crate::security::WasntMePage);
+page!(unsubscribe, UnsubscribeRoute, crate::notifications::UnsubscribePage);

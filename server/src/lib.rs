@@ -14,6 +14,7 @@ pub mod migrations;
 pub mod request_log;
 pub mod settings;
 pub mod static_files;
+pub mod unsubscribe;
 
 use std::sync::Arc;
 
@@ -187,6 +188,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
         .route("/integrations/v1/forms", post(integrations::report_form))
         .route("/integrations/v1/campaigns", post(integrations::report_campaign))
         .route("/integrations/v1/case-updates", post(integrations::report_case_change))
+        .route(middleware::UNSUBSCRIBE_PATH, post(unsubscribe::one_click))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .nest("/pkg", static_files::pkg_router(&pkg_dir, hashed_names))

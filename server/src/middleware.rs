@@ -25,6 +25,7 @@ fn is_public(path: &str) -> bool {
             | "/forgot-password"
             | "/reset-password"
             | "/secure-account"
+            | "/unsubscribe"
             | "/favicon.svg"
             | "/favicon.ico"
             | "/robots.txt"
@@ -92,6 +93,9 @@ pub async fn security_headers(
     response
 }
 
+/// Where unsubscribe links lead (`app::backend::mail::links::unsubscribe`).
+pub const UNSUBSCRIBE_PATH: &str = "/unsubscribe";
+
 /// Refuses state-changing requests sent by another site (CSRF). Browsers mark every
 /// request with `Sec-Fetch-Site`, and cross-origin POSTs with `Origin`; requests with
 /// neither come from non-browser clients, which carry no ambient cookies to abuse.
@@ -101,7 +105,10 @@ pub async fn cross_site_guard(
     next: Next,
 ) -> Response {
     let safe_method = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe_method {
+    // A one-click unsubscribe (RFC 8058) is posted by mail providers, sometimes from the
+    // reader's browser on their own site; the signed link is its authority, no cookie is
+    // read, and all it can do is turn an email off.
+    if safe_method || request.uri().path() == UNSUBSCRIBE_PATH {
         return next.run(request).await;
     }
     let headers = request.headers();

@@ -25,6 +25,7 @@ pub mod request;
 pub mod scope;
 pub mod session_cache;
 pub mod session_store;
+pub mod signed_links;
 pub mod state;
 pub mod throttle;
 pub mod tokens;

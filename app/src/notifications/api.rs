@@ -96,6 +96,36 @@ pub async fn use_default_notification_settings() -> Result<Preferences, AppError
     super::server::use_defaults(&state.db, &me).await
 }
 
+/// What an unsubscribe link turns off (see `unsubscribe_by_link`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsubscribeChoice {
+    /// "“New message” emails", "all notification emails".
+    pub what: String,
+    /// "your default settings", "your settings for Harper & Lowe LLP".
+    pub settings: String,
+    pub already_off: bool,
+}
+
+/// The unsubscribe page: what its link turns off. Changes nothing (mail scanners open
+/// links). No sign-in needed: the link's signature is its authority.
+#[server]
+pub async fn check_unsubscribe_link(link: String) -> Result<UnsubscribeChoice, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let target = super::unsubscribe::verify(&state.db, &link).await?;
+    super::unsubscribe::describe(&state.db, target).await
+}
+
+/// "Turn off these emails" on the unsubscribe page. Mail clients' one-click POST reaches
+/// the same change at `/unsubscribe` (server/src/unsubscribe.rs).
+#[server]
+pub async fn unsubscribe_by_link(link: String) -> Result<UnsubscribeChoice, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let target = super::unsubscribe::verify(&state.db, &link).await?;
+    super::unsubscribe::apply(&state.db, target).await
+}
+
 #[server]
 pub async fn set_task_due_lead(minutes: i32) -> Result<i32, AppError> {
     use crate::backend::request;

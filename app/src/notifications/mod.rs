@@ -21,8 +21,12 @@ pub mod scheduler;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod timing;
+#[cfg(feature = "ssr")]
+pub mod unsubscribe;
+mod unsubscribe_page;
 
 pub use center::{NotificationBell, NotificationsChanged};
+pub use unsubscribe_page::UnsubscribePage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

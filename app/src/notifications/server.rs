@@ -429,8 +429,8 @@ pub async fn set_email_digest(
     Ok(digest)
 }
 
-/// Stores one switch of one set; the event's other methods keep their current values. An
-/// upsert, so two quick clicks on two switches of one event cannot lose each other's row.
+/// Stores one switch of one set the page showed (checked: the defaults, or a copy of a
+/// company of the person's); the event's other methods keep their current values.
 pub async fn set(
     db: &DatabaseConnection,
     user_id: i32,
@@ -440,6 +440,19 @@ pub async fn set(
     enabled: bool,
 ) -> Result<Delivery, AppError> {
     let set = writable_set(db, user_id, scope).await?;
+    set_in(db, user_id, set, event, method, enabled).await
+}
+
+/// Stores one switch of a set already known to be the person's. An upsert, so two quick
+/// clicks on two switches of one event cannot lose each other's row.
+pub async fn set_in(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    set: i32,
+    event: Event,
+    method: Method,
+    enabled: bool,
+) -> Result<Delivery, AppError> {
     let rows = rows_of(db, user_id, set).await?;
     let mut delivery = rows.delivery(set, event);
     delivery.set(method, enabled);
@@ -470,6 +483,29 @@ pub async fn set(
     .exec_without_returning(db)
     .await?;
     Ok(rows_of(db, user_id, set).await?.delivery(set, event))
+}
+
+/// Every set of the person's: the defaults and each company's own copy.
+pub async fn sets_of(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<i32>, AppError> {
+    let mut sets: Vec<i32> = filter::Entity::find()
+        .filter(filter::Column::UserId.eq(user_id))
+        .filter(filter::Column::CompanyId.ne(DEFAULTS))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.company_id)
+        .collect();
+    sets.insert(0, DEFAULTS);
+    Ok(sets)
+}
+
+/// How each event is delivered in one set.
+pub async fn deliveries_in_set(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    set: i32,
+) -> Result<Vec<(Event, Delivery)>, AppError> {
+    Ok(rows_of(db, user_id, set).await?.matrix(set))
 }
 
 pub async fn set_lead(

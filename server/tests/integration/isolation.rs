@@ -23,10 +23,10 @@ use app::company_settings::api::{
 };
 use app::error::AppError;
 use app::notifications::api::{
-    CustomizeNotifications, GetNotificationCenter, GetNotificationPreferences,
-    MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter, SetEmailDigest,
-    SetNotificationFilters, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
-    UseDefaultNotificationSettings,
+    CheckUnsubscribeLink, CustomizeNotifications, GetNotificationCenter,
+    GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
+    SetEmailDigest, SetNotificationFilters, SetNotificationPreference, SetQuietHours,
+    SetTaskDueLead, UnsubscribeByLink, UseDefaultNotificationSettings,
 };
 use app::notifications::push::api::{
     GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush,
@@ -72,6 +72,8 @@ fn not_company_scoped() -> Vec<&'static str> {
         SetNotificationFilters::PATH,
         CustomizeNotifications::PATH,
         UseDefaultNotificationSettings::PATH,
+        CheckUnsubscribeLink::PATH,
+        UnsubscribeByLink::PATH,
         SetTaskDueLead::PATH,
         SetQuietHours::PATH,
         SetEmailDigest::PATH,

@@ -35,3 +35,4 @@ mod sessions;
 mod sign_in_notice;
 mod sign_in_redirects;
 mod startup;
+mod unsubscribe;

@@ -28,6 +28,12 @@ pub fn wasnt_me(config: &RuntimeConfig, token: &str) -> String {
     to_path(config, &format!("/secure-account?token={token}"))
 }
 
+/// One-click unsubscribe, in every notification and digest email (and its
+/// `List-Unsubscribe` header): the GET shows the choice, the POST makes it.
+pub fn unsubscribe(config: &RuntimeConfig, signed: &str) -> String {
+    to_path(config, &format!("/unsubscribe?link={signed}"))
+}
+
 /// A case's page.
 pub fn case(config: &RuntimeConfig, case_id: i32) -> String {
     to_path(config, &format!("/cases/{case_id}"))

@@ -35,6 +35,7 @@ pub fn confirm_new_email(
         text: format!("{}\n\nConfirm: {link}\n\n{}\n", paragraphs[..2].join("\n\n"), paragraphs[2]),
         html: simple_html(&paragraphs, Some(("Confirm email address", &link))),
         links: vec![link],
+        list_unsubscribe: None,
     }
 }
 
@@ -59,6 +60,7 @@ pub fn password_reset_link(config: &RuntimeConfig, person: &user::Model, token: 
         ),
         html: simple_html(&paragraphs, Some(("Choose a new password", &link))),
         links: vec![link],
+        list_unsubscribe: None,
     }
 }
 
@@ -88,6 +90,7 @@ pub fn account_secured(
         text: format!("{}\n\nChoose a new password: {link}\n", paragraphs.join("\n\n")),
         html: simple_html(&paragraphs, Some(("Choose a new password", &link))),
         links: vec![link],
+        list_unsubscribe: None,
     }
 }
 
@@ -115,6 +118,7 @@ pub fn member_account_secured(
         text: format!("{}\n\nCompany settings: {link}\n", paragraphs.join("\n\n")),
         html: simple_html(&paragraphs, Some(("Open Company settings", &link))),
         links: vec![link],
+        list_unsubscribe: None,
     }
 }
 
@@ -145,6 +149,7 @@ pub fn email_change_requested(
         text: format!("{}\n\nCancel the change: {link}\n", paragraphs.join("\n\n")),
         html: simple_html(&paragraphs, Some(("This wasn't me: cancel the change", &link))),
         links: vec![link],
+        list_unsubscribe: None,
     }
 }
 
@@ -176,6 +181,7 @@ pub fn login_email_changed(
         text: format!("{}\n\nThis wasn't me: {wasnt_me}\n", paragraphs.join("\n\n")),
         html: simple_html(&paragraphs, Some(("This wasn't me", wasnt_me))),
         links: vec![wasnt_me.to_owned()],
+        list_unsubscribe: None,
     }
 }
 
@@ -208,6 +214,7 @@ pub fn new_device_sign_in(
         ),
         html: simple_html(&paragraphs, Some(("This wasn't me", wasnt_me))),
         links: vec![link, wasnt_me.to_owned()],
+        list_unsubscribe: None,
     }
 }
 
@@ -236,6 +243,7 @@ pub fn sign_in_paused(
         text: format!("{}\n\nYour security settings: {link}\n", paragraphs.join("\n\n")),
         html: simple_html(&paragraphs, Some(("Review your security settings", &link))),
         links: vec![link],
+        list_unsubscribe: None,
     }
 }
 
@@ -268,6 +276,7 @@ pub fn two_factor_required(
         text: format!("{}\n\nSet it up: {link}\n", paragraphs.join("\n\n")),
         html: simple_html(&paragraphs, Some(("Set up two-factor authentication", &link))),
         links: vec![link],
+        list_unsubscribe: None,
     }
 }
 
@@ -302,7 +311,36 @@ pub fn security_change(
         ),
         html: simple_html(&paragraphs, Some(("This wasn't me", wasnt_me))),
         links: vec![wasnt_me.to_owned(), settings],
+        list_unsubscribe: None,
     }
+}
+
+/// Why an email was sent and how to stop it: every notification and digest email ends
+/// with it, and carries the link as `List-Unsubscribe` too.
+pub struct Unsubscribe {
+    /// "You get this email because “New message” emails are on in your default settings."
+    pub reason: String,
+    /// The signed link (`links::unsubscribe`).
+    pub link: String,
+    /// "Turn off these emails".
+    pub label: &'static str,
+}
+
+/// The footer both notification emails end with, as text and as HTML.
+fn footer(config: &RuntimeConfig, unsubscribe: &Unsubscribe, choose: &str) -> (String, String) {
+    let preferences = links::settings(config, "notifications");
+    let text = format!(
+        "{}\n{}: {}\n{choose}: {preferences}\n",
+        unsubscribe.reason, unsubscribe.label, unsubscribe.link
+    );
+    let html = format!(
+        "<p style=\"{FOOTER_STYLE}\">{}<br><a href=\"{}\">{}</a> · <a href=\"{preferences}\">{}</a></p>",
+        html_escape(&unsubscribe.reason),
+        html_escape(&unsubscribe.link),
+        html_escape(unsubscribe.label),
+        html_escape(choose),
+    );
+    (text, html)
 }
 
 /// One notification, by email.
@@ -313,6 +351,7 @@ pub struct NotificationFacts<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub case_id: i32,
+    pub unsubscribe: Unsubscribe,
 }
 
 pub fn notification(
@@ -327,22 +366,19 @@ pub fn notification(
         format!("{} at {}: {}.", facts.event, facts.company, facts.title),
         facts.body.to_owned(),
     ];
-    let text = format!(
-        "{}\n\nOpen the case: {case_link}\n\nChoose which notifications you get: {preferences}\n",
-        paragraphs.join("\n\n")
-    );
-    let html = simple_html(&paragraphs, Some(("Open the case", &case_link))).replace(
-        "</body>",
-        &format!(
-            "<p style=\"{FOOTER_STYLE}\"><a href=\"{preferences}\">Choose which notifications you get</a></p></body>"
-        ),
-    );
+    let (footer_text, footer_html) =
+        footer(config, &facts.unsubscribe, "Choose which notifications you get");
+    let text =
+        format!("{}\n\nOpen the case: {case_link}\n\n{footer_text}", paragraphs.join("\n\n"));
+    let html = simple_html(&paragraphs, Some(("Open the case", &case_link)))
+        .replace("</body>", &format!("{footer_html}</body>"));
     Email {
         to: person.email.clone(),
         subject: facts.title.to_owned(),
         text,
         html,
-        links: vec![case_link, preferences],
+        links: vec![case_link, facts.unsubscribe.link.clone(), preferences],
+        list_unsubscribe: Some(facts.unsubscribe.link.clone()),
     }
 }
 
@@ -356,7 +392,12 @@ pub struct DigestEntry<'a> {
 pub type DigestGroups<'a> = BTreeMap<String, BTreeMap<(String, i32), Vec<DigestEntry<'a>>>>;
 
 /// The period's notifications as one email, grouped by company and case.
-pub fn digest(config: &RuntimeConfig, person: &user::Model, groups: &DigestGroups<'_>) -> Email {
+pub fn digest(
+    config: &RuntimeConfig,
+    person: &user::Model,
+    groups: &DigestGroups<'_>,
+    unsubscribe: &Unsubscribe,
+) -> Email {
     let count: usize = groups.values().flat_map(|cases| cases.values()).map(Vec::len).sum();
     let subject =
         format!("Your Kayse digest: {count} notification{}", if count == 1 { "" } else { "s" });
@@ -389,12 +430,19 @@ pub fn digest(config: &RuntimeConfig, person: &user::Model, groups: &DigestGroup
         }
         text.push('\n');
     }
-    let preferences = links::settings(config, "notifications");
-    text.push_str(&format!("Choose which notifications you get, and how often: {preferences}\n"));
-    html.push_str(&format!(
-        "<p style=\"{FOOTER_STYLE}\"><a href=\"{preferences}\">Choose which notifications you get, and how \
-         often</a></p></body></html>"
-    ));
-    all_links.push(preferences);
-    Email { to: person.email.clone(), subject, text, html, links: all_links }
+    let (footer_text, footer_html) =
+        footer(config, unsubscribe, "Choose which notifications you get, and how often");
+    text.push_str(&footer_text);
+    html.push_str(&footer_html);
+    html.push_str("</body></html>");
+    all_links.push(unsubscribe.link.clone());
+    all_links.push(links::settings(config, "notifications"));
+    Email {
+        to: person.email.clone(),
+        subject,
+        text,
+        html,
+        links: all_links,
+        list_unsubscribe: Some(unsubscribe.link.clone()),
+    }
 }

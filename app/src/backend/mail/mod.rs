@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -25,6 +26,10 @@ pub struct Email {
     pub html: String,
     /// The links in the message, logged in development so no mail client is needed.
     pub links: Vec<String>,
+    /// A signed one-click unsubscribe link (RFC 8058), sent as `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post`: notification and digest emails carry one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_unsubscribe: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -105,10 +110,22 @@ impl Mailer {
         let permanent = |message: String| SendFailure { message, permanent: true };
         let to: Mailbox =
             email.to.parse().map_err(|e| permanent(format!("mail recipient: {e}")))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(email.subject.clone())
+        let mut builder =
+            Message::builder().from(self.from.clone()).to(to).subject(email.subject.clone());
+        if let Some(link) = &email.list_unsubscribe {
+            // RFC 2369 and RFC 8058: the mail client offers "Unsubscribe" and POSTs
+            // `List-Unsubscribe=One-Click` to the link, without the person signing in.
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{link}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
             .map_err(|e| permanent(format!("building a message: {e}")))?;
         match self.transport.as_ref() {
@@ -219,6 +236,7 @@ mod tests {
                 text: "Open https://x/y".into(),
                 html: simple_html(&["Open".into()], Some(("Open", "https://x/y"))),
                 links: vec!["https://x/y".into()],
+                list_unsubscribe: Some("https://x/unsubscribe?link=abc".into()),
             })
             .await
             .unwrap();
@@ -227,6 +245,10 @@ mod tests {
         let json = files.iter().find(|p| p.extension().unwrap() == "json").unwrap();
         let body = std::fs::read_to_string(json).unwrap();
         assert!(body.contains("someone@example.com") && body.contains("https://x/y"));
+        let eml = files.iter().find(|p| p.extension().unwrap() == "eml").unwrap();
+        let message = std::fs::read_to_string(eml).unwrap();
+        assert!(message.contains("List-Unsubscribe: <https://x/unsubscribe?link=abc>\r\n"));
+        assert!(message.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -21,13 +21,23 @@ pub(super) async fn single_email(
     item: &notification::Model,
 ) -> Result<Email, AppError> {
     let company = crate::backend::scope::company_name(&state.db, item.company_id).await?;
-    let event = Event::from_key(&item.event).map_or("Notification", |e| e.label());
-    let facts = NotificationFacts {
+    let event = Event::from_key(&item.event)
+        .ok_or_else(|| AppError::internal("notification email", "unknown event"))?;
+    let unsubscribe = super::super::unsubscribe::for_notification(
+        &state.db,
+        &state.config,
+        person.id,
+        item.company_id,
         event,
+    )
+    .await?;
+    let facts = NotificationFacts {
+        event: event.label(),
         company: &company,
         title: &item.title,
         body: &item.body,
         case_id: item.case_id,
+        unsubscribe,
     };
     Ok(messages::notification(&state.config, person, &facts))
 }
@@ -124,5 +134,7 @@ async fn digest_email(
             .or_default()
             .push(DigestEntry { title: &item.title, body: &item.body });
     }
-    Ok(messages::digest(&state.config, person, &grouped))
+    let unsubscribe =
+        super::super::unsubscribe::for_digest(&state.db, &state.config, person.id).await?;
+    Ok(messages::digest(&state.config, person, &grouped, &unsubscribe))
 }
