@@ -275,6 +275,10 @@ mod tests {
             idle_timeout_minutes: None,
             max_session_hours: None,
             allow_remembered_devices: true,
+            acknowledge_negative_sentiment: false,
+            acknowledge_missed_call: false,
+            escalation_minutes: 30,
+            escalation_contact_id: None,
         };
         assert_eq!(two_factor_rule(&company, now), TwoFactorRule::NotRequired);
         let until = now + Duration::days(7);

@@ -96,6 +96,22 @@ pub async fn use_default_notification_settings() -> Result<Preferences, AppError
     super::server::use_defaults(&state.db, &me).await
 }
 
+/// What "Send a test notification" did, in words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestSent {
+    pub message: String,
+}
+
+/// "Send a test notification": a sample of `event` by `method`, in the current company,
+/// through the real path. Once per method every 30 seconds.
+#[server]
+pub async fn send_test_notification(event: Event, method: Method) -> Result<TestSent, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::test_send::send(&state, &scope, event, method).await
+}
+
 /// What an unsubscribe link turns off (see `unsubscribe_by_link`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnsubscribeChoice {

@@ -65,6 +65,8 @@ pub struct Occurrence {
     pub actor_id: Option<i32>,
     pub title: String,
     pub body: String,
+    /// The alert it belongs to, in a company that wants it acknowledged.
+    pub alert_id: Option<i32>,
 }
 
 impl Occurrence {
@@ -89,6 +91,7 @@ impl Occurrence {
             actor_id,
             title,
             body,
+            alert_id: None,
         }
     }
 
@@ -116,6 +119,15 @@ impl Occurrence {
             mentioned: self.mentioned.contains(&user_id),
         }
     }
+}
+
+/// How a notification's email and push deliveries are handled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Handling {
+    /// Sent on its own even when the person takes a digest.
+    pub skip_digest: bool,
+    /// Sent during the person's quiet hours too.
+    pub skip_quiet_hours: bool,
 }
 
 /// What the dispatcher recorded, to publish once the transaction has committed.
@@ -192,7 +204,9 @@ pub async fn dispatch(
         if !lets_through(&filters, occurrence.event, case, occurrence.involvement(user_id)) {
             continue;
         }
-        if let Some(recorded) = record(db, occurrence, user_id, delivery).await? {
+        if let Some(recorded) =
+            record(db, occurrence, user_id, delivery, Handling::default()).await?
+        {
             done.push(recorded);
         }
     }
@@ -206,6 +220,7 @@ pub async fn record(
     occurrence: &Occurrence,
     user_id: i32,
     delivery: Delivery,
+    handling: Handling,
 ) -> Result<Option<Dispatched>, AppError> {
     let (in_app, pending) = plan(delivery);
     if !in_app && pending.is_empty() {
@@ -221,6 +236,7 @@ pub async fn record(
         title: Set(occurrence.title.clone()),
         body: Set(occurrence.body.clone()),
         in_app: Set(in_app),
+        alert_id: Set(occurrence.alert_id),
         read_at: Set(None),
         created_at: Set(now),
         ..Default::default()
@@ -238,6 +254,8 @@ pub async fn record(
                 last_error: Set(None),
                 sent_at: Set(None),
                 created_at: Set(now),
+                skip_digest: Set(handling.skip_digest),
+                skip_quiet_hours: Set(handling.skip_quiet_hours),
                 ..Default::default()
             }
         }))

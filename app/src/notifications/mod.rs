@@ -19,6 +19,9 @@ pub mod push;
 pub mod scheduler;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod test_section;
+#[cfg(feature = "ssr")]
+pub mod test_send;
 #[cfg(feature = "ssr")]
 pub mod timing;
 #[cfg(feature = "ssr")]
@@ -206,6 +209,7 @@ fn PreferencesForm(
             <p class="form-error" role="alert">{move || status.0.get().and_then(Result::err)}</p>
         </section>
         <filters_section::FiltersSection scope filters case_types/>
+        <test_section::TestSection/>
         <DeliveryTiming quiet_hours email_digest/>
         <push::PushDevicesSection/>
     }

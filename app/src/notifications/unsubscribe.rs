@@ -86,19 +86,23 @@ pub async fn for_notification(
     event: Event,
 ) -> Result<Unsubscribe, AppError> {
     let signed = sign(db, Target { user_id, company_id, event: Some(event) }).await?;
-    let rows = settings::stored_rows(db, &[user_id], company_id).await?.remove(&user_id);
-    let own = rows.is_some_and(|r| r.applying_in(company_id) == company_id);
-    let company = company_name(db, company_id).await?;
-    let settings = if own {
-        format!("your settings for {company}")
+    let rows = settings::stored_rows(db, &[user_id], company_id)
+        .await?
+        .remove(&user_id)
+        .unwrap_or_default();
+    let settings = if rows.applying_in(company_id) == company_id {
+        format!("your settings for {}", company_name(db, company_id).await?)
     } else {
         "your default settings".to_owned()
     };
+    let reason = if rows.resolve(company_id, event).0.email {
+        format!("You get this email because “{}” emails are on in {settings}.", event.label())
+    } else {
+        // Email is off for it: a test the person asked for, or an alert escalated to them.
+        "This email was sent to you directly, whatever your settings: a test you asked for, or an alert your firm wants seen.".to_owned()
+    };
     Ok(Unsubscribe {
-        reason: format!(
-            "You get this email because “{}” emails are on in {settings}.",
-            event.label()
-        ),
+        reason,
         link: links::unsubscribe(config, &signed),
         label: "Turn off these emails",
     })

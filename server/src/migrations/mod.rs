@@ -24,6 +24,7 @@ mod m20261202_000018_wasnt_me_restores_email;
 mod m20261202_000019_company_audit_log;
 mod m20261202_000020_company_security_policy;
 mod m20261203_000021_notifications_complete;
+mod m20261203_000022_notification_escalation;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_company_audit_log::Migration),
             Box::new(m20261202_000020_company_security_policy::Migration),
             Box::new(m20261203_000021_notifications_complete::Migration),
+            Box::new(m20261203_000022_notification_escalation::Migration),
         ]
     }
 }

@@ -25,8 +25,8 @@ use app::error::AppError;
 use app::notifications::api::{
     CheckUnsubscribeLink, CustomizeNotifications, GetNotificationCenter,
     GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
-    SetEmailDigest, SetNotificationFilters, SetNotificationPreference, SetQuietHours,
-    SetTaskDueLead, UnsubscribeByLink, UseDefaultNotificationSettings,
+    SendTestNotification, SetEmailDigest, SetNotificationFilters, SetNotificationPreference,
+    SetQuietHours, SetTaskDueLead, UnsubscribeByLink, UseDefaultNotificationSettings,
 };
 use app::notifications::push::api::{
     GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush,
@@ -136,6 +136,7 @@ fn company_scoped() -> Vec<&'static str> {
         GetNotificationCenter::PATH,
         MarkNotificationRead::PATH,
         MarkAllNotificationsRead::PATH,
+        SendTestNotification::PATH,
         ListApiTokens::PATH,
         CreateApiToken::PATH,
         RevokeApiToken::PATH,
@@ -485,6 +486,26 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                 assert!(
                     everyone.entries.iter().all(|e| !e.detail.contains("Reyes")),
                     "another company's entries"
+                );
+            }
+            p if p == SendTestNotification::PATH => {
+                let reply = app
+                    .call::<SendTestNotification>(
+                        &[("event", "NewMessage"), ("method", "InApp")],
+                        Some(&token),
+                    )
+                    .await;
+                assert!(reply.status.is_success(), "{}", reply.text());
+                let sample = notification::Entity::find()
+                    .filter(notification::Column::Title.starts_with("Test: "))
+                    .one(&app.state.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_ne!(sample.company_id, reyes.id);
+                assert!(
+                    !other.case_ids.contains(&sample.case_id),
+                    "a sample on another company's case"
                 );
             }
             p if p == UpdateCaseDetails::PATH => {

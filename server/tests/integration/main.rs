@@ -35,4 +35,5 @@ mod sessions;
 mod sign_in_notice;
 mod sign_in_redirects;
 mod startup;
+mod test_notifications;
 mod unsubscribe;

@@ -21,6 +21,14 @@ pub struct Model {
     pub max_session_hours: Option<i32>,
     /// Whether its people may skip the second step on a remembered device.
     pub allow_remembered_devices: bool,
+    /// "Negative sentiment" must be acknowledged (opened) by someone on the case.
+    pub acknowledge_negative_sentiment: bool,
+    /// "Missed call" must be acknowledged likewise.
+    pub acknowledge_missed_call: bool,
+    /// How long an unacknowledged alert waits before each escalation step (5–240).
+    pub escalation_minutes: i32,
+    /// Who hears of an alert nobody on the case opened; `None`: the company's Admins.
+    pub escalation_contact_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

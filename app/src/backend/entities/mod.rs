@@ -16,6 +16,7 @@ pub mod known_device;
 pub mod live_event;
 pub mod membership;
 pub mod notification;
+pub mod notification_alert;
 pub mod notification_delivery;
 pub mod notification_filter;
 pub mod notification_preference;

@@ -22,6 +22,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub body: String,
     pub in_app: bool,
+    /// The alert this notification belongs to, when its company wants it acknowledged:
+    /// opening it acknowledges the alert.
+    pub alert_id: Option<i32>,
     pub read_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }

@@ -25,6 +25,10 @@ pub struct Model {
     /// Names the pass that holds the claim: only it may renew or finish the claim, so a
     /// worker whose lease ran out cannot overwrite what the next holder did.
     pub claim_token: Option<String>,
+    /// Sent on its own even when the person takes a digest (a test, an escalation).
+    pub skip_digest: bool,
+    /// Sent during the person's quiet hours too (a test; an escalation when they allow it).
+    pub skip_quiet_hours: bool,
 }
 
 pub const STATUS_PENDING: &str = "pending";

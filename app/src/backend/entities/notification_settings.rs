@@ -16,6 +16,8 @@ pub struct Model {
     pub quiet_end_minutes: Option<i32>,
     /// `off`, `hourly`, `daily` or `weekly`.
     pub email_digest: String,
+    /// "Urgent alerts during quiet hours": escalations are not held.
+    pub urgent_during_quiet_hours: bool,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -63,6 +63,7 @@ pub(super) async fn send_digest(
         .filter(delivery::Column::Status.eq(STATUS_PENDING))
         .filter(delivery::Column::Method.eq(method_key(Method::Email)))
         .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(delivery::Column::SkipDigest.eq(false))
         .filter(delivery::Column::NotificationId.in_subquery(theirs))
         .all(&state.db)
         .await?;

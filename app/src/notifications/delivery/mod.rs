@@ -364,7 +364,7 @@ async fn deliver(
     let Some(person) = recipient(state, item.user_id).await? else {
         return mark_sent(state, pass, row.id).await;
     };
-    if let Some((start, end)) = person.quiet
+    if let Some((start, end)) = person.quiet.filter(|_| !row.skip_quiet_hours)
         && let Some(until) = quiet_until(now, person.tz, start, end)
     {
         report.held += 1;
@@ -373,7 +373,7 @@ async fn deliver(
     if row.method == method_key(Method::Push) {
         return push::deliver_push(state, row, &item, pass, report).await;
     }
-    if person.digest != Digest::Off {
+    if person.digest != Digest::Off && !row.skip_digest {
         let period_end =
             digest_period_end(item.created_at, person.tz, person.digest).unwrap_or(now);
         if now < period_end {

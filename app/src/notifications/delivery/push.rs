@@ -146,6 +146,7 @@ mod tests {
             title: "New message: HL-2026-014 · Smith v. Ridgeway Logistics".into(),
             body: body.into(),
             in_app: true,
+            alert_id: None,
             read_at: None,
             created_at: Utc::now(),
         }
