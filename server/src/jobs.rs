@@ -1,5 +1,5 @@
 //! Every background job of the server, started in one place: the email/push delivery
-//! worker, the task-due scheduler, the cleanup of expired sessions, idle limiter counts
+//! worker, the task-due scheduler, the escalation of unseen alerts, the cleanup of expired sessions, idle limiter counts
 //! and relayed live events, and the reminders of a company's coming 2FA requirement. Each
 //! runs a pass at a
 //! fixed period for as long as the server runs, and logs its own outcome.
@@ -11,7 +11,7 @@ use chrono::Utc;
 use app::backend::AppState;
 use app::backend::every::every;
 use app::backend::session_store;
-use app::notifications::{delivery, scheduler};
+use app::notifications::{delivery, escalation, scheduler};
 
 /// How often expired sessions are deleted (they already stop working on sight).
 const SESSION_CLEANUP_INTERVAL: Duration = Duration::from_secs(600);
@@ -43,6 +43,20 @@ pub fn spawn_all(state: &AppState) {
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!(?err, "the task-due pass failed"),
+            }
+        }
+    });
+
+    let alerts = state.clone();
+    every(escalation::PASS_INTERVAL, move || {
+        let state = alerts.clone();
+        async move {
+            match escalation::run_pass(&state, Utc::now()).await {
+                Ok(sent) if !sent.is_empty() => {
+                    tracing::info!(notified = sent.len(), "unseen alerts escalated")
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(?err, "the escalation pass failed"),
             }
         }
     });

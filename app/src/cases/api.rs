@@ -54,6 +54,17 @@ pub struct CaseDetail {
     pub assignable: Vec<MemberView>,
     /// The firm's case types, for an Admin editing the case; empty for others.
     pub case_types: Vec<String>,
+    /// The latest alerts the firm wanted acknowledged on this case, newest first.
+    pub alerts: Vec<AlertNote>,
+}
+
+/// An alert on a case and who saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertNote {
+    /// "Negative sentiment, Dec 1, 2026 at 14:02".
+    pub what: String,
+    /// "Seen by Priya Shah at Dec 1, 2026 at 14:05", or "Not seen yet".
+    pub seen: String,
 }
 
 #[server]

@@ -22,14 +22,14 @@ use api::{
 /// that company, or why it cannot be shown.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 enum CaseLoad {
-    Found(CaseDetail),
+    Found(Box<CaseDetail>),
     Elsewhere(i32, CompanyRef),
     Failed(AppError),
 }
 
 async fn load_case(id: i32) -> CaseLoad {
     match get_case(id).await {
-        Ok(detail) => CaseLoad::Found(detail),
+        Ok(detail) => CaseLoad::Found(Box::new(detail)),
         Err(AppError::NotFound) => match case_company(id).await {
             Ok(Some(company)) => CaseLoad::Elsewhere(id, company),
             _ => CaseLoad::Failed(AppError::NotFound),
@@ -122,7 +122,7 @@ pub fn CaseDetailPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the case…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    CaseLoad::Found(detail) => view! { <CaseDetailView detail assign edit complete/> }.into_any(),
+                    CaseLoad::Found(detail) => view! { <CaseDetailView detail=*detail assign edit complete/> }.into_any(),
                     CaseLoad::Elsewhere(case_id, company) => view! { <CaseInAnotherCompany case_id company/> }.into_any(),
                     CaseLoad::Failed(err) => scoped_error(err),
                 }
@@ -245,7 +245,8 @@ fn CaseDetailView(
     edit: ServerAction<UpdateCaseDetails>,
     complete: ServerAction<CompleteTask>,
 ) -> impl IntoView {
-    let CaseDetail { case, description, assignee_id, tasks, assignable, case_types } = detail;
+    let CaseDetail { case, description, assignee_id, tasks, assignable, case_types, alerts } =
+        detail;
     let is_admin = !assignable.is_empty();
     let case_id = case.id;
     let assign_error = move || assign.value().get().and_then(Result::err).map(|e| e.to_string());
@@ -285,6 +286,16 @@ fn CaseDetailView(
                     </form>
                 })}
             </div>
+            {(!alerts.is_empty()).then(|| view! {
+                <div class="card stack" aria-labelledby="case-alerts-heading">
+                    <h2 id="case-alerts-heading">"Urgent alerts"</h2>
+                    <ul class="alert-list">
+                        {alerts.into_iter().map(|a| view! {
+                            <li data-testid="case-alert"><strong>{a.what}</strong>" · "<span>{a.seen}</span></li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
             {is_admin.then(|| view! {
                 <div class="card">
                     <CaseDetailsForm case_id status=case.status case_type=case.case_type

@@ -10,7 +10,8 @@ use sea_orm::{
 };
 
 use super::api::{
-    CaseDetail, CaseSummary, CompanyRef, MAX_CASE_TYPE_CHARS, MemberView, STATUSES, TaskView,
+    AlertNote, CaseDetail, CaseSummary, CompanyRef, MAX_CASE_TYPE_CHARS, MemberView, STATUSES,
+    TaskView,
 };
 use crate::backend::AppState;
 use crate::backend::display::format_in_timezone;
@@ -20,9 +21,9 @@ use crate::backend::session_store::SignedIn;
 use crate::backend::users::{self, load_user};
 use crate::case_priority::Priority;
 use crate::error::AppError;
-use crate::notifications::case_events;
 use crate::notifications::dispatcher::{self, Dispatched, Occurrence};
 use crate::notifications::events::Event;
+use crate::notifications::{case_events, escalation};
 
 fn summary(case: &case::Model, names: &HashMap<i32, String>) -> CaseSummary {
     CaseSummary {
@@ -93,6 +94,9 @@ pub async fn detail(
 ) -> Result<CaseDetail, AppError> {
     let case = scope.case(&state.db, case_id).await?;
     let me = load_user(&state.db, scope.user_id).await?;
+    // Opening the case is seeing its alerts that reached this person.
+    escalation::acknowledge_on_case(&state.db, scope.company_id, case.id, me.id).await?;
+    let alerts = escalation::alerts_on_case(&state.db, scope.company_id, case.id).await?;
     let tasks = scope
         .tasks()
         .filter(task::Column::CaseId.eq(case.id))
@@ -102,9 +106,29 @@ pub async fn detail(
         .await?;
     let names = users::names_by_id(
         &state.db,
-        tasks.iter().filter_map(|t| t.assignee_id).chain(case.assignee_id),
+        tasks
+            .iter()
+            .filter_map(|t| t.assignee_id)
+            .chain(case.assignee_id)
+            .chain(alerts.iter().filter_map(|a| a.acknowledged_by)),
     )
     .await?;
+    let alerts = alerts
+        .iter()
+        .map(|a| AlertNote {
+            what: format!(
+                "{}, {}",
+                Event::from_key(&a.event).map_or("Alert", |e| e.label()),
+                format_in_timezone(a.created_at, &me.timezone)
+            ),
+            seen: match (a.acknowledged_by.and_then(|id| names.get(&id)), a.acknowledged_at) {
+                (Some(who), Some(at)) => {
+                    format!("Seen by {who} at {}", format_in_timezone(at, &me.timezone))
+                }
+                _ => "Not seen yet".to_owned(),
+            },
+        })
+        .collect();
     let assignable = if scope.is_admin() {
         scope
             .members(&state.db)
@@ -125,6 +149,7 @@ pub async fn detail(
         tasks: task_views(scope, &tasks, &cases, &names, &me.timezone),
         assignable,
         case_types,
+        alerts,
     })
 }
 

@@ -289,3 +289,53 @@ pub async fn save_security_policy(
     };
     super::policy::save(&state, &scope, input).await
 }
+
+/// The escalation steps' waits offered, in minutes (5 to 240).
+pub const ESCALATION_MINUTES: [i32; 7] = [5, 10, 15, 30, 60, 120, 240];
+
+/// "Urgent alerts" (Admins): which events must be acknowledged and who hears of an alert
+/// nobody on the case opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationPolicy {
+    pub negative_sentiment: bool,
+    pub missed_call: bool,
+    /// The wait before each step, in minutes.
+    pub minutes: i32,
+    /// Who hears last: `None` for the company's Admins, else a member.
+    pub contact_id: Option<i32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationView {
+    pub policy: EscalationPolicy,
+    /// The company's members, for "Then tell".
+    pub members: Vec<AuditPerson>,
+}
+
+#[server]
+pub async fn get_escalation_policy() -> Result<EscalationView, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::escalation::get(&state, &scope).await
+}
+
+/// Admins only. `contact_id` 0 means the company's Admins.
+#[server]
+pub async fn save_escalation_policy(
+    negative_sentiment: bool,
+    missed_call: bool,
+    minutes: i32,
+    contact_id: i32,
+) -> Result<EscalationPolicy, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    let policy = EscalationPolicy {
+        negative_sentiment,
+        missed_call,
+        minutes,
+        contact_id: (contact_id != 0).then_some(contact_id),
+    };
+    super::escalation::save(&state, &scope, policy).await
+}

@@ -1,12 +1,16 @@
 //! Company settings, for the Admins of the current company: its members (roles, how they
 //! sign in, "Sign out everywhere", "Reset 2FA", "Remove from company"), the API tokens its
-//! communication systems use to report client messages and calls, the audit log, and
+//! communication systems use to report client messages and calls, "Urgent alerts" (which
+//! notifications must be seen, and who hears when they are not), the audit log, and
 //! "Sign out all members".
 
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod audit_log;
 mod audit_log_section;
+#[cfg(feature = "ssr")]
+pub mod escalation;
+mod escalation_section;
 #[cfg(feature = "ssr")]
 pub mod members;
 mod members_section;
@@ -26,6 +30,7 @@ use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::page_content;
 use api::{ApiTokenView, CompanyTokens, CreateApiToken, RevokeApiToken, list_api_tokens};
 use audit_log_section::AuditLogSection;
+use escalation_section::EscalationSection;
 use members_section::MembersSection;
 use policy_section::SecurityPolicySection;
 use sign_out_all_section::SignOutAllSection;
@@ -50,6 +55,7 @@ pub fn CompanySettingsPage() -> impl IntoView {
                             {admin.clone().map(|company| view! {
                                 <MembersSection company/>
                                 <SecurityPolicySection/>
+                                <EscalationSection/>
                             })}
                             <ApiTokens tokens create revoke/>
                             {admin.map(|company| view! {

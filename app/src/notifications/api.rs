@@ -41,6 +41,8 @@ pub struct Preferences {
     pub task_due_lead_minutes: i32,
     /// Start and end, in minutes after local midnight; `None` when off.
     pub quiet_hours: Option<(i32, i32)>,
+    /// "Let urgent alerts through during quiet hours".
+    pub urgent_during_quiet_hours: bool,
     pub email_digest: Digest,
 }
 
@@ -166,6 +168,16 @@ pub async fn set_quiet_hours(
         enabled.then_some((start_minutes, end_minutes)),
     )
     .await
+}
+
+/// Whether escalated alerts (Company settings → Urgent alerts) may reach the person by
+/// email and push during their quiet hours.
+#[server]
+pub async fn set_urgent_during_quiet_hours(enabled: bool) -> Result<bool, AppError> {
+    use crate::backend::request;
+    let state = request::state()?;
+    let me = request::signed_in()?;
+    super::server::set_urgent_during_quiet_hours(&state.db, me.user_id, enabled).await
 }
 
 #[server]

@@ -188,6 +188,18 @@ pub async fn dispatch(
     db: &impl ConnectionTrait,
     occurrence: &Occurrence,
 ) -> Result<Vec<Dispatched>, AppError> {
+    // An event the company wants acknowledged opens an alert that escalates until someone
+    // sees it, even when no one's settings let the first notification through.
+    let opened;
+    let occurrence = if occurrence.alert_id.is_none()
+        && occurrence.audience == Audience::Firm
+        && let Some(alert_id) = super::escalation::open_alert(db, occurrence).await?
+    {
+        opened = Occurrence { alert_id: Some(alert_id), ..occurrence.clone() };
+        &opened
+    } else {
+        occurrence
+    };
     let members = candidates(db, occurrence).await?;
     if members.is_empty() {
         return Ok(Vec::new());

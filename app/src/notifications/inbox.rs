@@ -80,13 +80,18 @@ pub async fn mark_read(state: &AppState, scope: &CompanyScope, id: i32) -> Resul
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
+    let now = Utc::now();
     if found.read_at.is_none() {
         notification::Entity::update_many()
-            .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(now))
             .filter(notification::Column::Id.eq(found.id))
             .exec(&state.db)
             .await?;
         state.live.publish(LiveEvent::NotificationsChanged { user_id: scope.user_id });
+    }
+    // Opening it is what "seen" means for an alert ("Mark all as read" is not).
+    if let Some(alert_id) = found.alert_id {
+        super::escalation::acknowledge(&state.db, alert_id, scope.user_id, now).await?;
     }
     Ok(found.case_id)
 }

@@ -9,6 +9,8 @@ mod center;
 pub mod delivery;
 #[cfg(feature = "ssr")]
 pub mod dispatcher;
+#[cfg(feature = "ssr")]
+pub mod escalation;
 pub mod events;
 pub mod filters;
 mod filters_section;
@@ -38,8 +40,8 @@ use crate::ui::confirm::ConfirmInPlace;
 use crate::ui::page_content;
 use api::{
     CustomizeNotifications, FirmSettings, Preferences, SetEmailDigest, SetNotificationPreference,
-    SetQuietHours, SetTaskDueLead, SettingsScope, UseDefaultNotificationSettings,
-    get_notification_preferences,
+    SetQuietHours, SetTaskDueLead, SetUrgentDuringQuietHours, SettingsScope,
+    UseDefaultNotificationSettings, get_notification_preferences,
 };
 use events::{Delivery, Digest, Event, EventGroup, Method, TASK_DUE_LEAD_TIMES};
 
@@ -143,6 +145,7 @@ fn PreferencesForm(
         case_types,
         task_due_lead_minutes,
         quiet_hours,
+        urgent_during_quiet_hours,
         email_digest,
     } = preferences;
     let lead = RwSignal::new(task_due_lead_minutes);
@@ -210,7 +213,7 @@ fn PreferencesForm(
         </section>
         <filters_section::FiltersSection scope filters case_types/>
         <test_section::TestSection/>
-        <DeliveryTiming quiet_hours email_digest/>
+        <DeliveryTiming quiet_hours urgent_during_quiet_hours email_digest/>
         <push::PushDevicesSection/>
     }
     .into_any()
@@ -223,7 +226,11 @@ fn clock(minutes: i32) -> String {
 
 /// Quiet hours and the email digest: when email and push may reach the person.
 #[component]
-fn DeliveryTiming(quiet_hours: Option<(i32, i32)>, email_digest: Digest) -> impl IntoView {
+fn DeliveryTiming(
+    quiet_hours: Option<(i32, i32)>,
+    urgent_during_quiet_hours: bool,
+    email_digest: Digest,
+) -> impl IntoView {
     let status = SaveStatus(RwSignal::new(None));
     let (initial_start, initial_end) = quiet_hours.unwrap_or((20 * 60, 7 * 60));
     let quiet_on = RwSignal::new(quiet_hours.is_some());
@@ -232,6 +239,19 @@ fn DeliveryTiming(quiet_hours: Option<(i32, i32)>, email_digest: Digest) -> impl
     let digest = RwSignal::new(email_digest);
     let save_quiet = ServerAction::<SetQuietHours>::new();
     let save_digest = ServerAction::<SetEmailDigest>::new();
+    let urgent = RwSignal::new(urgent_during_quiet_hours);
+    let save_urgent = ServerAction::<SetUrgentDuringQuietHours>::new();
+    Effect::new(move |_| match save_urgent.value().get() {
+        Some(Ok(saved)) => {
+            urgent.set(saved);
+            status.0.set(Some(Ok(())));
+        }
+        Some(Err(err)) => {
+            urgent.set(!urgent.get_untracked());
+            status.0.set(Some(Err(format!("Not saved: {err}"))));
+        }
+        None => {}
+    });
     Effect::new(move |_| match save_quiet.value().get() {
         Some(Ok(_)) => status.0.set(Some(Ok(()))),
         Some(Err(err)) => status
@@ -286,6 +306,17 @@ fn DeliveryTiming(quiet_hours: Option<(i32, i32)>, email_digest: Digest) -> impl
                 </div>
             </div>
             <p class="hint">"In your timezone. What arrives during quiet hours is sent when they end, never dropped."</p>
+            <label class="checkbox">
+                <input type="checkbox" prop:checked=move || urgent.get()
+                    on:change=move |ev| {
+                        let enabled = event_target_checked(&ev);
+                        urgent.set(enabled);
+                        status.0.set(None);
+                        save_urgent.dispatch(SetUrgentDuringQuietHours { enabled });
+                    }/>
+                "Let urgent alerts through during quiet hours"
+            </label>
+            <p class="hint">"An alert your firm wants seen (an unhappy client, a missed call) that nobody has opened."</p>
             <div class="field">
                 <label for="email-digest">"Email digest"</label>
                 <select id="email-digest" prop:value=move || digest.get().key()

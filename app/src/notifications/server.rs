@@ -198,6 +198,7 @@ pub async fn load(db: &DatabaseConnection, me: &SignedIn) -> Result<Preferences,
             .as_ref()
             .map_or(DEFAULT_TASK_DUE_LEAD_MINUTES, |s| s.task_due_lead_minutes),
         quiet_hours: stored.as_ref().and_then(|s| s.quiet_start_minutes.zip(s.quiet_end_minutes)),
+        urgent_during_quiet_hours: stored.as_ref().is_some_and(|s| s.urgent_during_quiet_hours),
         email_digest: stored
             .as_ref()
             .and_then(|s| Digest::from_key(&s.email_digest))
@@ -412,6 +413,24 @@ pub async fn set_quiet_hours(
         .exec(db)
         .await?;
     Ok(hours)
+}
+
+pub async fn set_urgent_during_quiet_hours(
+    db: &DatabaseConnection,
+    user_id: i32,
+    enabled: bool,
+) -> Result<bool, AppError> {
+    ensure_settings(db, user_id).await?;
+    settings::Entity::update_many()
+        .col_expr(
+            settings::Column::UrgentDuringQuietHours,
+            sea_orm::sea_query::Expr::value(enabled),
+        )
+        .col_expr(settings::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(settings::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(enabled)
 }
 
 pub async fn set_email_digest(

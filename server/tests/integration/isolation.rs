@@ -16,17 +16,18 @@ use app::cases::api::{
     SwitchToCaseCompany, TaskView, UpdateCaseDetails,
 };
 use app::company_settings::api::{
-    AuditLogPage, CompanyMembers, CompanyTokens, CreateApiToken, CreatedApiToken,
-    GetSecurityPolicy, ListApiTokens, ListAuditLog, ListMembers, RemoveMember,
-    ResetMemberTwoFactor, RevokeApiToken, SaveSecurityPolicy, SecurityPolicyView, SetMemberRole,
-    SignOutAllMembers, SignOutMember,
+    AuditLogPage, CompanyMembers, CompanyTokens, CreateApiToken, CreatedApiToken, EscalationView,
+    GetEscalationPolicy, GetSecurityPolicy, ListApiTokens, ListAuditLog, ListMembers, RemoveMember,
+    ResetMemberTwoFactor, RevokeApiToken, SaveEscalationPolicy, SaveSecurityPolicy,
+    SecurityPolicyView, SetMemberRole, SignOutAllMembers, SignOutMember,
 };
 use app::error::AppError;
 use app::notifications::api::{
     CheckUnsubscribeLink, CustomizeNotifications, GetNotificationCenter,
     GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
     SendTestNotification, SetEmailDigest, SetNotificationFilters, SetNotificationPreference,
-    SetQuietHours, SetTaskDueLead, UnsubscribeByLink, UseDefaultNotificationSettings,
+    SetQuietHours, SetTaskDueLead, SetUrgentDuringQuietHours, UnsubscribeByLink,
+    UseDefaultNotificationSettings,
 };
 use app::notifications::push::api::{
     GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush,
@@ -74,6 +75,7 @@ fn not_company_scoped() -> Vec<&'static str> {
         UseDefaultNotificationSettings::PATH,
         CheckUnsubscribeLink::PATH,
         UnsubscribeByLink::PATH,
+        SetUrgentDuringQuietHours::PATH,
         SetTaskDueLead::PATH,
         SetQuietHours::PATH,
         SetEmailDigest::PATH,
@@ -149,6 +151,8 @@ fn company_scoped() -> Vec<&'static str> {
         ListAuditLog::PATH,
         GetSecurityPolicy::PATH,
         SaveSecurityPolicy::PATH,
+        GetEscalationPolicy::PATH,
+        SaveEscalationPolicy::PATH,
     ]
 }
 
@@ -487,6 +491,31 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                     everyone.entries.iter().all(|e| !e.detail.contains("Reyes")),
                     "another company's entries"
                 );
+            }
+            p if p == GetEscalationPolicy::PATH => {
+                let view: EscalationView =
+                    app.call::<GetEscalationPolicy>(&[], Some(&token)).await.json();
+                assert!(view.members.iter().all(|m| m.id != other.member_id));
+            }
+            p if p == SaveEscalationPolicy::PATH => {
+                let reply = app
+                    .call::<SaveEscalationPolicy>(
+                        &[
+                            ("negative_sentiment", "true"),
+                            ("missed_call", "true"),
+                            ("minutes", "5"),
+                            ("contact_id", &other.member_id.to_string()),
+                        ],
+                        Some(&token),
+                    )
+                    .await;
+                assert!(reply.app_error().message_for("contact_id").is_some());
+                let theirs = company::Entity::find_by_id(reyes.id)
+                    .one(&app.state.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert!(!theirs.acknowledge_negative_sentiment && !theirs.acknowledge_missed_call);
             }
             p if p == SendTestNotification::PATH => {
                 let reply = app

@@ -10,6 +10,7 @@ mod companies;
 mod delivery;
 mod email_change;
 mod error_statuses;
+mod escalation;
 mod guessing_limits;
 mod harness;
 mod http_layers;
