@@ -95,6 +95,12 @@ pub fn spawn_all(state: &AppState) {
                 Ok(n) => tracing::info!(deleted = n, "expired remembered devices deleted"),
                 Err(err) => tracing::warn!(?err, "deleting expired remembered devices failed"),
             }
+            let retention = state.config.notification_retention;
+            match app::notifications::inbox::delete_old(&state.db, retention, Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "notifications past their retention deleted"),
+                Err(err) => tracing::warn!(?err, "deleting old notifications failed"),
+            }
             match app::backend::throttle::delete_idle(&state.db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "idle limiter counts deleted"),

@@ -90,6 +90,7 @@ pub async fn build_state(
             trusted_proxies: settings.trusted_proxies.clone(),
             forwarded_header: settings.forwarded_header,
             allow_remembered_devices: settings.allow_remembered_devices,
+            notification_retention: chrono::Duration::days(settings.notification_retention_days),
         }),
         mailer,
         password_throttle: Throttle::named("password"),

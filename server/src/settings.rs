@@ -26,6 +26,14 @@ struct FileSettings {
     demo: DemoSection,
     #[serde(default)]
     push: PushSection,
+    #[serde(default)]
+    notifications: NotificationsSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotificationsSection {
+    retention_days: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,6 +126,8 @@ pub struct Settings {
     /// Accept push endpoints on loopback over http: only for the tests' push-service
     /// stand-in, never in production.
     pub push_allow_loopback_endpoints: bool,
+    /// Read notifications older than this are deleted by the cleanup job.
+    pub notification_retention_days: i64,
     /// Reverse proxies (addresses or CIDR blocks) whose forwarding header is believed.
     pub trusted_proxies: TrustedProxies,
     pub forwarded_header: ForwardedHeader,
@@ -237,6 +247,12 @@ impl Settings {
             .map(|name| ForwardedHeader::parse(&name))
             .transpose()?
             .unwrap_or_default();
+        let notification_retention_days = parse_env::<i64>("KAYSE_NOTIFICATION_RETENTION_DAYS")?
+            .or(file.notifications.retention_days)
+            .unwrap_or(180);
+        if !(1..=3650).contains(&notification_retention_days) {
+            return Err("notifications.retention_days must be from 1 to 3650 days".into());
+        }
         Ok(Settings {
             trusted_proxies,
             forwarded_header,
@@ -269,6 +285,7 @@ impl Settings {
             )?
             .or(file.push.allow_loopback_endpoints)
             .unwrap_or(false),
+            notification_retention_days,
         })
     }
 }
@@ -289,6 +306,14 @@ mod tests {
         assert!(s.database_url.starts_with("sqlite://"));
         assert!(!s.secure_cookies);
         assert!(matches!(s.mail, MailSettings::Outbox(_)));
+        assert_eq!(s.notification_retention_days, 180);
+    }
+
+    #[test]
+    fn the_notification_retention_is_read_and_bounded() {
+        let s = Settings::from_toml("[notifications]\nretention_days = 30", addr()).unwrap();
+        assert_eq!(s.notification_retention_days, 30);
+        assert!(Settings::from_toml("[notifications]\nretention_days = 0", addr()).is_err());
     }
 
     #[test]

@@ -224,6 +224,7 @@ mod tests {
             trusted_proxies: Default::default(),
             forwarded_header: Default::default(),
             allow_remembered_devices: true,
+            notification_retention: chrono::Duration::days(180),
         };
         let cookie = pending_cookie_value(&config, "abc");
         assert!(cookie.starts_with("__Host-kayse_pending_sign_in=abc;"));

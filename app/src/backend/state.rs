@@ -33,6 +33,8 @@ pub struct RuntimeConfig {
     /// Offer "Remember this device for 30 days" at the second step, and honour remembered
     /// devices at sign-in. Off: every sign-in with 2FA asks for the second factor.
     pub allow_remembered_devices: bool,
+    /// Read notifications older than this are deleted by the cleanup job.
+    pub notification_retention: chrono::Duration,
 }
 
 impl RuntimeConfig {

@@ -206,21 +206,40 @@ pub struct NotificationView {
     pub read: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationCenter {
-    /// Unread in the current company.
+    /// Unread in the current company (whatever the filter).
     pub unread: usize,
-    /// The latest, newest first.
+    /// Newest first: the latest 30 the filter lets through, or the 30 before `before`.
     pub items: Vec<NotificationView>,
+    /// Older ones are there ("Show more").
+    pub more: bool,
+    /// The company's case types, for the filter.
+    pub case_types: Vec<String>,
 }
 
-/// The bell: this person's notifications in the current company.
+/// The bell: this person's notifications in the current company, of one event and one
+/// case type if given, older than notification `before` if given.
 #[server]
-pub async fn get_notification_center() -> Result<NotificationCenter, AppError> {
+pub async fn get_notification_center(
+    event: Option<Event>,
+    case_type: Option<String>,
+    before: Option<i32>,
+) -> Result<NotificationCenter, AppError> {
     use crate::backend::{request, scope::CompanyScope};
     let state = request::state()?;
     let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
-    super::inbox::center(&state, &scope).await
+    let filter = super::inbox::CenterFilter { event, case_type, before };
+    super::inbox::center(&state, &scope, &filter).await
+}
+
+/// "Mark as unread": the notification counts again.
+#[server]
+pub async fn mark_notification_unread(id: i32) -> Result<(), AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::inbox::mark_unread(&state, &scope, id).await
 }
 
 /// Marks one notification read; returns its case, to go to.

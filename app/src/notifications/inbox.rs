@@ -18,8 +18,17 @@ use crate::backend::scope::CompanyScope;
 use crate::backend::users::load_user;
 use crate::error::AppError;
 
-/// The bell shows this many of the latest notifications.
-const SHOWN: u64 = 30;
+/// The bell shows this many at a time ("Show more" for the next ones).
+pub const SHOWN: u64 = 30;
+
+/// Which of the person's notifications the bell lists.
+#[derive(Clone, Debug, Default)]
+pub struct CenterFilter {
+    pub event: Option<Event>,
+    pub case_type: Option<String>,
+    /// Only notifications older than this one (by id, the order they were made in).
+    pub before: Option<i32>,
+}
 
 /// This person's in-app notifications in this company: `scope` fixes both.
 fn mine(scope: &CompanyScope) -> sea_orm::Select<notification::Entity> {
@@ -32,14 +41,39 @@ fn mine(scope: &CompanyScope) -> sea_orm::Select<notification::Entity> {
 pub async fn center(
     state: &AppState,
     scope: &CompanyScope,
+    filter: &CenterFilter,
 ) -> Result<NotificationCenter, AppError> {
     let me = load_user(&state.db, scope.user_id).await?;
     let unread =
         mine(scope).filter(notification::Column::ReadAt.is_null()).count(&state.db).await?;
-    let rows = mine(scope)
-        .order_by_desc(notification::Column::CreatedAt)
-        .order_by_desc(notification::Column::Id)
-        .limit(SHOWN)
+    let mut listed = mine(scope);
+    if let Some(event) = filter.event {
+        listed = listed.filter(notification::Column::Event.eq(event.key()));
+    }
+    if let Some(case_type) = filter.case_type.as_deref().filter(|t| !t.is_empty()) {
+        let of_type = sea_orm::sea_query::Query::select()
+            .column(case::Column::Id)
+            .from(case::Entity)
+            .and_where(case::Column::CompanyId.eq(scope.company_id))
+            .and_where(case::Column::CaseType.eq(case_type))
+            .to_owned();
+        listed = listed.filter(notification::Column::CaseId.in_subquery(of_type));
+    }
+    if let Some(before) = filter.before {
+        listed = listed.filter(notification::Column::Id.lt(before));
+    }
+    // One more than shown says whether there are older ones.
+    let mut rows =
+        listed.order_by_desc(notification::Column::Id).limit(SHOWN + 1).all(&state.db).await?;
+    let more = rows.len() as u64 > SHOWN;
+    rows.truncate(SHOWN as usize);
+    let case_types: Vec<String> = scope
+        .cases()
+        .select_only()
+        .column(case::Column::CaseType)
+        .distinct()
+        .order_by_asc(case::Column::CaseType)
+        .into_tuple()
         .all(&state.db)
         .await?;
     let case_ids: Vec<i32> = rows.iter().map(|n| n.case_id).collect();
@@ -70,7 +104,7 @@ pub async fn center(
             read: n.read_at.is_some(),
         })
         .collect();
-    Ok(NotificationCenter { unread: unread as usize, items })
+    Ok(NotificationCenter { unread: unread as usize, items, more, case_types })
 }
 
 /// Marks one of this person's notifications in this company read; returns its case.
@@ -94,6 +128,48 @@ pub async fn mark_read(state: &AppState, scope: &CompanyScope, id: i32) -> Resul
         super::escalation::acknowledge(&state.db, alert_id, scope.user_id, now).await?;
     }
     Ok(found.case_id)
+}
+
+/// "Mark as unread". An alert it acknowledged stays acknowledged: it was seen.
+pub async fn mark_unread(state: &AppState, scope: &CompanyScope, id: i32) -> Result<(), AppError> {
+    let found = mine(scope)
+        .filter(notification::Column::Id.eq(id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if found.read_at.is_some() {
+        notification::Entity::update_many()
+            .col_expr(
+                notification::Column::ReadAt,
+                sea_orm::sea_query::Expr::value(None::<chrono::DateTime<Utc>>),
+            )
+            .filter(notification::Column::Id.eq(found.id))
+            .exec(&state.db)
+            .await?;
+        state.live.publish(LiveEvent::NotificationsChanged { user_id: scope.user_id });
+    }
+    Ok(())
+}
+
+/// The retention cleanup: notifications made before `now - retention` that were read, or
+/// never shown in the bell (email or push only), are deleted with their deliveries.
+/// Unread ones in the bell stay until they are read.
+pub async fn delete_old(
+    db: &impl ConnectionTrait,
+    retention: chrono::Duration,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, AppError> {
+    use sea_orm::Condition;
+    Ok(notification::Entity::delete_many()
+        .filter(notification::Column::CreatedAt.lt(now - retention))
+        .filter(
+            Condition::any()
+                .add(notification::Column::ReadAt.is_not_null())
+                .add(notification::Column::InApp.eq(false)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Marks all of this person's notifications in this company read; returns how many.

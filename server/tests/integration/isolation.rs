@@ -24,10 +24,10 @@ use app::company_settings::api::{
 use app::error::AppError;
 use app::notifications::api::{
     CheckUnsubscribeLink, CustomizeNotifications, GetNotificationCenter,
-    GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
-    SendTestNotification, SetEmailDigest, SetNotificationFilters, SetNotificationPreference,
-    SetQuietHours, SetTaskDueLead, SetUrgentDuringQuietHours, UnsubscribeByLink,
-    UseDefaultNotificationSettings,
+    GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead,
+    MarkNotificationUnread, NotificationCenter, SendTestNotification, SetEmailDigest,
+    SetNotificationFilters, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
+    SetUrgentDuringQuietHours, UnsubscribeByLink, UseDefaultNotificationSettings,
 };
 use app::notifications::push::api::{
     GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush,
@@ -137,6 +137,7 @@ fn company_scoped() -> Vec<&'static str> {
         MyTasks::PATH,
         GetNotificationCenter::PATH,
         MarkNotificationRead::PATH,
+        MarkNotificationUnread::PATH,
         MarkAllNotificationsRead::PATH,
         SendTestNotification::PATH,
         ListApiTokens::PATH,
@@ -361,6 +362,20 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                     .call::<MarkNotificationRead>(&[("id", &theirs.id.to_string())], Some(&token))
                     .await;
                 assert_eq!(reply.app_error(), AppError::NotFound);
+            }
+            p if p == MarkNotificationUnread::PATH => {
+                let reply = app
+                    .call::<MarkNotificationUnread>(&[("id", &theirs.id.to_string())], Some(&token))
+                    .await;
+                assert_eq!(reply.app_error(), AppError::NotFound);
+                for case_type in ["Family", "Real estate"] {
+                    let center: NotificationCenter = app
+                        .call::<GetNotificationCenter>(&[("case_type", case_type)], Some(&token))
+                        .await
+                        .json();
+                    assert!(center.items.is_empty(), "another company's case type");
+                    assert!(!center.case_types.iter().any(|t| t == "Family"), "their types listed");
+                }
             }
             p if p == MarkAllNotificationsRead::PATH => {
                 assert!(

@@ -9,11 +9,12 @@ use app::backend::live::LiveHub;
 use app::cases::api::AssignCase;
 use app::notifications::api::SettingsScope;
 use app::notifications::api::{
-    GetNotificationCenter, MarkAllNotificationsRead, MarkNotificationRead, NotificationCenter,
+    GetNotificationCenter, MarkAllNotificationsRead, MarkNotificationRead, MarkNotificationUnread,
+    NotificationCenter,
 };
 use app::notifications::dispatcher::{self, Audience, Occurrence};
 use app::notifications::events::{Delivery, Event, Method};
-use app::notifications::{scheduler, server as preferences};
+use app::notifications::{inbox, scheduler, server as preferences};
 use app::shell::api::CompanyUnreadCounts;
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -411,4 +412,130 @@ pub(crate) async fn read_until(mut body: Body, wanted: &str) -> String {
         }
     }
     seen
+}
+
+/// `count` in-app notifications of `event` on `case` for the demo person, oldest first.
+async fn many(app: &TestApp, case: &case::Model, event: Event, count: usize) -> Vec<i32> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let occurrence = Occurrence::for_person(
+            case.company_id,
+            event,
+            case,
+            DEMO,
+            None,
+            format!("{} {n}", event.label()),
+            "details".into(),
+        );
+        let delivery =
+            app::notifications::events::Delivery { in_app: true, email: false, push: false };
+        let done =
+            dispatcher::record(&app.state.db, &occurrence, DEMO, delivery, Default::default())
+                .await
+                .unwrap()
+                .unwrap();
+        ids.push(done.notification_id);
+    }
+    ids
+}
+
+async fn page(app: &TestApp, token: &str, form: &[(&str, &str)]) -> NotificationCenter {
+    let reply = app.call::<GetNotificationCenter>(form, Some(token)).await;
+    assert!(reply.status.is_success(), "{}", reply.text());
+    reply.json()
+}
+
+#[tokio::test]
+async fn the_bell_filters_by_event_and_case_type_and_shows_more_thirty_at_a_time() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    let smith = case_by_number(&app, "HL-2026-014").await; // Personal injury
+    let garcia = case_by_number(&app, "HL-2025-188").await; // Employment
+    let messages = many(&app, &smith, Event::NewMessage, 40).await;
+    let deadlines = many(&app, &garcia, Event::TaskDue, 35).await;
+
+    // Everything, newest first, 30 at a time, each once.
+    let mut seen = Vec::new();
+    let mut before: Option<i32> = None;
+    loop {
+        let cursor = before.map(|b| b.to_string());
+        let form: Vec<(&str, &str)> = cursor.iter().map(|c| ("before", c.as_str())).collect();
+        let got = page(&app, &token, &form).await;
+        assert!(got.items.len() <= 30);
+        seen.extend(got.items.iter().map(|n| n.id));
+        if !got.more {
+            break;
+        }
+        before = got.items.last().map(|n| n.id);
+    }
+    let mut all: Vec<i32> = messages.iter().chain(&deadlines).copied().collect();
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(seen, all, "75 notifications in three pages, newest first, none twice");
+
+    let first = page(&app, &token, &[]).await;
+    assert_eq!(first.unread, 75);
+    assert!(first.case_types.contains(&"Employment".to_owned()));
+    let only_deadlines = page(&app, &token, &[("event", "TaskDue")]).await;
+    assert_eq!(only_deadlines.items.len(), 30);
+    assert!(only_deadlines.more);
+    assert!(only_deadlines.items.iter().all(|n| n.event == "Task due"));
+    let injury = page(&app, &token, &[("case_type", "Personal injury")]).await;
+    assert!(injury.items.iter().all(|n| n.case_id == smith.id));
+    let none = page(&app, &token, &[("event", "TaskDue"), ("case_type", "Personal injury")]).await;
+    assert!(none.items.is_empty() && !none.more);
+    assert_eq!(none.unread, 75, "the count is the company's, whatever the filter");
+
+    // Mark as unread puts one back in the count.
+    let id = messages[0].to_string();
+    app.call::<MarkNotificationRead>(&[("id", &id)], Some(&token)).await;
+    assert_eq!(page(&app, &token, &[]).await.unread, 74);
+    let reply = app.call::<MarkNotificationUnread>(&[("id", &id)], Some(&token)).await;
+    assert!(reply.status.is_success(), "{}", reply.text());
+    assert_eq!(page(&app, &token, &[]).await.unread, 75);
+}
+
+#[tokio::test]
+async fn read_notifications_past_the_retention_period_are_deleted_and_unread_ones_stay() {
+    let app = spawn().await;
+    let smith = case_by_number(&app, "HL-2026-014").await;
+    let ids = many(&app, &smith, Event::NewMessage, 3).await;
+    // One read, one unread, one never in the bell (email only, with its delivery).
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::ReadAt,
+            sea_orm::sea_query::Expr::value(Some(chrono::Utc::now())),
+        )
+        .filter(notification::Column::Id.eq(ids[0]))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let occurrence = Occurrence::for_person(
+        smith.company_id,
+        Event::NewMessage,
+        &smith,
+        DEMO,
+        None,
+        "email only".into(),
+        "x".into(),
+    );
+    let email_only =
+        app::notifications::events::Delivery { in_app: false, email: true, push: false };
+    let mailed =
+        dispatcher::record(&app.state.db, &occurrence, DEMO, email_only, Default::default())
+            .await
+            .unwrap()
+            .unwrap()
+            .notification_id;
+    let retention = chrono::Duration::days(180);
+    let now = chrono::Utc::now();
+    assert_eq!(
+        inbox::delete_old(&app.state.db, retention, now).await.unwrap(),
+        0,
+        "nothing is old yet"
+    );
+    let later = now + chrono::Duration::days(181);
+    assert_eq!(inbox::delete_old(&app.state.db, retention, later).await.unwrap(), 2);
+    let left: Vec<i32> = notifications_of(&app, DEMO).await.into_iter().map(|n| n.id).collect();
+    assert_eq!(left, [ids[1], ids[2]], "the unread ones stay");
+    assert!(deliveries_of(&app, mailed).await.is_empty(), "its delivery went with it");
 }

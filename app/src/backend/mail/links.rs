@@ -58,6 +58,7 @@ mod tests {
             trusted_proxies: Default::default(),
             forwarded_header: Default::default(),
             allow_remembered_devices: true,
+            notification_retention: chrono::Duration::days(180),
         }
     }
 
