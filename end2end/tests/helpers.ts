@@ -46,7 +46,7 @@ export async function signOut(page: Page) {
 }
 
 /** The messages the server wrote to its development outbox, oldest first. */
-export function outbox(): Array<{ to: string; subject: string; text: string; links: string[] }> {
+export function outbox(): Array<{ to: string; subject: string; text: string; links: string[]; list_unsubscribe?: string }> {
   const dir = path.join(__dirname, "..", DATA_DIR, "outbox");
   if (!fs.existsSync(dir)) return [];
   return fs

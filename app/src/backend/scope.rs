@@ -108,6 +108,14 @@ impl CompanyScope {
         case::Entity::find().filter(case::Column::CompanyId.eq(self.company_id))
     }
 
+    /// The case types this company's cases have, in order (for filters and forms).
+    pub async fn case_types(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+    ) -> Result<Vec<String>, AppError> {
+        case_types_of(db, vec![self.company_id]).await
+    }
+
     /// This company's tasks.
     pub fn tasks(&self) -> Select<task::Entity> {
         task::Entity::find().filter(task::Column::CompanyId.eq(self.company_id))
@@ -159,6 +167,23 @@ impl CompanyScope {
 }
 
 /// What anyone but an Admin is told by an Admin-only function.
+/// The case types the cases of these companies have, in order.
+pub async fn case_types_of(
+    db: &impl sea_orm::ConnectionTrait,
+    company_ids: Vec<i32>,
+) -> Result<Vec<String>, AppError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(case::Entity::find()
+        .select_only()
+        .column(case::Column::CaseType)
+        .distinct()
+        .filter(case::Column::CompanyId.is_in(company_ids))
+        .order_by_asc(case::Column::CaseType)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 pub fn not_an_admin() -> AppError {
     AppError::Rejected("Only an Admin of this company can do that.".into())
 }

@@ -139,8 +139,7 @@ pub async fn detail(
     } else {
         Vec::new()
     };
-    let case_types =
-        if scope.is_admin() { firm_case_types(state, scope).await? } else { Vec::new() };
+    let case_types = if scope.is_admin() { scope.case_types(&state.db).await? } else { Vec::new() };
     let cases = HashMap::from([(case.id, case.clone())]);
     Ok(CaseDetail {
         case: summary(&case, &names),
@@ -151,21 +150,6 @@ pub async fn detail(
         case_types,
         alerts,
     })
-}
-
-/// The case types the firm's cases have, in order.
-async fn firm_case_types(state: &AppState, scope: &CompanyScope) -> Result<Vec<String>, AppError> {
-    use sea_orm::QuerySelect;
-    let types: Vec<String> = scope
-        .cases()
-        .select_only()
-        .column(case::Column::CaseType)
-        .distinct()
-        .order_by_asc(case::Column::CaseType)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    Ok(types)
 }
 
 pub async fn assign(

@@ -67,15 +67,7 @@ pub async fn center(
         listed.order_by_desc(notification::Column::Id).limit(SHOWN + 1).all(&state.db).await?;
     let more = rows.len() as u64 > SHOWN;
     rows.truncate(SHOWN as usize);
-    let case_types: Vec<String> = scope
-        .cases()
-        .select_only()
-        .column(case::Column::CaseType)
-        .distinct()
-        .order_by_asc(case::Column::CaseType)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+    let case_types = scope.case_types(&state.db).await?;
     let case_ids: Vec<i32> = rows.iter().map(|n| n.case_id).collect();
     let cases: HashMap<i32, case::Model> = scope
         .cases()

@@ -183,7 +183,7 @@ fn PreferencesForm(
                         view! {
                             <tbody>
                                 <tr class="group-row">
-                                    <th scope="colgroup" colspan="4">{group.label()}</th>
+                                    <th scope="rowgroup" colspan="4">{group.label()}</th>
                                 </tr>
                                 {rows.into_iter().map(|(event, delivery)| view! { <EventRow scope event delivery status/> }).collect_view()}
                             </tbody>

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
     TransactionTrait,
 };
 
@@ -18,7 +18,7 @@ use super::events::{
 };
 use super::filters::{Filters, MAX_CASE_TYPE_CHARS, MAX_CASE_TYPES, Messenger};
 use crate::backend::entities::{
-    case, notification_filter as filter, notification_preference as preference,
+    notification_filter as filter, notification_preference as preference,
     notification_settings as settings,
 };
 use crate::backend::scope::{company_name, find_membership_in};
@@ -164,14 +164,7 @@ async fn case_types_to_offer(
     } else {
         vec![set]
     };
-    let found: Vec<String> = case::Entity::find()
-        .select_only()
-        .column(case::Column::CaseType)
-        .distinct()
-        .filter(case::Column::CompanyId.is_in(companies))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let found = crate::backend::scope::case_types_of(db, companies).await?;
     let mut types: BTreeSet<String> = found.into_iter().collect();
     types.extend(chosen.iter().cloned());
     Ok(types.into_iter().collect())
@@ -330,15 +323,7 @@ pub async fn customize(db: &DatabaseConnection, me: &SignedIn) -> Result<Prefere
                     ..Default::default()
                 },
             ))
-            .on_conflict(
-                OnConflict::columns([
-                    preference::Column::UserId,
-                    preference::Column::CompanyId,
-                    preference::Column::Event,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
+            .on_conflict(one_row_per_event().do_nothing().to_owned())
             .exec_without_returning(&txn)
             .await?;
         }
@@ -462,6 +447,15 @@ pub async fn set(
     set_in(db, user_id, set, event, method, enabled).await
 }
 
+/// The unique index the preference upserts meet: one row per person, set and event.
+fn one_row_per_event() -> OnConflict {
+    OnConflict::columns([
+        preference::Column::UserId,
+        preference::Column::CompanyId,
+        preference::Column::Event,
+    ])
+}
+
 /// Stores one switch of a set already known to be the person's. An upsert, so two quick
 /// clicks on two switches of one event cannot lose each other's row.
 pub async fn set_in(
@@ -491,13 +485,7 @@ pub async fn set_in(
         ..Default::default()
     })
     .on_conflict(
-        OnConflict::columns([
-            preference::Column::UserId,
-            preference::Column::CompanyId,
-            preference::Column::Event,
-        ])
-        .update_columns([column, preference::Column::UpdatedAt])
-        .to_owned(),
+        one_row_per_event().update_columns([column, preference::Column::UpdatedAt]).to_owned(),
     )
     .exec_without_returning(db)
     .await?;
