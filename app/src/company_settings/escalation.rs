@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use super::api::{AuditPerson, ESCALATION_MINUTES, EscalationPolicy, EscalationView};
 use crate::backend::AppState;
+use crate::backend::audit::{self, Client, CompanyAction, SecurityEventKind};
 use crate::backend::entities::company;
 use crate::backend::scope::CompanyScope;
 use crate::error::AppError;
@@ -49,12 +50,42 @@ pub async fn save(
     {
         return Err(AppError::field("contact_id", "Choose a member of this company."));
     }
+    let before = policy_of(&the_company(state, scope).await?);
     let mut row = the_company(state, scope).await?.into_active_model();
     row.acknowledge_negative_sentiment = Set(policy.negative_sentiment);
     row.acknowledge_missed_call = Set(policy.missed_call);
     row.escalation_minutes = Set(policy.minutes);
     row.escalation_contact_id = Set(policy.contact_id);
-    let saved = row.update(&state.db).await?;
-    tracing::info!(company_id = scope.company_id, by = scope.user_id, "urgent alerts changed");
-    Ok(policy_of(&saved))
+    let saved = policy_of(&row.update(&state.db).await?);
+    if saved != before {
+        tracing::info!(company_id = scope.company_id, by = scope.user_id, "urgent alerts changed");
+        let action = CompanyAction {
+            company_id: scope.company_id,
+            actor_id: scope.user_id,
+            subject_id: None,
+            kind: SecurityEventKind::SecurityPolicyChanged,
+            detail: describe(&saved),
+        };
+        audit::record_in_company(&state.db, action, &Client::of_request()).await;
+    }
+    Ok(saved)
+}
+
+/// "Urgent alerts: Negative sentiment and Missed call must be acknowledged; escalated after
+/// 10 minutes, then to the Admins", for the audit log.
+fn describe(policy: &EscalationPolicy) -> String {
+    let events: Vec<&str> =
+        [(policy.negative_sentiment, "Negative sentiment"), (policy.missed_call, "Missed call")]
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect();
+    if events.is_empty() {
+        return "Urgent alerts: nothing must be acknowledged".to_owned();
+    }
+    let who = if policy.contact_id.is_some() { "a chosen colleague" } else { "the Admins" };
+    format!(
+        "Urgent alerts: {} must be acknowledged; escalated after {} minutes, then to {who}",
+        events.join(" and "),
+        policy.minutes
+    )
 }
