@@ -12,7 +12,8 @@ use serde::Deserialize;
 use super::sentiment;
 use crate::backend::AppState;
 use crate::backend::api_tokens;
-use crate::backend::entities::{api_token, case, client_communication, membership, user};
+use crate::backend::entities::{api_token, case, client_communication, user};
+use crate::backend::scope::find_membership_in;
 use crate::backend::users;
 use crate::case_priority::Priority;
 use crate::error::AppError;
@@ -247,12 +248,7 @@ async fn member_by_email(
     let person =
         user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
     let member = match &person {
-        Some(person) => membership::Entity::find()
-            .filter(membership::Column::UserId.eq(person.id))
-            .filter(membership::Column::CompanyId.eq(company_id))
-            .one(&state.db)
-            .await?
-            .is_some(),
+        Some(person) => find_membership_in(&state.db, person.id, company_id).await?.is_some(),
         None => false,
     };
     // Someone outside the company and no one at all answer alike.

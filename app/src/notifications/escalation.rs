@@ -109,17 +109,18 @@ pub async fn acknowledge_on_case(
         .filter(notification::Column::ReadAt.is_null())
         .all(db)
         .await?;
-    let now = Utc::now();
-    for item in theirs {
-        if let Some(alert_id) = item.alert_id {
-            acknowledge(db, alert_id, user_id, now).await?;
-        }
-        notification::Entity::update_many()
-            .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(Some(now)))
-            .filter(notification::Column::Id.eq(item.id))
-            .exec(db)
-            .await?;
+    if theirs.is_empty() {
+        return Ok(());
     }
+    let now = Utc::now();
+    for alert_id in theirs.iter().filter_map(|n| n.alert_id) {
+        acknowledge(db, alert_id, user_id, now).await?;
+    }
+    notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(Some(now)))
+        .filter(notification::Column::Id.is_in(theirs.iter().map(|n| n.id).collect::<Vec<_>>()))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -77,12 +77,13 @@ pub async fn verify(db: &impl ConnectionTrait, link: &str) -> Result<Target, App
     })
 }
 
-/// The footer and header of a notification email about `event` in `company_id`.
+/// The footer and header of a notification email about `event` in `company_id` (named
+/// `company`: the email has just read it).
 pub async fn for_notification(
     db: &impl ConnectionTrait,
     config: &RuntimeConfig,
     user_id: i32,
-    company_id: i32,
+    (company_id, company): (i32, &str),
     event: Event,
 ) -> Result<Unsubscribe, AppError> {
     let signed = sign(db, Target { user_id, company_id, event: Some(event) }).await?;
@@ -91,7 +92,7 @@ pub async fn for_notification(
         .remove(&user_id)
         .unwrap_or_default();
     let settings = if rows.applying_in(company_id) == company_id {
-        format!("your settings for {}", company_name(db, company_id).await?)
+        format!("your settings for {company}")
     } else {
         "your default settings".to_owned()
     };

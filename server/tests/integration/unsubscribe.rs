@@ -156,7 +156,7 @@ async fn a_firm_with_its_own_settings_is_unsubscribed_there_and_a_digest_everywh
         &app.state.db,
         &app.state.config,
         DEMO,
-        harper,
+        (harper, "Harper & Lowe LLP"),
         Event::NewMessage,
     )
     .await

@@ -27,7 +27,7 @@ pub(super) async fn single_email(
         &state.db,
         &state.config,
         person.id,
-        item.company_id,
+        (item.company_id, &company),
         event,
     )
     .await?;
