@@ -2,6 +2,18 @@
 
 #![recursion_limit = "256"]
 
+/// Room for cargo-leptos's wasm splitter to lay out the read-only data.
+///
+/// The splitter gives each lazy page its own part of `.rodata` (its text, view templates and
+/// vtables), laid out module by module with alignment padding; when that layout comes out
+/// even a few bytes longer than the linker's segment, it gives up and keeps the whole
+/// segment in the main module, so every first visit downloads every page's data (207 KB raw
+/// in December 2026, against about 50 bytes over). Nothing refers to this array, so no module
+/// receives it: it only lengthens the input segment, and the splitter's layout fits again.
+/// `#[used]` keeps it through the linker (wasm-ld honours it as "no strip").
+#[used]
+static RODATA_SLACK_FOR_WASM_SPLIT: [u8; 4096] = [0; 4096];
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
