@@ -1,13 +1,15 @@
 //! The login email on the Profile tab: change it (with the password), resend or cancel
 //! the confirmation link.
 
-use leptos::form::ActionForm;
+use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::api::{CancelEmailChange, ProfileView, RequestEmailChange, ResendEmailChange};
 use crate::error::AppError;
 use crate::ui::form_errors::{server_field_error, server_form_error};
+use crate::ui::form_fields::SubmittedForm;
 
 /// The login email. A change needs the current password and takes effect only when the
 /// link sent to the new address is opened.
@@ -59,6 +61,16 @@ pub fn EmailSection(current: RwSignal<ProfileView>) -> impl IntoView {
         resend.value().with(server_form_error).or_else(|| cancel.value().with(server_form_error))
     };
 
+    // A plain form rather than `ActionForm`: see `ui::form_fields`.
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let fields = SubmittedForm::of(&ev);
+        request.dispatch(RequestEmailChange {
+            new_email: fields.text("new_email"),
+            current_password: fields.text("current_password"),
+        });
+    };
+
     view! {
         <section class="card stack" aria-labelledby="email-heading">
             <h2 id="email-heading">"Email"</h2>
@@ -81,7 +93,8 @@ pub fn EmailSection(current: RwSignal<ProfileView>) -> impl IntoView {
                 </div>
             })}
 
-            <ActionForm action=request node_ref=form attr:class="stack" attr:novalidate=true>
+            <form action=RequestEmailChange::url() method="post" node_ref=form class="stack" novalidate
+                on:submit=on_submit>
                 <h3>"Change email"</h3>
                 <div class="field">
                     <label for="new-email">"New email"</label>
@@ -103,7 +116,7 @@ pub fn EmailSection(current: RwSignal<ProfileView>) -> impl IntoView {
                     </button>
                     <p class="form-error" role="alert">{request_error}</p>
                 </div>
-            </ActionForm>
+            </form>
         </section>
     }
     .into_any()

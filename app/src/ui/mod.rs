@@ -1,11 +1,12 @@
 //! Leaf UI used by many pages: the page frame, form-error helpers, focus management, the
-//! in-place confirmation, the avatar and the copy button. It imports no feature.
+//! in-place confirmation, reading a submitted form, the avatar and the copy button. It imports no feature.
 
 pub mod avatar;
 pub mod confirm;
 pub mod copy;
 pub mod focus;
 pub mod form_errors;
+pub mod form_fields;
 pub mod page;
 pub mod passkeys;
 
