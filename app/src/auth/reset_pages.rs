@@ -3,6 +3,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -72,7 +74,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
-    let link = Resource::new(move || token.clone(), check_reset_link);
+    let link = server_resource(move || token.clone(), check_reset_link);
 
     view! {
         <Title text="Choose a new password · Kayse"/>

@@ -3,6 +3,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 
 use super::api::{
@@ -15,7 +17,7 @@ use crate::ui::passkeys::use_passkey;
 #[component]
 pub fn SignInVerifyPage() -> impl IntoView {
     let verify = ServerAction::<VerifySignIn>::new();
-    let options = Resource::new(|| (), |_| get_second_step_options());
+    let options = server_resource(|| (), |_| get_second_step_options());
     let remember = RwSignal::new(false);
     let passkey_error = RwSignal::new(None::<String>);
     let passkey_busy = RwSignal::new(false);

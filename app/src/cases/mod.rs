@@ -6,6 +6,8 @@ pub mod server;
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -57,7 +59,7 @@ fn scoped_error(err: AppError) -> AnyView {
 pub fn CasesPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
-    let cases = Resource::new(search, list_cases);
+    let cases = server_resource(search, list_cases);
     view! {
         <Title text="Cases · Kayse"/>
         <section class="stack">
@@ -113,7 +115,7 @@ pub fn CaseDetailPage() -> impl IntoView {
     let assign = ServerAction::<AssignCase>::new();
     let edit = ServerAction::<UpdateCaseDetails>::new();
     let complete = ServerAction::<CompleteTask>::new();
-    let detail = Resource::new(
+    let detail = server_resource(
         move || (id(), assign.version().get(), edit.version().get(), complete.version().get()),
         |(id, ..)| load_case(id),
     );
@@ -356,7 +358,7 @@ fn TaskList(
 #[component]
 pub fn MyTasksPage() -> impl IntoView {
     let complete = ServerAction::<CompleteTask>::new();
-    let tasks = Resource::new(move || complete.version().get(), |_| my_tasks());
+    let tasks = server_resource(move || complete.version().get(), |_| my_tasks());
     view! {
         <Title text="My tasks · Kayse"/>
         <section class="stack">

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::ui::resource::server_resource;
+
 use super::api::{AuditEntryView, AuditFilter, list_audit_log};
 use crate::ui::page_content;
 
@@ -14,7 +16,7 @@ pub fn AuditLogSection() -> impl IntoView {
     // The cursors of the pages before this one; the last is this page's.
     let cursors = RwSignal::new(Vec::<i32>::new());
     let filter = move || AuditFilter { person: person.get(), kind: kind.get() };
-    let page = Resource::new(
+    let page = server_resource(
         move || (filter(), cursors.get().last().copied()),
         |(filter, before)| list_audit_log(filter.person, filter.kind, before),
     );

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::ui::resource::server_resource;
+
 use super::api::{ESCALATION_MINUTES, EscalationView, SaveEscalationPolicy, get_escalation_policy};
 use crate::ui::form_errors::{server_field_error, server_form_error};
 use crate::ui::page_content;
@@ -17,7 +19,7 @@ fn minutes_words(minutes: i32) -> String {
 
 #[component]
 pub fn EscalationSection() -> impl IntoView {
-    let view = Resource::new(|| (), |_| get_escalation_policy());
+    let view = server_resource(|| (), |_| get_escalation_policy());
     let save = ServerAction::<SaveEscalationPolicy>::new();
     view! {
         <section class="card stack" aria-labelledby="urgent-alerts-heading">

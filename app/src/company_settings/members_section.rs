@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::ui::resource::server_resource;
+
 use super::api::{
     MemberView, RemoveMember, ResetMemberTwoFactor, SetMemberRole, SignOutMember, list_members,
 };
@@ -31,7 +33,7 @@ pub fn MembersSection(company: String) -> impl IntoView {
     let sign_out = ServerAction::<SignOutMember>::new();
     let reset = ServerAction::<ResetMemberTwoFactor>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    let members = Resource::new(
+    let members = server_resource(
         move || {
             (
                 set_role.version().get(),

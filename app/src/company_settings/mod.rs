@@ -22,6 +22,8 @@ pub mod server;
 mod sign_out_all_section;
 
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 
 use crate::error::AppError;
@@ -39,7 +41,7 @@ use sign_out_all_section::SignOutAllSection;
 pub fn CompanySettingsPage() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens = Resource::new(
+    let tokens = server_resource(
         move || (create.version().get(), revoke.version().get()),
         |_| list_api_tokens(),
     );

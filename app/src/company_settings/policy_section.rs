@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::ui::resource::server_resource;
+
 use super::api::{PolicyChoice, SaveSecurityPolicy, SecurityPolicyView, get_security_policy};
 use crate::error::AppError;
 use crate::ui::form_errors::{server_field_error, server_form_error};
@@ -19,7 +21,7 @@ pub fn SecurityPolicySection() -> impl IntoView {
             saved.update(|n| *n += 1);
         }
     });
-    let policy = Resource::new(move || saved.get(), |_| get_security_policy());
+    let policy = server_resource(move || saved.get(), |_| get_security_policy());
     // Outside the form, which is drawn again from the saved policy.
     let status = move || match (save.pending().get(), save.value().get()) {
         (true, _) => Some("Saving…"),

@@ -34,6 +34,8 @@ pub use center::{NotificationBell, NotificationsChanged};
 pub use unsubscribe_page::UnsubscribePage;
 
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 
 use crate::ui::confirm::ConfirmInPlace;
@@ -50,7 +52,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let customize = ServerAction::<CustomizeNotifications>::new();
     let use_defaults = ServerAction::<UseDefaultNotificationSettings>::new();
     // Switching between the defaults and a firm's own copy draws the tab again.
-    let preferences = Resource::new(
+    let preferences = server_resource(
         move || (customize.version().get(), use_defaults.version().get()),
         |_| get_notification_preferences(),
     );

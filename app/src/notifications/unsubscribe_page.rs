@@ -5,6 +5,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -15,7 +17,7 @@ pub fn UnsubscribePage() -> impl IntoView {
     let query = use_query_map();
     let link_text = query.read_untracked().get("link").unwrap_or_default();
     let link = StoredValue::new(link_text.clone());
-    let choice = Resource::new(move || link_text.clone(), check_unsubscribe_link);
+    let choice = server_resource(move || link_text.clone(), check_unsubscribe_link);
     view! {
         <Title text="Unsubscribe · Kayse"/>
         <main class="auth-page" id="main">

@@ -13,6 +13,8 @@ pub mod server;
 pub use confirm_email::ConfirmEmailPage;
 
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
@@ -23,7 +25,7 @@ use form::ProfileForm;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let profile = Resource::new(|| (), |_| get_profile());
+    let profile = server_resource(|| (), |_| get_profile());
 
     view! {
         <Title text="Profile · Profile Settings · Kayse"/>

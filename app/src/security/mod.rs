@@ -27,6 +27,8 @@ mod two_factor;
 mod wasnt_me_page;
 
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 
 use crate::ui::page_content;
@@ -49,7 +51,7 @@ pub fn SecurityPage() -> impl IntoView {
             account.bump();
         }
     });
-    let overview = Resource::new(move || reload.get(), |_| get_security_overview());
+    let overview = server_resource(move || reload.get(), |_| get_security_overview());
     // Created here, outside the part that re-renders when the overview reloads, so a flow
     // in progress (a QR code on screen, new backup codes) survives the reload.
     let controls = TwoFactorControls::new(on_changed);

@@ -5,6 +5,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -14,7 +16,7 @@ use super::api::{SecureAccountByLink, check_wasnt_me_link};
 pub fn WasntMePage() -> impl IntoView {
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
-    let link = Resource::new(move || token.clone(), check_wasnt_me_link);
+    let link = server_resource(move || token.clone(), check_wasnt_me_link);
     view! {
         <Title text="This wasn't me · Kayse"/>
         <main class="auth-page" id="main">

@@ -7,6 +7,8 @@ pub mod server;
 
 use leptos::html;
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_meta::Title;
 
 use crate::error::AppError;
@@ -24,7 +26,7 @@ enum Ending {
 pub fn SessionsPage() -> impl IntoView {
     let end_one = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
-    let sessions = Resource::new(
+    let sessions = server_resource(
         move || (end_one.version().get(), end_others.version().get()),
         |_| list_sessions(),
     );

@@ -9,6 +9,8 @@ mod menu;
 pub mod server;
 
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos_router::components::{A, Outlet, Redirect};
 
 use crate::error::AppError;
@@ -25,7 +27,7 @@ pub fn AppLayout() -> impl IntoView {
     provide_context(refresh);
     provide_context(NotificationsChanged(RwSignal::new(0)));
     provide_context(EndingOwnSession(RwSignal::new(false)));
-    let account = Resource::new(move || refresh.0.get(), |_| current_account());
+    let account = server_resource(move || refresh.0.get(), |_| current_account());
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>

@@ -7,6 +7,8 @@ mod browser;
 pub mod devices;
 
 use leptos::prelude::*;
+
+use crate::ui::resource::server_resource;
 use leptos::task::spawn_local;
 
 use crate::ui::confirm::ConfirmInPlace;
@@ -18,7 +20,7 @@ use api::{
 
 #[component]
 pub fn PushDevicesSection() -> impl IntoView {
-    let setup = Resource::new(|| (), |_| get_push_setup());
+    let setup = server_resource(|| (), |_| get_push_setup());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading your push devices…"</p> }>
             {move || Suspend::new(async move {
