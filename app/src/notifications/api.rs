@@ -218,7 +218,16 @@ pub struct NotificationCenter {
     pub case_types: Vec<String>,
 }
 
-/// The bell: this person's notifications in the current company, of one event and one
+/// The bell's count: this person's unread notifications in the current company.
+#[server]
+pub async fn unread_notification_count() -> Result<usize, AppError> {
+    use crate::backend::{request, scope::CompanyScope};
+    let state = request::state()?;
+    let scope = CompanyScope::current(&state.db, &request::signed_in()?).await?;
+    super::inbox::unread_count(&state, &scope).await
+}
+
+/// The bell's panel: this person's notifications in the current company, of one event and one
 /// case type if given, older than notification `before` if given.
 #[server]
 pub async fn get_notification_center(

@@ -38,14 +38,20 @@ fn mine(scope: &CompanyScope) -> sea_orm::Select<notification::Entity> {
         .filter(notification::Column::InApp.eq(true))
 }
 
+/// The bell's count: this person's unread notifications in this company.
+pub async fn unread_count(state: &AppState, scope: &CompanyScope) -> Result<usize, AppError> {
+    let unread =
+        mine(scope).filter(notification::Column::ReadAt.is_null()).count(&state.db).await?;
+    Ok(unread as usize)
+}
+
 pub async fn center(
     state: &AppState,
     scope: &CompanyScope,
     filter: &CenterFilter,
 ) -> Result<NotificationCenter, AppError> {
     let me = load_user(&state.db, scope.user_id).await?;
-    let unread =
-        mine(scope).filter(notification::Column::ReadAt.is_null()).count(&state.db).await?;
+    let unread = unread_count(state, scope).await?;
     let mut listed = mine(scope);
     if let Some(event) = filter.event {
         listed = listed.filter(notification::Column::Event.eq(event.key()));
@@ -96,7 +102,7 @@ pub async fn center(
             read: n.read_at.is_some(),
         })
         .collect();
-    Ok(NotificationCenter { unread: unread as usize, items, more, case_types })
+    Ok(NotificationCenter { unread, items, more, case_types })
 }
 
 /// Marks one of this person's notifications in this company read; returns its case.

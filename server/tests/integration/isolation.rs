@@ -27,7 +27,8 @@ use app::notifications::api::{
     GetNotificationPreferences, MarkAllNotificationsRead, MarkNotificationRead,
     MarkNotificationUnread, NotificationCenter, SendTestNotification, SetEmailDigest,
     SetNotificationFilters, SetNotificationPreference, SetQuietHours, SetTaskDueLead,
-    SetUrgentDuringQuietHours, UnsubscribeByLink, UseDefaultNotificationSettings,
+    SetUrgentDuringQuietHours, UnreadNotificationCount, UnsubscribeByLink,
+    UseDefaultNotificationSettings,
 };
 use app::notifications::push::api::{
     GetPushSetup, RemovePushDevice, SavePushSubscription, SendTestPush,
@@ -136,6 +137,7 @@ fn company_scoped() -> Vec<&'static str> {
         CompleteTask::PATH,
         MyTasks::PATH,
         GetNotificationCenter::PATH,
+        UnreadNotificationCount::PATH,
         MarkNotificationRead::PATH,
         MarkNotificationUnread::PATH,
         MarkAllNotificationsRead::PATH,
@@ -355,6 +357,18 @@ async fn company_scoped_functions_never_reach_another_companys_records() {
                 assert!(
                     center.items.iter().all(|n| n.id != theirs.id && !n.title.contains("Reyes")),
                     "the bell leaked"
+                );
+            }
+            p if p == UnreadNotificationCount::PATH => {
+                // The other company's unread notification (`theirs`) is not counted here.
+                let count: usize =
+                    app.call::<UnreadNotificationCount>(&[], Some(&token)).await.json();
+                let center: NotificationCenter =
+                    app.call::<GetNotificationCenter>(&[], Some(&token)).await.json();
+                assert_eq!(
+                    count,
+                    center.items.iter().filter(|n| !n.read).count(),
+                    "the count leaked"
                 );
             }
             p if p == MarkNotificationRead::PATH => {

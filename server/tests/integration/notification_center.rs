@@ -10,7 +10,7 @@ use app::cases::api::AssignCase;
 use app::notifications::api::SettingsScope;
 use app::notifications::api::{
     GetNotificationCenter, MarkAllNotificationsRead, MarkNotificationRead, MarkNotificationUnread,
-    NotificationCenter,
+    NotificationCenter, UnreadNotificationCount,
 };
 use app::notifications::dispatcher::{self, Audience, Occurrence};
 use app::notifications::events::{Delivery, Event, Method};
@@ -337,6 +337,8 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
     let center: NotificationCenter =
         app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
     assert_eq!(center.unread, 1, "the bell shows the current company only");
+    let count: usize = app.call::<UnreadNotificationCount>(&[], Some(&session)).await.json();
+    assert_eq!(count, 1, "the bell's count is the current company's only");
 
     let case_id: i32 = app
         .call::<MarkNotificationRead>(&[("id", &item.id.to_string())], Some(&session))
@@ -347,6 +349,8 @@ async fn the_bell_counts_lists_marks_read_and_is_told_live() {
         app.call::<GetNotificationCenter>(&[], Some(&session)).await.json();
     assert_eq!(center.unread, 0);
     assert!(center.items[0].read);
+    let count: usize = app.call::<UnreadNotificationCount>(&[], Some(&session)).await.json();
+    assert_eq!(count, 0);
 
     // Mark all as read: in the current company only.
     dispatcher::dispatch(
