@@ -70,6 +70,49 @@ async fn every_page_carries_the_security_headers() {
     assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
 }
 
+/// The /pkg files are never documents: `nosniff` only, without the document headers that
+/// would outweigh the small wasm chunks.
+#[tokio::test]
+async fn pkg_files_carry_only_the_headers_that_apply_to_them() {
+    let app = spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chunk_1.abc.wasm"), [0u8, 97, 115, 109]).unwrap();
+    std::fs::write(dir.path().join("kayse-profile.abc.js"), "export {};").unwrap();
+    let router = axum::Router::new()
+        .nest("/pkg", server::static_files::pkg_router(dir.path(), true))
+        .layer(axum::middleware::from_fn_with_state(
+            app.state.clone(),
+            server::middleware::security_headers,
+        ));
+    let get = |uri: &'static str| {
+        let router = router.clone();
+        async move {
+            let request = Request::get(uri).body(Body::empty()).unwrap();
+            tower::ServiceExt::oneshot(router, request).await.unwrap()
+        }
+    };
+    for file in ["/pkg/chunk_1.abc.wasm", "/pkg/kayse-profile.abc.js"] {
+        let response = get(file).await;
+        assert_eq!(response.status(), StatusCode::OK, "{file}");
+        let headers = response.headers();
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{file}");
+        assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        for document_only in [
+            "content-security-policy",
+            "x-frame-options",
+            "referrer-policy",
+            "cross-origin-opener-policy",
+            "permissions-policy",
+        ] {
+            assert!(headers.get(document_only).is_none(), "{file} carries {document_only}");
+        }
+    }
+    let missing = app.get("/pkg/missing.abc.wasm", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.header("x-content-type-options").as_deref(), Some("nosniff"));
+    // Pages keep every header (every_page_carries_the_security_headers).
+}
+
 #[tokio::test]
 async fn unknown_pages_are_not_found() {
     let app = spawn().await;
