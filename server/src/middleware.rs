@@ -50,13 +50,14 @@ pub async fn security_headers(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let mut bytes = [0u8; 18];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    request.extensions_mut().insert(CspNonce(nonce.clone()));
     let path = request.uri().path();
     let is_api = path.starts_with("/api/");
     let is_pkg = path.starts_with("/pkg/");
+    // Static files render no page, so they need no nonce: none is drawn for them.
+    let page_nonce = (!is_pkg).then(draw_nonce);
+    if let Some(nonce) = &page_nonce {
+        request.extensions_mut().insert(CspNonce(nonce.clone()));
+    }
 
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -75,6 +76,7 @@ pub async fn security_headers(
     if is_pkg && !is_html {
         return response;
     }
+    let nonce = page_nonce.unwrap_or_else(draw_nonce);
     // cargo-leptos's live reload (development only) talks over a WebSocket on its own port.
     let reload = if state.leptos_options.env == leptos::config::Env::DEV {
         let port = state.leptos_options.reload_port;
@@ -103,6 +105,13 @@ pub async fn security_headers(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// A fresh CSP nonce: 144 random bits.
+fn draw_nonce() -> String {
+    let mut bytes = [0u8; 18];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Where unsubscribe links lead (`app::backend::mail::links::unsubscribe`).
