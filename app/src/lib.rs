@@ -33,7 +33,7 @@ pub mod text;
 pub mod ui;
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
@@ -47,6 +47,7 @@ use shell::AppLayout;
 pub struct CspNonce(pub String);
 
 /// The HTML document around the app, rendered on the server only.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Inline hydration scripts carry the same nonce as the Content-Security-Policy header.
     #[cfg(feature = "ssr")]
@@ -64,10 +65,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                // Named with the build's content hash when cargo-leptos hashed the files.
-                <HashedStylesheet id="leptos" options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <shell::head::HeadAssets options/>
+                <leptos_meta::MetaTags/>
             </head>
             <body>
                 <App/>

@@ -57,6 +57,9 @@ test("a signed-in cold visit to Profile, and each page after it, fit the byte bu
   expect(counted.bytes, `first load:\n${counted.urls.join("\n")}`).toBeLessThanOrEqual(
     budgets.first_load_bytes.tested_max,
   );
+  // The head asks for the wasm splitter's loader at once (the JS module imports it, so
+  // without the hint it would wait for the module), and the wasm is compiled as it arrives.
+  await expect(cold.locator('head link[rel="modulepreload"][href*="__wasm_split."]')).toHaveCount(1);
   // The bell's panel is its own download, fetched the first time the bell opens.
   expect(counted.urls.filter((u) => u.includes("notification_panel"))).toEqual([]);
   const beforeBell = counted.bytes;
@@ -76,6 +79,10 @@ test("a signed-in cold visit to Profile, and each page after it, fit the byte bu
     const seen = counted.urls.length;
     await settle(cold, url);
     console.log(`then ${url}: ${counted.bytes - before} bytes`);
+    if (url === "/settings/security") {
+      // A lazy page's HTML announces its own wasm file (Leptos reads the split manifest).
+      await expect(cold.locator('head link[rel="preload"][href*="split___security_route"]')).toHaveCount(1);
+    }
     expect(counted.bytes - before, `${url}:\n${counted.urls.slice(seen).join("\n")}`).toBeLessThanOrEqual(
       budgets.extra_page_bytes.tested_max,
     );

@@ -2,6 +2,8 @@
 //! name, the bell and the avatar menu with "Switch Company", and the live channel).
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod head;
 mod idle;
 mod live;
 mod menu;

@@ -55,8 +55,14 @@ async fn every_page_carries_the_security_headers() {
     assert!(csp.contains("object-src 'none'"), "{csp}");
     let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
     assert!(nonce.len() >= 22);
-    assert!(
-        page.text().contains(&format!("nonce=\"{nonce}\"")),
+    // Both of the head's scripts (the wasm's early compile and the hydration module) and
+    // any other: every one carries it.
+    let scripts = page.text().matches("<script").count();
+    assert!(scripts >= 2, "{}", page.text());
+    assert_eq!(
+        page.text().matches(&format!("<script nonce=\"{nonce}\"")).count()
+            + page.text().matches(&format!("<script type=\"module\" nonce=\"{nonce}\"")).count(),
+        scripts,
         "inline scripts carry the header's nonce"
     );
     assert_ne!(
