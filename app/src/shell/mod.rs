@@ -2,6 +2,7 @@
 //! name, the bell and the avatar menu with "Switch Company", and the live channel).
 
 pub mod api;
+mod company_switcher;
 #[cfg(feature = "ssr")]
 pub mod head;
 mod idle;
