@@ -6,15 +6,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Response, header};
 use tower_http::services::ServeDir;
+use tower_http::services::fs::ServeFileSystemResponseBody;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Files worth compressing (wasm, JS, CSS, the split manifest).
 const COMPRESSIBLE: [&str; 4] = ["wasm", "js", "css", "json"];
 
 /// Whether the build hashed the file names: cargo-leptos writes `hash.txt` (the names'
-/// hashes) beside the server binary when it does, and `HydrationScripts` reads it there.
+/// hashes) beside the server binary when it does, and `shell::head` reads it there.
 pub fn names_are_hashed(hash_file: &str) -> bool {
     std::env::current_exe()
         .ok()
@@ -24,6 +25,11 @@ pub fn names_are_hashed(hash_file: &str) -> bool {
 
 /// `/pkg`, from `dir`: a `.br` or `.gz` copy when the browser accepts one and it exists,
 /// else the file itself (which the compression layer then compresses on the fly).
+///
+/// Every answer says it varies with `Accept-Encoding`, so a shared cache in front (a CDN, a
+/// proxy) never hands a brotli copy to a browser that asked for gzip. Hashed names never
+/// change content, so they carry no `Last-Modified`: nothing ever revalidates them, and the
+/// 45 bytes were repeated on each of a page's few dozen chunks.
 pub fn pkg_router<S: Clone + Send + Sync + 'static>(dir: &Path, hashed_names: bool) -> Router<S> {
     let cache = if hashed_names {
         "public, max-age=31536000, immutable"
@@ -33,9 +39,19 @@ pub fn pkg_router<S: Clone + Send + Sync + 'static>(dir: &Path, hashed_names: bo
     };
     Router::new().fallback_service(
         tower::ServiceBuilder::new()
+            .map_response(move |mut response: Response<ServeFileSystemResponseBody>| {
+                if hashed_names {
+                    response.headers_mut().remove(header::LAST_MODIFIED);
+                }
+                response
+            })
             .layer(SetResponseHeaderLayer::overriding(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(cache),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::VARY,
+                HeaderValue::from_static("accept-encoding"),
             ))
             .service(ServeDir::new(dir).precompressed_br().precompressed_gzip()),
     )

@@ -103,6 +103,10 @@ async fn pkg_files_carry_only_the_headers_that_apply_to_them() {
         let headers = response.headers();
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{file}");
         assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        // A shared cache keeps the brotli and gzip copies apart.
+        assert_eq!(headers[header::VARY], "accept-encoding", "{file}");
+        // A hashed name never changes content: nothing revalidates it.
+        assert!(headers.get(header::LAST_MODIFIED).is_none(), "{file}");
         for document_only in [
             "content-security-policy",
             "x-frame-options",
