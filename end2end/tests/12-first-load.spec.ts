@@ -62,8 +62,6 @@ test("a signed-in cold visit to Profile, and each page after it, fit the byte bu
   await expect(cold.locator('head link[rel="modulepreload"][href*="__wasm_split."]')).toHaveCount(1);
   // The bell's panel is its own download, fetched the first time the bell opens.
   expect(counted.urls.filter((u) => u.includes("notification_panel"))).toEqual([]);
-  // So is the avatar menu's company list, fetched the first time "Switch Company" opens.
-  expect(counted.urls.filter((u) => u.includes("company_switcher"))).toEqual([]);
   const beforeBell = counted.bytes;
   const seenBeforeBell = counted.urls.length;
   await cold.getByRole("button", { name: /^Notifications/ }).click();
@@ -73,13 +71,6 @@ test("a signed-in cold visit to Profile, and each page after it, fit the byte bu
   await cold.waitForLoadState("networkidle");
   expect(counted.urls.slice(seenBeforeBell).some((u) => u.includes("notification_panel"))).toBe(true);
   console.log(`then the bell: ${counted.bytes - beforeBell} bytes`);
-  await cold.keyboard.press("Escape");
-  const beforeSwitcher = counted.urls.length;
-  await cold.getByRole("button", { name: /^Account menu for/ }).click();
-  await cold.getByRole("button", { name: "Switch Company" }).click();
-  await expect(cold.getByRole("list", { name: "Your companies" })).toBeVisible();
-  await cold.waitForLoadState("networkidle");
-  expect(counted.urls.slice(beforeSwitcher).some((u) => u.includes("company_switcher"))).toBe(true);
   await cold.keyboard.press("Escape");
 
   // Then every other page: what it adds with the /pkg files cached.

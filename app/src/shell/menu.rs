@@ -5,9 +5,9 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::api::AccountSummary;
-use super::company_switcher::company_switcher;
+use super::api::{AccountSummary, CompanyChoice, SwitchCompany, company_unread_counts};
 use crate::auth::api::SignOut;
+use crate::notifications::NotificationsChanged;
 use crate::ui::Avatar;
 use crate::ui::focus::focus_left;
 
@@ -56,7 +56,6 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
     let label = format!("Account menu for {}", account.full_name);
     let AccountSummary { full_name, email, initials, avatar_colour, avatar_url, companies, .. } =
         account;
-    let companies = StoredValue::new(companies);
     view! {
         <div class="avatar-menu" node_ref=container on:keydown=on_keydown on:focusout=on_focusout>
             <button
@@ -89,11 +88,8 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
                             aria-controls="company-switcher" on:click=move |_| show_companies.update(|s| *s = !*s)>
                             "Switch Company"
                         </button>
-                        // Its code arrives the first time the list opens (see company_switcher.rs).
                         <Show when=move || show_companies.get()>
-                            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your companies…"</p> }>
-                                {move || Suspend::new(async move { company_switcher(companies.get_value()).await })}
-                            </Suspense>
+                            <CompanySwitcher companies=companies.clone()/>
                         </Show>
                     </li>
                     <li>
@@ -104,6 +100,76 @@ pub fn AvatarMenu(account: AccountSummary) -> impl IntoView {
                     </li>
                 </ul>
             </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// The companies list inside the avatar menu: the current one marked, a search box when
+/// there are more than eight. Picking one switches the whole app at once (a full reload,
+/// so no list of the previous company survives anywhere on the page).
+#[component]
+fn CompanySwitcher(companies: Vec<CompanyChoice>) -> impl IntoView {
+    let switch = ServerAction::<SwitchCompany>::new();
+    let filter = RwSignal::new(String::new());
+    let changed = NotificationsChanged::from_context();
+    // Loaded when the list opens, and again whenever a notification arrives.
+    let unread = LocalResource::new(move || {
+        changed.0.track();
+        company_unread_counts()
+    });
+    let unread_in = move |id: i32| {
+        unread
+            .get()
+            .and_then(Result::ok)
+            .and_then(|counts| counts.iter().find(|(c, _)| *c == id).map(|(_, n)| *n))
+            .unwrap_or(0)
+    };
+    let searchable = companies.len() > 8;
+    Effect::new(move |_| {
+        if let Some(Ok(())) = switch.value().get() {
+            let _ = window().location().set_href("/");
+        }
+    });
+    let error = move || switch.value().get().and_then(Result::err).map(|e| e.to_string());
+    view! {
+        <div id="company-switcher" class="company-switcher">
+            {searchable.then(|| view! {
+                <label for="company-filter" class="visually-hidden">"Search companies"</label>
+                <input id="company-filter" type="search" placeholder="Search companies" bind:value=filter/>
+            })}
+            <ul class="company-list" aria-label="Your companies">
+                {companies.into_iter().map(|company| {
+                    let name = company.name.clone();
+                    let visible = {
+                        let name = name.to_lowercase();
+                        move || name.contains(&filter.get().trim().to_lowercase())
+                    };
+                    view! {
+                        <li hidden=move || !visible()>
+                            {if company.current {
+                                view! {
+                                    <span class="company-current" aria-current="true">{name.clone()} <span class="badge">"Current"</span></span>
+                                }.into_any()
+                            } else {
+                                let id = company.id;
+                                view! {
+                                    <button type="button" disabled=move || switch.pending().get()
+                                        on:click=move |_| { switch.dispatch(SwitchCompany { company_id: id }); }>
+                                        {name.clone()}
+                                        {move || (unread_in(id) > 0).then(|| view! {
+                                            <span class="badge count" data-testid="company-unread">
+                                                {unread_in(id)}<span class="visually-hidden">" unread"</span>
+                                            </span>
+                                        })}
+                                    </button>
+                                }.into_any()
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="form-error" role="alert">{error}</p>
         </div>
     }
     .into_any()

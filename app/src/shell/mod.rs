@@ -2,7 +2,6 @@
 //! name, the bell and the avatar menu with "Switch Company", and the live channel).
 
 pub mod api;
-mod company_switcher;
 #[cfg(feature = "ssr")]
 pub mod head;
 mod idle;
