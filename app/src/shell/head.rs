@@ -3,8 +3,8 @@
 //! Leptos's `HashedStylesheet` and `HydrationScripts` do this job, but they read the
 //! build's `hash.txt` from disk on every render (three blocking file-system calls each, on
 //! the async worker), and they start compiling the wasm only once the document has been
-//! parsed and the JS module and its imports have arrived. Here the file names are read
-//! once, and the head:
+//! parsed and the JS module and its imports have arrived. Here a release reads the file
+//! names once, and the head:
 //!
 //! - asks for the JS module and the wasm splitter's loader (which the module imports, so
 //!   without the hint it is only requested after the module arrived) at once;
@@ -17,13 +17,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use leptos::WasmSplitManifest;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 
-/// The names of the build's files under `/pkg`, read once.
+/// The names of the build's files under `/pkg`, read once in a release.
 struct BuildFiles {
     /// e.g. `/pkg/kayse-profile.Ae4Vbyb….css`
     css: String,
@@ -40,9 +40,15 @@ struct BuildFiles {
 }
 
 impl BuildFiles {
-    fn get(options: &LeptosOptions) -> &'static BuildFiles {
-        static FILES: OnceLock<BuildFiles> = OnceLock::new();
-        FILES.get_or_init(|| BuildFiles::read(options))
+    fn current(options: &LeptosOptions) -> Arc<BuildFiles> {
+        // A release serves one build for its whole life. Under `cargo leptos watch` a change
+        // to the stylesheet alone renames it without restarting the server, so a debug
+        // build reads the names for every page, as Leptos does.
+        if cfg!(debug_assertions) {
+            return Arc::new(BuildFiles::read(options));
+        }
+        static FILES: OnceLock<Arc<BuildFiles>> = OnceLock::new();
+        FILES.get_or_init(|| Arc::new(BuildFiles::read(options))).clone()
     }
 
     fn read(options: &LeptosOptions) -> BuildFiles {
@@ -115,16 +121,16 @@ fn read_hashes(hash_file: &str) -> HashMap<String, String> {
 /// The stylesheet, the preload hints and the two scripts that hydrate the page.
 #[component]
 pub fn HeadAssets(options: LeptosOptions) -> impl IntoView {
-    let files = BuildFiles::get(&options);
+    let files = BuildFiles::current(&options);
     if let Some(manifest) = &files.split_manifest {
         provide_context(manifest.clone());
     }
     let nonce = leptos::nonce::use_nonce();
     view! {
-        <link id="leptos" rel="stylesheet" href=files.css.as_str()/>
-        <link rel="modulepreload" href=files.js.as_str()/>
-        {files.split_loader.as_deref().map(|loader| view! { <link rel="modulepreload" href=loader/> })}
-        <script nonce=nonce.clone()>{files.compile_script.as_str()}</script>
-        <script type="module" nonce=nonce>{files.hydrate_script.as_str()}</script>
+        <link id="leptos" rel="stylesheet" href=files.css.clone()/>
+        <link rel="modulepreload" href=files.js.clone()/>
+        {files.split_loader.clone().map(|loader| view! { <link rel="modulepreload" href=loader/> })}
+        <script nonce=nonce.clone()>{files.compile_script.clone()}</script>
+        <script type="module" nonce=nonce>{files.hydrate_script.clone()}</script>
     }
 }
