@@ -41,10 +41,27 @@ use profile::ProfilePage;
 use settings::SettingsLayout;
 use shell::AppLayout;
 
-/// The server's per-request CSP nonce, set by the security-headers middleware.
+/// The request's CSP nonce, put on the request by the security-headers middleware and drawn
+/// the first time something asks for it: a page's inline scripts carry it, while
+/// server-function answers and other data never need one. Clones share the one value, so
+/// the middleware sees the nonce the page was rendered with.
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug)]
-pub struct CspNonce(pub String);
+#[derive(Clone, Debug, Default)]
+pub struct CspNonce(std::sync::Arc<std::sync::OnceLock<String>>);
+
+#[cfg(feature = "ssr")]
+impl CspNonce {
+    /// The nonce (144 random bits, base64url), drawn on first use.
+    pub fn value(&self) -> &str {
+        self.0.get_or_init(|| {
+            use base64::Engine;
+            use rand::RngCore;
+            let mut bytes = [0u8; 18];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        })
+    }
+}
 
 /// The HTML document around the app, rendered on the server only.
 #[cfg(feature = "ssr")]
@@ -54,7 +71,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let Some(nonce) =
         use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned())
     {
-        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        provide_context(leptos::nonce::Nonce::from_value(nonce.value()));
     }
     view! {
         <!DOCTYPE html>

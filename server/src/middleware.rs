@@ -7,8 +7,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
-use rand::RngCore;
 
 use app::CspNonce;
 use app::backend::{AppState, session_store};
@@ -37,14 +35,20 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/avatars/")
 }
 
-/// Adds the security headers. The CSP allows exactly this page's inline hydration scripts
-/// (by nonce), the app's own wasm, and nothing from elsewhere.
+/// Adds the security headers. A document's CSP allows exactly this page's inline hydration
+/// scripts (by nonce), the app's own wasm, and nothing from elsewhere.
 ///
 /// The app's own `/pkg` files (wasm, JS, CSS, the split manifest) are never a document, so
 /// they get only `nosniff` (and HSTS): the CSP, framing, referrer, opener and permissions
 /// headers act on documents and workers alone (the service worker is `/sw.js`, outside
 /// `/pkg`). On each of the few dozen small wasm files a page loads, those headers were
 /// 440 bytes of the about 1 KB the file took on the wire.
+///
+/// Data (server-function answers, `/healthz`, the live stream, avatars, exports) is never
+/// rendered as a page either: it gets a fixed policy that allows nothing, with framing
+/// refused and `nosniff`, and no nonce is drawn for it (the nonce is drawn when a page
+/// renders, see `CspNonce`). Anything else, scripts such as the service worker included,
+/// gets the document's policy.
 pub async fn security_headers(
     State(state): State<AppState>,
     mut request: Request,
@@ -53,10 +57,9 @@ pub async fn security_headers(
     let path = request.uri().path();
     let is_api = path.starts_with("/api/");
     let is_pkg = path.starts_with("/pkg/");
-    // Static files render no page, so they need no nonce: none is drawn for them.
-    let page_nonce = (!is_pkg).then(draw_nonce);
-    if let Some(nonce) = &page_nonce {
-        request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let nonce = CspNonce::default();
+    if !is_pkg {
+        request.extensions_mut().insert(nonce.clone());
     }
 
     let mut response = next.run(request).await;
@@ -68,37 +71,41 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-    let is_html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let is_html = content_type.is_some_and(|v| v.starts_with("text/html"));
+    let is_data = content_type.is_some_and(is_data);
     // Should anything under /pkg ever answer with HTML, it is a document like any other.
     if is_pkg && !is_html {
         return response;
     }
-    let nonce = page_nonce.unwrap_or_else(draw_nonce);
-    // cargo-leptos's live reload (development only) talks over a WebSocket on its own port.
-    let reload = if state.leptos_options.env == leptos::config::Env::DEV {
-        let port = state.leptos_options.reload_port;
-        format!(" ws://127.0.0.1:{port} ws://localhost:{port}")
+    if is_data {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DATA_POLICY));
     } else {
-        String::new()
-    };
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' blob: data:; connect-src 'self'{reload}; font-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        // cargo-leptos's live reload (development only) talks over a WebSocket on its own port.
+        let reload = if state.leptos_options.env == leptos::config::Env::DEV {
+            let port = state.leptos_options.reload_port;
+            format!(" ws://127.0.0.1:{port} ws://localhost:{port}")
+        } else {
+            String::new()
+        };
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' blob: data:; connect-src 'self'{reload}; font-src 'self'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+            nonce = nonce.value()
+        );
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+        headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+        headers.insert(
+            "permissions-policy",
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        );
     }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Also on data: a redirect's own policy decides the referrer of the request it leads to.
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    headers.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-    );
     // Personal data must not be kept by shared caches or the back-forward cache of a
     // shared computer; avatars and /pkg set their own caching.
     if (is_api || is_html) && !headers.contains_key(header::CACHE_CONTROL) {
@@ -107,11 +114,14 @@ pub async fn security_headers(
     response
 }
 
-/// A fresh CSP nonce: 144 random bits.
-fn draw_nonce() -> String {
-    let mut bytes = [0u8; 18];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+/// The policy of anything that is data, not a document: nothing may load or frame it.
+const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Whether a response of this type is data a browser never runs as a page or a worker.
+fn is_data(content_type: &str) -> bool {
+    ["application/json", "text/plain", "text/event-stream", "text/csv", "image/"]
+        .iter()
+        .any(|data| content_type.starts_with(data))
 }
 
 /// Where unsubscribe links lead (`app::backend::mail::links::unsubscribe`).

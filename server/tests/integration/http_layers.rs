@@ -76,6 +76,52 @@ async fn every_page_carries_the_security_headers() {
     assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
 }
 
+/// Server-function answers and other data are never rendered as a page: a fixed policy
+/// that allows nothing, with no nonce (none is drawn for them) and without the headers
+/// that act on documents alone. The service worker, a script, keeps the document's policy.
+#[tokio::test]
+async fn data_answers_carry_a_fixed_policy_without_a_nonce() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    let answer = app.call::<app::profile::api::GetProfile>(&[], Some(&token)).await;
+    let health = app.get("/healthz", None).await;
+    for (what, reply) in [("get_profile", &answer), ("/healthz", &health)] {
+        assert_eq!(reply.status, StatusCode::OK, "{what}");
+        assert_eq!(
+            reply.header("content-security-policy").as_deref(),
+            Some("default-src 'none'; frame-ancestors 'none'"),
+            "{what}"
+        );
+        assert_eq!(reply.header("x-content-type-options").as_deref(), Some("nosniff"), "{what}");
+        assert_eq!(reply.header("x-frame-options").as_deref(), Some("DENY"), "{what}");
+        assert!(reply.header("cross-origin-opener-policy").is_none(), "{what}");
+        assert!(reply.header("permissions-policy").is_none(), "{what}");
+    }
+    assert_eq!(answer.header("cache-control").as_deref(), Some("no-store"));
+
+    // A script as the service worker is served (from the site's files, which this harness
+    // does not have): its policy governs what the worker may fetch.
+    let router = axum::Router::new()
+        .route(
+            "/sw.js",
+            axum::routing::get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript")],
+                    "self.addEventListener('push', () => {});",
+                )
+            }),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            app.state.clone(),
+            server::middleware::security_headers,
+        ));
+    let request = Request::get("/sw.js").body(Body::empty()).unwrap();
+    let worker = tower::ServiceExt::oneshot(router, request).await.unwrap();
+    assert_eq!(worker.status(), StatusCode::OK);
+    let policy = worker.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(policy.contains("connect-src 'self'") && policy.contains("'nonce-"), "{policy}");
+}
+
 /// The /pkg files are never documents: `nosniff` only, without the document headers that
 /// would outweigh the small wasm chunks.
 #[tokio::test]
