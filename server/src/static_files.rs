@@ -17,10 +17,7 @@ const COMPRESSIBLE: [&str; 4] = ["wasm", "js", "css", "json"];
 /// Whether the build hashed the file names: cargo-leptos writes `hash.txt` (the names'
 /// hashes) beside the server binary when it does, and `shell::head` reads it there.
 pub fn names_are_hashed(hash_file: &str) -> bool {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)))
-        .is_some_and(|path| path.is_file())
+    app::shell::head::hash_file_path(hash_file).is_some_and(|path| path.is_file())
 }
 
 /// `/pkg`, from `dir`: a `.br` or `.gz` copy when the browser accepts one and it exists,

@@ -25,15 +25,16 @@ use leptos::prelude::*;
 
 /// The names of the build's files under `/pkg`, read once in a release.
 struct BuildFiles {
-    /// e.g. `/pkg/kayse-profile.Ae4Vbyb….css`
-    css: String,
-    js: String,
+    /// e.g. `/pkg/kayse-profile.Ae4Vbyb….css`. Shared strings: every page puts them in
+    /// its head, and cloning one is a count, not a copy.
+    css: Arc<str>,
+    js: Arc<str>,
     /// Starts compiling the wasm as it downloads.
-    compile_script: String,
+    compile_script: Arc<str>,
     /// Imports the JS module and hydrates with the compiled wasm.
-    hydrate_script: String,
+    hydrate_script: Arc<str>,
     /// The wasm splitter's loader, in builds made with `--split`.
-    split_loader: Option<String>,
+    split_loader: Option<Arc<str>>,
     /// Which chunks each lazy function needs, which Leptos reads to announce a lazy page's
     /// chunks in its HTML (the context `HydrationScripts` would provide).
     split_manifest: Option<WasmSplitManifest>,
@@ -77,7 +78,7 @@ impl BuildFiles {
         let split_loader = pkg_dir
             .join(&split_loader_file)
             .is_file()
-            .then(|| format!("{pkg}/{split_loader_file}"));
+            .then(|| format!("{pkg}/{split_loader_file}").into());
         let split_manifest = std::fs::read_to_string(pkg_dir.join(manifest_file))
             .ok()
             .and_then(|text| serde_json::from_str::<HashMap<String, Vec<String>>>(&text).ok())
@@ -87,28 +88,35 @@ impl BuildFiles {
         let js = format!("{pkg}/{name}{}.js", hashed("js"));
         let wasm = format!("{pkg}/{name}{}{wasm_suffix}.wasm", hashed("wasm"));
         BuildFiles {
-            css: format!("{pkg}/{name}{}.css", hashed("css")),
+            css: format!("{pkg}/{name}{}.css", hashed("css")).into(),
             // `fetch` rather than a preload hint: compiling begins with the first bytes.
             // Browsers without `compileStreaming` pass the response on, and wasm-bindgen
             // instantiates it the usual way.
             compile_script: format!(
                 "window.__kayseWasm=\"compileStreaming\"in WebAssembly?WebAssembly.compileStreaming(fetch({wasm:?})):fetch({wasm:?});"
-            ),
+            )
+            .into(),
             hydrate_script: format!(
                 "import({js:?}).then(m=>m.default({{module_or_path:window.__kayseWasm}}).then(()=>m.hydrate()));"
-            ),
-            js,
+            )
+            .into(),
+            js: js.into(),
             split_loader,
             split_manifest,
         }
     }
 }
 
+/// Where cargo-leptos writes the names' hashes (`hash_file`, from the options) in a build
+/// that hashes them: beside the server binary.
+pub fn hash_file_path(hash_file: &str) -> Option<PathBuf> {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)))
+}
+
 /// `kind: hash` lines of the file cargo-leptos writes beside the server binary.
 fn read_hashes(hash_file: &str) -> HashMap<String, String> {
-    let path: Option<PathBuf> =
-        std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)));
-    let Some(text) = path.and_then(|path| std::fs::read_to_string(path).ok()) else {
+    let Some(text) = hash_file_path(hash_file).and_then(|path| std::fs::read_to_string(path).ok())
+    else {
         tracing::error!("the build's file names are hashed, but {hash_file} is missing");
         return HashMap::new();
     };
