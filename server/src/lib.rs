@@ -177,6 +177,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
     let fallback_state = state.clone();
     let pkg_dir = pkg_dir(&state.leptos_options);
     let hashed_names = state.leptos_options.hash_files;
+    let output_name = state.leptos_options.output_name.clone();
     Router::new()
         .leptos_routes_with_context(&state, routes, || {}, move || shell(shell_options.clone()))
         .route("/avatars/{file}", get(avatars::serve_avatar))
@@ -192,7 +193,7 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
         .route(middleware::UNSUBSCRIBE_PATH, post(unsubscribe::one_click))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .nest("/pkg", static_files::pkg_router(&pkg_dir, hashed_names))
+        .nest("/pkg", static_files::pkg_router(&pkg_dir, hashed_names, &output_name))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),
             shell,

@@ -6,10 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use axum::Router;
-use axum::http::{HeaderValue, Response, header};
+use axum::http::{HeaderValue, header};
 use tower_http::services::ServeDir;
-use tower_http::services::fs::ServeFileSystemResponseBody;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Files worth compressing (wasm, JS, CSS, the split manifest).
 const COMPRESSIBLE: [&str; 4] = ["wasm", "js", "css", "json"];
@@ -27,31 +25,51 @@ pub fn names_are_hashed(hash_file: &str) -> bool {
 /// proxy) never hands a brotli copy to a browser that asked for gzip. Hashed names never
 /// change content, so they carry no `Last-Modified`: nothing ever revalidates them, and the
 /// 45 bytes were repeated on each of a page's few dozen chunks.
-pub fn pkg_router<S: Clone + Send + Sync + 'static>(dir: &Path, hashed_names: bool) -> Router<S> {
-    let cache = if hashed_names {
-        "public, max-age=31536000, immutable"
-    } else {
-        // Same names for every build: the browser must ask whether its copy is current.
-        "no-cache"
-    };
-    Router::new().fallback_service(
-        tower::ServiceBuilder::new()
-            .map_response(move |mut response: Response<ServeFileSystemResponseBody>| {
-                if hashed_names {
-                    response.headers_mut().remove(header::LAST_MODIFIED);
+///
+/// Except two: cargo-leptos names the JS module and the main wasm (`{output_name}.*.js`,
+/// `{output_name}.*.wasm`) by hashes it takes before it writes their final content (the
+/// JS then gets the splitter's loader's name written in; the wasm is split afterwards).
+/// Two builds of the same sources in December 2026 gave both files the same names and
+/// different contents, the JS importing a loader the new build no longer had: a browser
+/// that kept them for a year would have broken on the next deploy. So those two are
+/// revalidated on every page (`no-cache` and `Last-Modified`: a 304 while unchanged).
+pub fn pkg_router<S: Clone + Send + Sync + 'static>(
+    dir: &Path,
+    hashed_names: bool,
+    output_name: &str,
+) -> Router<S> {
+    let rewritten_prefix: std::sync::Arc<str> = format!("/{output_name}.").into();
+    let serve = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    Router::new().fallback_service(serve).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let path = request.uri().path();
+            let immutable = hashed_names
+                && !(path.starts_with(&*rewritten_prefix)
+                    && (path.ends_with(".js") || path.ends_with(".wasm")));
+            async move {
+                let mut response = next.run(request).await;
+                let cacheable = response.status().is_success()
+                    || response.status() == axum::http::StatusCode::NOT_MODIFIED;
+                let headers = response.headers_mut();
+                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+                if !cacheable {
+                    // A missing file must not be remembered as missing for a year.
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                } else if immutable {
+                    headers.remove(header::LAST_MODIFIED);
+                    headers.insert(
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("public, max-age=31536000, immutable"),
+                    );
+                } else {
+                    // Same names for a new content: the browser must ask whether its copy
+                    // is current.
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
                 }
                 response
-            })
-            .layer(SetResponseHeaderLayer::overriding(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(cache),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::VARY,
-                HeaderValue::from_static("accept-encoding"),
-            ))
-            .service(ServeDir::new(dir).precompressed_br().precompressed_gzip()),
-    )
+            }
+        },
+    ))
 }
 
 /// The argument that makes the server binary compress a folder and exit (see

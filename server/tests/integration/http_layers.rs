@@ -131,7 +131,7 @@ async fn pkg_files_carry_only_the_headers_that_apply_to_them() {
     std::fs::write(dir.path().join("chunk_1.abc.wasm"), [0u8, 97, 115, 109]).unwrap();
     std::fs::write(dir.path().join("kayse-profile.abc.js"), "export {};").unwrap();
     let router = axum::Router::new()
-        .nest("/pkg", server::static_files::pkg_router(dir.path(), true))
+        .nest("/pkg", server::static_files::pkg_router(dir.path(), true, "kayse-profile"))
         .layer(axum::middleware::from_fn_with_state(
             app.state.clone(),
             server::middleware::security_headers,
@@ -143,16 +143,24 @@ async fn pkg_files_carry_only_the_headers_that_apply_to_them() {
             tower::ServiceExt::oneshot(router, request).await.unwrap()
         }
     };
-    for file in ["/pkg/chunk_1.abc.wasm", "/pkg/kayse-profile.abc.js"] {
+    std::fs::write(dir.path().join("__wasm_split.abc.js"), "export {};").unwrap();
+    for file in ["/pkg/chunk_1.abc.wasm", "/pkg/__wasm_split.abc.js", "/pkg/kayse-profile.abc.js"] {
         let response = get(file).await;
         assert_eq!(response.status(), StatusCode::OK, "{file}");
         let headers = response.headers();
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{file}");
-        assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
         // A shared cache keeps the brotli and gzip copies apart.
         assert_eq!(headers[header::VARY], "accept-encoding", "{file}");
-        // A hashed name never changes content: nothing revalidates it.
-        assert!(headers.get(header::LAST_MODIFIED).is_none(), "{file}");
+        if file.starts_with("/pkg/kayse-profile.") {
+            // cargo-leptos names the JS module (and the main wasm) before it writes their
+            // final content: the browser asks whether its copy is still current.
+            assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "{file}");
+            assert!(headers.get(header::LAST_MODIFIED).is_some(), "{file}");
+        } else {
+            assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+            // A hashed name never changes content: nothing revalidates it.
+            assert!(headers.get(header::LAST_MODIFIED).is_none(), "{file}");
+        }
         for document_only in [
             "content-security-policy",
             "x-frame-options",
@@ -165,6 +173,7 @@ async fn pkg_files_carry_only_the_headers_that_apply_to_them() {
     }
     let missing = app.get("/pkg/missing.abc.wasm", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.header("cache-control").as_deref(), Some("no-store"));
     assert_eq!(missing.header("x-content-type-options").as_deref(), Some("nosniff"));
     // Pages keep every header (every_page_carries_the_security_headers).
 }
@@ -249,10 +258,10 @@ async fn pkg_files_are_served_precompressed_and_cached_for_a_year_when_hashed() 
     use http_body_util::BodyExt;
     let dir = tempfile::tempdir().unwrap();
     let wasm = vec![7u8; 50_000];
-    std::fs::write(dir.path().join("kayse-profile.abc123.wasm"), &wasm).unwrap();
+    std::fs::write(dir.path().join("chunk_7.abc123.wasm"), &wasm).unwrap();
     assert_eq!(server::static_files::precompress(dir.path()).unwrap(), 2);
     let get = |router: axum::Router, encoding: Option<&'static str>| async move {
-        let mut request = Request::get("/pkg/kayse-profile.abc123.wasm");
+        let mut request = Request::get("/pkg/chunk_7.abc123.wasm");
         if let Some(encoding) = encoding {
             request = request.header(header::ACCEPT_ENCODING, encoding);
         }
@@ -262,8 +271,8 @@ async fn pkg_files_are_served_precompressed_and_cached_for_a_year_when_hashed() 
         let body = response.into_body().collect().await.unwrap().to_bytes();
         (headers, body)
     };
-    let hashed: axum::Router =
-        axum::Router::new().nest("/pkg", server::static_files::pkg_router(dir.path(), true));
+    let hashed: axum::Router = axum::Router::new()
+        .nest("/pkg", server::static_files::pkg_router(dir.path(), true, "kayse-profile"));
     let (headers, body) = get(hashed.clone(), Some("gzip, br")).await;
     assert_eq!(headers[header::CONTENT_ENCODING], "br");
     assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
@@ -276,8 +285,8 @@ async fn pkg_files_are_served_precompressed_and_cached_for_a_year_when_hashed() 
     assert!(headers.get(header::CONTENT_ENCODING).is_none());
     assert_eq!(body.len(), wasm.len());
 
-    let unhashed: axum::Router =
-        axum::Router::new().nest("/pkg", server::static_files::pkg_router(dir.path(), false));
+    let unhashed: axum::Router = axum::Router::new()
+        .nest("/pkg", server::static_files::pkg_router(dir.path(), false, "kayse-profile"));
     let (headers, _) = get(unhashed, Some("br")).await;
     assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "same names: always revalidate");
 }
