@@ -57,10 +57,13 @@ pub async fn security_headers(
     let path = request.uri().path();
     let is_api = path.starts_with("/api/");
     let is_pkg = path.starts_with("/pkg/");
-    let nonce = CspNonce::default();
-    if !is_pkg {
+    // Static files render no page: they get no nonce cell at all (a page's several dozen
+    // wasm chunks each pass here).
+    let nonce = (!is_pkg).then(|| {
+        let nonce = CspNonce::default();
         request.extensions_mut().insert(nonce.clone());
-    }
+        nonce
+    });
 
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -92,7 +95,7 @@ pub async fn security_headers(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
              img-src 'self' blob: data:; connect-src 'self'{reload}; font-src 'self'; object-src 'none'; base-uri 'none'; \
              form-action 'self'; frame-ancestors 'none'",
-            nonce = nonce.value()
+            nonce = nonce.unwrap_or_default().value()
         );
         if let Ok(value) = HeaderValue::from_str(&csp) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);

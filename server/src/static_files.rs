@@ -39,13 +39,14 @@ pub fn pkg_router<S: Clone + Send + Sync + 'static>(
     output_name: &str,
 ) -> Router<S> {
     let rewritten_prefix: std::sync::Arc<str> = format!("/{output_name}.").into();
+    // The JS module or the main wasm, whose names do not follow their content.
+    let named_before_written = move |path: &str| {
+        path.starts_with(&*rewritten_prefix) && (path.ends_with(".js") || path.ends_with(".wasm"))
+    };
     let serve = ServeDir::new(dir).precompressed_br().precompressed_gzip();
     Router::new().fallback_service(serve).layer(axum::middleware::from_fn(
         move |request: axum::extract::Request, next: axum::middleware::Next| {
-            let path = request.uri().path();
-            let immutable = hashed_names
-                && !(path.starts_with(&*rewritten_prefix)
-                    && (path.ends_with(".js") || path.ends_with(".wasm")));
+            let immutable = hashed_names && !named_before_written(request.uri().path());
             async move {
                 let mut response = next.run(request).await;
                 let cacheable = response.status().is_success()
