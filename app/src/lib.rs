@@ -34,6 +34,7 @@ pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
+use leptos_router::SsrMode;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
@@ -63,16 +64,36 @@ impl CspNonce {
     }
 }
 
+/// Where a page's root reactive owner is left for the server's `page_owner` layer, which
+/// polls the rest of the page's rendering with it current (see there for why). Weak: the
+/// page's reactive graph ends with the page, not with this slot.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct PageRoot(std::sync::Arc<std::sync::OnceLock<leptos::reactive::owner::WeakOwner>>);
+
+#[cfg(feature = "ssr")]
+impl PageRoot {
+    /// The page's root owner, once the page has begun rendering and while it lives.
+    pub fn owner(&self) -> Option<Owner> {
+        self.0.get().and_then(|owner| owner.upgrade())
+    }
+}
+
 /// The HTML document around the app, rendered on the server only.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Inline hydration scripts carry the same nonce as the Content-Security-Policy header.
-    #[cfg(feature = "ssr")]
-    if let Some(nonce) =
-        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned())
-    {
+    let request = use_context::<http::request::Parts>();
+    if let Some(nonce) = request.as_ref().and_then(|p| p.extensions.get::<CspNonce>()) {
         provide_context(leptos::nonce::Nonce::from_value(nonce.value()));
     }
+    // This runs in the page's root owner: the lazy pages' chunks are announced from it.
+    if let Some(root) = request.as_ref().and_then(|p| p.extensions.get::<PageRoot>())
+        && let Some(owner) = Owner::current()
+    {
+        let _ = root.0.set(owner.downgrade());
+    }
+    shell::head::provide_split_manifest(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -92,6 +113,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The routes. Signed-in pages are rendered whole before they are sent
+/// (`SsrMode::Async`): their data comes from this server's own database in a few
+/// milliseconds, so the first paint shows the page itself rather than "Loading…" text
+/// swapped out by script a moment later, and the HTML carries no swap templates.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -106,7 +131,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset-password") view=routes::reset_password()/>
                 <Route path=path!("/secure-account") view=routes::wasnt_me()/>
                 <Route path=path!("/unsubscribe") view=routes::unsubscribe()/>
-                <ParentRoute path=path!("") view=AppLayout>
+                <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=routes::cases()/>
                     <Route path=path!("/cases/:id") view=routes::case_detail()/>
                     <Route path=path!("/tasks") view=routes::my_tasks()/>

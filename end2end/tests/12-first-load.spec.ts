@@ -89,3 +89,24 @@ test("a signed-in cold visit to Profile, and each page after it, fit the byte bu
   }
   await context.close();
 });
+
+test("every render of a lazy page announces its wasm, many at once", async ({ page }) => {
+  test.skip(
+    !releaseBuild && !process.env.CI,
+    "only a split release build has lazy pages (KAYSE_E2E_PROFILE=release)",
+  );
+  await signIn(page);
+  // Signed-in pages are rendered whole before they are sent; Leptos announces a lazy
+  // page's chunks from the owner current once it has rendered, which the server's
+  // `page_owner` layer makes the page's own on every request, whatever else runs beside.
+  const pages = await Promise.all(
+    Array.from({ length: 30 }, (_, n) =>
+      page.request.get(n % 2 ? "/settings/security" : "/settings/notifications"),
+    ),
+  );
+  for (const [n, reply] of pages.entries()) {
+    expect(reply.status()).toBe(200);
+    const route = n % 2 ? "split___security_route" : "split___notifications_route";
+    expect(await reply.text()).toMatch(new RegExp(`<link [^>]*href="/pkg/${route}[^"]*\\.wasm" rel="preload"`));
+  }
+});

@@ -180,6 +180,8 @@ pub fn build_router(state: AppState, max_upload_bytes: usize) -> Router {
     let output_name = state.leptos_options.output_name.clone();
     Router::new()
         .leptos_routes_with_context(&state, routes, || {}, move || shell(shell_options.clone()))
+        // Only the routes above: the pages (and server functions, which it passes through).
+        .route_layer(axum::middleware::from_fn(middleware::page_owner))
         .route("/avatars/{file}", get(avatars::serve_avatar))
         .route(AUDIT_EXPORT_PATH, get(audit_export::export_audit_log))
         .route("/live", get(live::live_events))

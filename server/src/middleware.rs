@@ -8,9 +8,9 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use app::CspNonce;
 use app::backend::{AppState, session_store};
 use app::error::AppError;
+use app::{CspNonce, PageRoot};
 
 /// Paths a signed-out visitor may load. Server functions (`/api/`) and avatars check the
 /// session themselves.
@@ -33,6 +33,30 @@ fn is_public(path: &str) -> bool {
     ) || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path.starts_with("/avatars/")
+}
+
+/// Polls each page's rendering with the page's own root reactive owner current.
+///
+/// Once a page has rendered, Leptos announces the wasm chunks of the lazy pages it drew
+/// (`<link rel="preload">` in the head), but it looks up the split manifest and the head's
+/// context from whichever owner is current on the thread at that moment, not from the
+/// page's. A page rendered whole before it is sent (`SsrMode::Async`, every signed-in page)
+/// leaves none current there, or by chance another request's, and a cold visit to a lazy
+/// page then asks for its chunks only once the main wasm has run. The shell leaves the
+/// page's root in `PageRoot` as it starts, and from then on every poll runs inside it.
+/// Server functions render no page and skip this.
+pub async fn page_owner(mut request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let root = PageRoot::default();
+    request.extensions_mut().insert(root.clone());
+    let mut response = std::pin::pin!(next.run(request));
+    std::future::poll_fn(|cx| match root.owner() {
+        Some(owner) => owner.with(|| response.as_mut().poll(cx)),
+        None => response.as_mut().poll(cx),
+    })
+    .await
 }
 
 /// Adds the security headers. A document's CSP allows exactly this page's inline hydration

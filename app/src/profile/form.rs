@@ -187,14 +187,17 @@ pub fn ProfileForm(current: RwSignal<ProfileView>) -> impl IntoView {
             <div class="field">
                 <label for="profile-full-name">"Full name"</label>
                 <input id="profile-full-name" name="full_name" type="text" autocomplete="name" maxlength="100" required
-                    bind:value=full_name aria-describedby="profile-full-name-error"
+                    // The attribute too: the page arrives filled in, before its script runs.
+                    value=full_name.get_untracked() bind:value=full_name
+                    aria-describedby="profile-full-name-error"
                     aria-invalid=move || error_for("full_name")().is_some().to_string()/>
                 <p id="profile-full-name-error" class="field-error">{error_for("full_name")}</p>
             </div>
 
             <div class="field">
                 <label for="profile-phone">"Phone number"</label>
-                <input id="profile-phone" name="phone" type="tel" autocomplete="tel" bind:value=phone
+                <input id="profile-phone" name="phone" type="tel" autocomplete="tel"
+                    value=phone.get_untracked() bind:value=phone
                     aria-describedby="profile-phone-hint profile-phone-error"
                     aria-invalid=move || error_for("phone")().is_some().to_string()/>
                 <p id="profile-phone-hint" class="hint">"Optional. Include the country code, for example +1 415 555 0134."</p>

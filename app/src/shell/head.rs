@@ -127,12 +127,18 @@ fn read_hashes(hash_file: &str) -> HashMap<String, String> {
 }
 
 /// The stylesheet, the preload hints and the two scripts that hydrate the page.
+/// Gives the current owner the split manifest (in a `--split` build), from which Leptos
+/// announces the wasm chunks of the lazy pages a page rendered (the server's `page_owner`
+/// layer says where Leptos looks for it).
+pub fn provide_split_manifest(options: &LeptosOptions) {
+    if let Some(manifest) = &BuildFiles::current(options).split_manifest {
+        provide_context(manifest.clone());
+    }
+}
+
 #[component]
 pub fn HeadAssets(options: LeptosOptions) -> impl IntoView {
     let files = BuildFiles::current(&options);
-    if let Some(manifest) = &files.split_manifest {
-        provide_context(manifest.clone());
-    }
     let nonce = leptos::nonce::use_nonce();
     view! {
         <link id="leptos" rel="stylesheet" href=files.css.clone()/>

@@ -72,6 +72,31 @@ async fn good_input_is_stored_in_canonical_form() {
 }
 
 #[tokio::test]
+async fn the_profile_page_arrives_whole_and_filled_in() {
+    let app = spawn().await;
+    let token = app.sign_in_demo().await;
+    let saved = app
+        .call_multipart::<SaveProfile>(
+            &form("Dana O'Neil", "(415) 555-2671", "Europe/London"),
+            Some(&token),
+        )
+        .await;
+    assert!(saved.status.is_success(), "{}", saved.text());
+
+    let page = app.get("/settings/profile", Some(&token)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    // Before its script runs, the page shows the person's own values, in place.
+    assert!(html.contains(r#"value="Dana O'Neil""#), "{html}");
+    assert!(html.contains(r#"value="+1 415-555-2671""#), "{html}");
+    assert!(html.contains(r#"<option value="Europe/London" selected>"#), "{html}");
+    assert!(html.contains("Harper &amp; Lowe LLP"), "the top bar's company, in place");
+    // Nothing is left for a script to swap in.
+    assert!(!html.contains("Loading"), "{html}");
+    assert!(!html.contains("<template"), "{html}");
+}
+
+#[tokio::test]
 async fn bad_input_is_refused_field_by_field_and_changes_nothing() {
     let app = spawn().await;
     let token = app.sign_in_demo().await;
