@@ -1,6 +1,6 @@
 //! The layers every request passes: security headers with a per-request CSP nonce, the
 //! cross-site request guard, and the session lookup that also keeps signed-out visitors
-//! on the sign-in page.
+//! on the sign-in page; and, for pages alone, the reactive owner their rendering runs in.
 
 use axum::body::Body;
 use axum::extract::{Request, State};

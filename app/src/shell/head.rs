@@ -126,7 +126,6 @@ fn read_hashes(hash_file: &str) -> HashMap<String, String> {
         .collect()
 }
 
-/// The stylesheet, the preload hints and the two scripts that hydrate the page.
 /// Gives the current owner the split manifest (in a `--split` build), from which Leptos
 /// announces the wasm chunks of the lazy pages a page rendered (the server's `page_owner`
 /// layer says where Leptos looks for it).
@@ -136,6 +135,7 @@ pub fn provide_split_manifest(options: &LeptosOptions) {
     }
 }
 
+/// The stylesheet, the preload hints and the two scripts that hydrate the page.
 #[component]
 pub fn HeadAssets(options: LeptosOptions) -> impl IntoView {
     let files = BuildFiles::current(&options);
