@@ -13,6 +13,12 @@ const budgets = JSON.parse(
 );
 const releaseBuild = process.env.KAYSE_E2E_PROFILE === "release";
 
+/** Skips outside the release build, where a developer may run the suite on a debug build;
+ * CI (scripts/test) always builds the split release and must never skip. */
+function requireReleaseBuild(why: string) {
+  test.skip(!releaseBuild && !process.env.CI, `${why} (KAYSE_E2E_PROFILE=release)`);
+}
+
 /** Counts the bytes every response of the context's new page takes on the wire. */
 async function countingPage(context: BrowserContext) {
   const page = await context.newPage();
@@ -38,12 +44,7 @@ test("a signed-in cold visit to Profile, and each page after it, fit the byte bu
   browser,
   page,
 }) => {
-  // Outside CI a developer may run the suite on a debug build; CI (scripts/test) always
-  // builds the release and must never skip this.
-  test.skip(
-    !releaseBuild && !process.env.CI,
-    "byte budgets apply to the release build (KAYSE_E2E_PROFILE=release)",
-  );
+  requireReleaseBuild("byte budgets apply to the release build");
   await signIn(page);
   const cookies = await page.context().cookies();
 
@@ -91,10 +92,7 @@ test("a signed-in cold visit to Profile, and each page after it, fit the byte bu
 });
 
 test("every render of a lazy page announces its wasm, many at once", async ({ page }) => {
-  test.skip(
-    !releaseBuild && !process.env.CI,
-    "only a split release build has lazy pages (KAYSE_E2E_PROFILE=release)",
-  );
+  requireReleaseBuild("only a split release build has lazy pages");
   await signIn(page);
   // Signed-in pages are rendered whole before they are sent; Leptos announces a lazy
   // page's chunks from the owner current once it has rendered, which the server's

@@ -12,6 +12,11 @@ use app::backend::{AppState, session_store};
 use app::error::AppError;
 use app::{CspNonce, PageRoot};
 
+/// Whether the path is a server function's (Leptos serves them all under `/api/`).
+fn is_server_function(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
 /// Paths a signed-out visitor may load. Server functions (`/api/`) and avatars check the
 /// session themselves.
 fn is_public(path: &str) -> bool {
@@ -31,7 +36,7 @@ fn is_public(path: &str) -> bool {
             | "/readyz"
             | "/live"
     ) || path.starts_with("/pkg/")
-        || path.starts_with("/api/")
+        || is_server_function(path)
         || path.starts_with("/avatars/")
 }
 
@@ -46,7 +51,7 @@ fn is_public(path: &str) -> bool {
 /// page's root in `PageRoot` as it starts, and from then on every poll runs inside it.
 /// Server functions render no page and skip this.
 pub async fn page_owner(mut request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/api/") {
+    if is_server_function(request.uri().path()) {
         return next.run(request).await;
     }
     let root = PageRoot::default();
@@ -79,7 +84,7 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let is_api = path.starts_with("/api/");
+    let is_api = is_server_function(path);
     let is_pkg = path.starts_with("/pkg/");
     // Static files render no page: they get no nonce cell at all (a page's several dozen
     // wasm chunks each pass here).
