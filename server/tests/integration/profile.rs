@@ -3,10 +3,11 @@
 use app::backend::entities::{email_change, user};
 use app::error::AppError;
 use app::profile::api::{
-    CancelEmailChange, ConfirmEmailChange, GetProfile, ProfileView, RequestEmailChange,
-    ResendEmailChange, SaveProfile,
+    CancelEmailChange, ConfirmEmailChange, GetProfile, ListTimezones, ProfileView,
+    RequestEmailChange, ResendEmailChange, SaveProfile, TIMEZONES_CACHE_CONTROL,
 };
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use leptos::server_fn::ServerFn;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use crate::harness::{DEMO_EMAIL, DEMO_PASSWORD, Part, TestApp, png, spawn};
@@ -69,6 +70,24 @@ async fn good_input_is_stored_in_canonical_form() {
         app.call::<GetProfile>(&[], Some(&token)).await.json::<ProfileView>().full_name,
         "Alex Morgan"
     );
+}
+
+#[tokio::test]
+async fn the_timezone_list_is_a_get_the_browser_may_keep_privately() {
+    let app = spawn().await;
+    let signed_out = app.get(ListTimezones::PATH, None).await;
+    assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(signed_out.headers[header::CACHE_CONTROL], "no-store", "an error is never kept");
+
+    let token = app.sign_in_demo().await;
+    let reply = app.get(ListTimezones::PATH, Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.headers[header::CACHE_CONTROL], TIMEZONES_CACHE_CONTROL);
+    assert!(TIMEZONES_CACHE_CONTROL.starts_with("private,"), "never in a shared cache");
+    let names: Vec<String> = reply.json();
+    assert!(names.len() > 400, "the whole IANA list, not a sample: {}", names.len());
+    assert!(names.iter().any(|n| n == "Europe/London"));
+    assert!(names.iter().any(|n| n == "America/New_York"));
 }
 
 #[tokio::test]
